@@ -1,0 +1,113 @@
+"""The checked rule set: what the interpreter, exporter, renderer and diff work from.
+
+The checker builds these from the syntax tree once every name resolves; a local rule set's
+amendments are already applied. Conditions, grids, columns and transitions are the syntax nodes
+themselves (frozen, with spans and provenance), so a trace can always point back at the source.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from .nodes import (
+    Column,
+    DecisionTreeDecl,
+    Episode,
+    Grid,
+    Review,
+    Source,
+    TextAttr,
+    Transitions,
+)
+
+CURRENT_SCALES = tuple(str(n) for n in range(1, 14))
+HISTORICAL_SCALES = ("A", "B", "C", "D", "E")
+SCALE_IDS = CURRENT_SCALES + HISTORICAL_SCALES
+RATINGS = range(0, 5)
+NOT_KNOWN = 9
+COLUMN_ORDER = ("step_up", "discharge", "step_down")
+COLOURS = ("red", "orange", "yellow")
+LIKELIHOODS = ("likely", "possible", "rare")
+DIRECTIONS = ("up", "same", "down")
+
+
+@attrs.frozen
+class Scale:
+    """An MHCT scale: id 1-13 or A-E, title, part (current/historical), wording of each rating."""
+
+    id: str
+    title: str
+    part: str
+    ratings: dict[int, str]
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    notes: tuple[str, ...]
+    problem_types: dict[str, str]
+    source: Source
+
+
+@attrs.frozen
+class Term:
+    """A declared fact or event: its name, the booklet's wording, provenance, whether local."""
+
+    name: str
+    wording: str
+    source: Source
+    local: bool = False
+
+
+@attrs.frozen
+class Cluster:
+    """A care cluster with every attribute resolved; ``amended`` names entries a local set changed."""
+
+    number: int
+    name: str
+    kind: str
+    group: str | None
+    branch: str | None
+    texts: dict[str, TextAttr]
+    episode: Episode | None
+    review: Review | None
+    grid: Grid | None
+    columns: dict[str, Column]
+    transitions: Transitions | None
+    source: Source
+    amended: frozenset[str] = frozenset()
+
+    def targets(self, direction: str, likelihoods=("likely", "possible")) -> tuple[int, ...]:
+        """Clusters this one moves to in ``direction`` with one of ``likelihoods``, in file order."""
+        if self.transitions is None:
+            return ()
+        found: list[int] = []
+        for move in self.transitions.moves:
+            if getattr(move, "direction", None) != direction:
+                continue
+            for likelihood, clusters in move.groups:
+                if likelihood in likelihoods:
+                    found.extend(n for n in clusters if n not in found)
+        return tuple(found)
+
+    def source_of(self, item) -> Source:
+        """An item's own provenance, else the cluster's (provenance is inherited)."""
+        return getattr(item, "source", None) or self.source
+
+
+@attrs.frozen
+class RuleSet:
+    """A complete, checked rule set (national, or local with its base applied)."""
+
+    name: str
+    version: str
+    header: dict[str, object]
+    scales: dict[str, Scale]
+    facts: dict[str, Term]
+    events: dict[str, Term]
+    tree: DecisionTreeDecl | None
+    clusters: dict[int, Cluster]
+    fingerprint: str
+    extends: str | None = None
+    base: RuleSet | None = attrs.field(default=None, repr=False)
+
+    def receipt(self) -> dict[str, str]:
+        """The identity of the rules that made a decision: name, version, content fingerprint."""
+        return {"name": self.name, "version": self.version, "fingerprint": self.fingerprint}
