@@ -72,6 +72,7 @@ class Cluster:
     columns: dict[str, Column]
     transitions: Transitions | None
     source: Source
+    notes: tuple[TextAttr, ...] = ()
     amended: frozenset[str] = frozenset()
 
     def targets(self, direction: str, likelihoods=("likely", "possible")) -> tuple[int, ...]:

@@ -1,0 +1,164 @@
+"""The ``mhct`` command: check, fmt, allocate, review, export and test.
+
+This module is the edge: every failure becomes a message and an exit status here, never a Python
+traceback (set ``MHCT_DEBUG=1`` to see one for a bug report). Exit status: 0 success, 1 rule-file
+errors, failed records, unformatted files or failing rule tests, 2 usage or I/O errors, 70 an
+internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .diagnostics import RuleError
+from .loader import bundled_rules_path, load_ruleset, read_sources, rule_files
+from .parser import parse_text
+
+
+def _check(args) -> int:
+    paths = args.rules or [str(bundled_rules_path())]
+    failed = False
+    for path in paths:
+        try:
+            ruleset = load_ruleset(path)
+        except RuleError as error:
+            print(error.render(), file=sys.stderr)
+            count = len(error.diagnostics)
+            print(f"{path}: {count} error{'s' if count != 1 else ''}", file=sys.stderr)
+            failed = True
+            continue
+        print(f"{path}: ok — {ruleset.name} {ruleset.version}, {len(ruleset.clusters)} clusters, "
+              f"{len(ruleset.scales)} scales, {ruleset.fingerprint[:19]}")
+    return 1 if failed else 0
+
+
+def _fmt(args) -> int:
+    from .formatter import format_file
+
+    paths = args.files or [str(bundled_rules_path())]
+    files = [file for path in paths for file in rule_files(Path(path))]
+    unformatted, errors = [], []
+    for file in files:
+        text = read_sources(file)[str(file)]
+        try:
+            canonical = format_file(parse_text(text, str(file)))
+        except RuleError as error:
+            errors.append(error)
+            continue
+        if canonical == text:
+            continue
+        unformatted.append(file)
+        if not args.check:
+            file.write_text(canonical, encoding="utf-8")
+    for error in errors:
+        print(error.render(), file=sys.stderr)
+    verb = "would reformat" if args.check else "reformatted"
+    for file in unformatted:
+        print(f"{verb} {file}", file=sys.stderr)
+    print(f"{len(files)} file(s): {len(unformatted)} {verb}, {len(errors)} with errors",
+          file=sys.stderr)
+    return 1 if errors or (args.check and unformatted) else 0
+
+
+def _allocate(args) -> int:
+    from .batch import run_allocate
+
+    ruleset = load_ruleset(args.rules)
+    return run_allocate(ruleset, args.input, args.format, sys.stdout, sys.stderr, group=args.group)
+
+
+def _review(args) -> int:
+    from .batch import run_review
+    from .dates import parse_date
+
+    ruleset = load_ruleset(args.rules)
+    as_of = parse_date(args.as_of) if args.as_of else None
+    return run_review(ruleset, args.input, args.format, sys.stdout, sys.stderr, as_of=as_of,
+                      explain=args.explain)
+
+
+def _export(args) -> int:
+    from .export import export_json
+
+    ruleset = load_ruleset(args.rules)
+    sys.stdout.write(export_json(ruleset))
+    return 0
+
+
+def _test(args) -> int:
+    from .ruletests import run_rule_tests
+
+    return run_rule_tests(args.rules, sys.stdout, sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mhct", description="The Mental Health Clustering Booklet as rules-as-data.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser("check", help="validate rule files (exit 1 on any error)")
+    check.add_argument("rules", nargs="*", help="rule set directories or files (default: bundled)")
+    check.set_defaults(run=_check)
+
+    fmt = commands.add_parser("fmt", help="rewrite rule files in canonical form")
+    fmt.add_argument("--check", action="store_true", help="only report files that would change")
+    fmt.add_argument("files", nargs="*", help="files or directories (default: bundled rules)")
+    fmt.set_defaults(run=_fmt)
+
+    def rules_option(command):
+        command.add_argument("--rules", default=None,
+                             help="rule set directory (default: the bundled national rules)")
+
+    allocate = commands.add_parser("allocate", help="rank cluster fits for each assessment")
+    rules_option(allocate)
+    allocate.add_argument("--format", choices=("json", "jsonl", "csv"), default="json")
+    allocate.add_argument("--group", choices=("non_psychotic", "psychotic", "organic"),
+                          help="the decision tree's first answer: restrict the candidates")
+    allocate.add_argument("input", help="CSV, JSON or JSON-lines records ('-' for stdin)")
+    allocate.set_defaults(run=_allocate)
+
+    review = commands.add_parser("review", help="care-review decision for each record")
+    rules_option(review)
+    review.add_argument("--as-of", help="review date YYYY-MM-DD (default: latest assessment)")
+    review.add_argument("--format", choices=("json", "jsonl"), default="json")
+    review.add_argument("--explain", action="store_true",
+                        help="print each decision's criteria as a table for a person")
+    review.add_argument("input", help="JSON or JSON-lines records ('-' for stdin)")
+    review.set_defaults(run=_review)
+
+    export = commands.add_parser("export", help="write the whole rule set as JSON")
+    rules_option(export)
+    export.add_argument("--format", choices=("json",), default="json")
+    export.set_defaults(run=_export)
+
+    test = commands.add_parser("test", help="run the example records kept beside the rules")
+    test.add_argument("rules", nargs="?", default=None, help="rule set directory")
+    test.set_defaults(run=_test)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except RuleError as error:
+        print(error.render(), file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as error:
+        print(f"mhct: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # the edge: a bug must still not dump a traceback on a user
+        if os.environ.get("MHCT_DEBUG"):
+            raise
+        print(f"mhct: internal error: {type(error).__name__}: {error}\n"
+              "Please report it; run with MHCT_DEBUG=1 for the details.", file=sys.stderr)
+        return 70
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Find, read, parse and check a rule set: a directory of ``.mhr`` files (or one file).
+
+`load_ruleset()` with no argument loads the bundled national rule set. A local rule set's header
+names its base (``extends national`` or ``extends "relative/dir"``), which is loaded first. The
+fingerprint is a SHA-256 over the files' relative paths and bytes (and the base's fingerprint), so
+a decision receipt pins the exact rules that produced it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from importlib import resources
+from pathlib import Path
+
+from . import nodes as n
+from .checker import check
+from .diagnostics import Diagnostic, RuleError
+from .model import RuleSet
+from .parser import parse_text
+
+MAX_FILES = 500
+MAX_DEPTH = 8
+
+
+def bundled_rules_path() -> Path:
+    """The national rules shipped with the package (``rules/`` in a source checkout)."""
+    packaged = resources.files("mhct_dsl") / "_data" / "rules"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+def rule_files(path: Path) -> list[Path]:
+    """The ``.mhr`` files of a rule set, in a stable order."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise RuleError([Diagnostic("no-rules", f"{path}: no such file or directory", None)])
+    files = sorted(p for p in path.rglob("*.mhr") if p.is_file())
+    if not files:
+        raise RuleError([Diagnostic("no-rules", f"{path}: no .mhr rule files here", None)])
+    if len(files) > MAX_FILES:
+        raise RuleError([Diagnostic("no-rules", f"{path}: more than {MAX_FILES} rule files", None)])
+    return files
+
+
+def read_sources(path: Path) -> dict[str, str]:
+    """Display path -> text for every rule file under ``path``."""
+    sources = {}
+    for file in rule_files(path):
+        try:
+            sources[str(file)] = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise RuleError([Diagnostic("unreadable", f"{file}: cannot read: {error}", None)])
+    return sources
+
+
+def parse_sources(sources: dict[str, str]) -> list[n.RuleFile]:
+    """Parse every file, collecting the syntax errors of all of them before failing."""
+    parsed, diagnostics = [], []
+    for name, text in sources.items():
+        try:
+            parsed.append(parse_text(text, name))
+        except RuleError as error:
+            diagnostics.extend(error.diagnostics)
+    if diagnostics:
+        raise RuleError(diagnostics, sources)
+    return parsed
+
+
+def fingerprint(sources: dict[str, str], root: Path, base: RuleSet | None) -> str:
+    digest = hashlib.sha256()
+    if base is not None:
+        digest.update(base.fingerprint.encode())
+    for name in sorted(sources):
+        relative = Path(name).relative_to(root) if root.is_dir() else Path(name).name
+        digest.update(str(relative).encode() + b"\0" + sources[name].encode("utf-8") + b"\0")
+    return "sha256:" + digest.hexdigest()
+
+
+def load_ruleset(path: str | Path | None = None, _depth: int = 0) -> RuleSet:
+    """Load and check a rule set; raise `RuleError` carrying every diagnostic if it is faulty."""
+    root = Path(path) if path is not None else bundled_rules_path()
+    sources = read_sources(root)
+    files = parse_sources(sources)
+    base = _load_base(files, root, sources, _depth)
+    return check(files, fingerprint(sources, root, base), base, sources)
+
+
+def _load_base(files: list[n.RuleFile], root: Path, sources, depth: int) -> RuleSet | None:
+    header = next((d for f in files for d in f.declarations if isinstance(d, n.RuleSetDecl)), None)
+    if header is None or header.extends is None:
+        return None
+    if depth >= MAX_DEPTH:
+        raise RuleError([Diagnostic("invalid-base", "rule sets extend each other too deeply "
+                                    f"(more than {MAX_DEPTH} levels)", header.span,
+                                    "is there a cycle of `extends`?")], sources)
+    if header.extends == "national":
+        target = bundled_rules_path()
+    else:
+        target = (root if root.is_dir() else root.parent) / header.extends
+    try:
+        return load_ruleset(target, depth + 1)
+    except RuleError as error:
+        lead = Diagnostic("invalid-base", f"the base rule set `{header.extends}` cannot be "
+                          "loaded", header.span, f"it resolves to {target}")
+        raise RuleError([lead, *error.diagnostics], {**sources, **error.sources}) from None
