@@ -39,6 +39,8 @@ class _Checker:
                 decls[type(decl)].append(decl)
 
         header = self._header(decls[n.RuleSetDecl])
+        if header is None:
+            return None  # without a header nothing else can be judged (national or local?)
         local = header is not None and header.extends is not None
         if local and self.base is None:
             local = False  # the loader could not load the base; it has reported why
@@ -227,7 +229,7 @@ class _Checker:
             return
         if amend.number not in clusters:
             self.error("unknown-cluster", f"the base rule set has no cluster {amend.number} to "
-                       "amend", amend.span, did_you_mean(str(amend.number), map(str, clusters)))
+                       "amend", amend.span, "its clusters are " + _numbers(clusters))
             return
         self._entries(amend.entries, schema.AMEND, amend)
         self._source(amend.source)
@@ -552,6 +554,10 @@ class _Checker:
 def _where(node) -> str:
     span = getattr(node, "span", None)
     return f"{span.path}:{span.line}" if span else "another place"
+
+
+def _numbers(numbers) -> str:
+    return ", ".join(str(number) for number in sorted(numbers))
 
 
 def _texts(entries) -> dict[str, str]:

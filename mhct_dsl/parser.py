@@ -334,10 +334,10 @@ class _Build(Transformer):
         return n.DischargeMove(likelihood, source, span=self._span(meta))
 
     # conditions
-    def comparison(self, meta, *parts):
-        if len(parts) == 2:
-            return n.Comparison(str(parts[0]), int(parts[1]), span=self._span(meta))
-        return n.Comparison("in", int(parts[0]), int(parts[1]), span=self._span(meta))
+    def comparison(self, meta, first, second):
+        if first.type == "COMPARATOR":
+            return n.Comparison(str(first), int(second), span=self._span(meta))
+        return n.Comparison("in", int(first), int(second), span=self._span(meta))
 
     def not_condition(self, meta, operand):
         return n.Not(operand, span=self._span(meta))
