@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from .diagnostics import RuleError
-from .loader import bundled_rules_path, load_ruleset, read_sources, rule_files
+from .loader import bundled_rules_path, load_ruleset, rule_files
 from .parser import parse_text
 
 
@@ -42,7 +42,7 @@ def _fmt(args) -> int:
     files = [file for path in paths for file in rule_files(Path(path))]
     unformatted, errors = [], []
     for file in files:
-        text = read_sources(file)[str(file)]
+        text = file.read_text(encoding="utf-8")
         try:
             canonical = format_file(parse_text(text, str(file)))
         except RuleError as error:

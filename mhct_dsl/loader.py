@@ -44,12 +44,23 @@ def rule_files(path: Path) -> list[Path]:
     return files
 
 
+def display_path(file: Path, root: Path) -> str:
+    """How a file is named in messages and exports: relative to the working directory when it is
+    below it, else from the rule set directory's name (the same on every machine)."""
+    resolved = file.resolve()
+    try:
+        return str(resolved.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        base = root.resolve() if root.is_dir() else root.resolve().parent
+        return str(Path(base.name) / resolved.relative_to(base))
+
+
 def read_sources(path: Path) -> dict[str, str]:
-    """Display path -> text for every rule file under ``path``."""
+    """Display name -> text for every rule file under ``path``, in `rule_files` order."""
     sources = {}
     for file in rule_files(path):
         try:
-            sources[str(file)] = file.read_text(encoding="utf-8")
+            sources[display_path(file, path)] = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise RuleError([Diagnostic("unreadable", f"{file}: cannot read: {error}", None)])
     return sources
@@ -68,13 +79,14 @@ def parse_sources(sources: dict[str, str]) -> list[n.RuleFile]:
     return parsed
 
 
-def fingerprint(sources: dict[str, str], root: Path, base: RuleSet | None) -> str:
+def fingerprint(root: Path, sources: dict[str, str], base: RuleSet | None) -> str:
+    """SHA-256 over (path relative to the rule set, text) of each file, and the base's print."""
     digest = hashlib.sha256()
     if base is not None:
         digest.update(base.fingerprint.encode())
-    for name in sorted(sources):
-        relative = Path(name).relative_to(root) if root.is_dir() else Path(name).name
-        digest.update(str(relative).encode() + b"\0" + sources[name].encode("utf-8") + b"\0")
+    relative = [f.relative_to(root) if root.is_dir() else Path(f.name) for f in rule_files(root)]
+    for name, text in sorted(zip(map(str, relative), sources.values())):
+        digest.update(name.encode() + b"\0" + text.encode("utf-8") + b"\0")
     return "sha256:" + digest.hexdigest()
 
 
@@ -84,7 +96,7 @@ def load_ruleset(path: str | Path | None = None, _depth: int = 0) -> RuleSet:
     sources = read_sources(root)
     files = parse_sources(sources)
     base = _load_base(files, root, sources, _depth)
-    return check(files, fingerprint(sources, root, base), base, sources)
+    return check(files, fingerprint(root, sources, base), base, sources)
 
 
 def _load_base(files: list[n.RuleFile], root: Path, sources, depth: int) -> RuleSet | None:
