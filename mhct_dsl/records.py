@@ -1,0 +1,552 @@
+"""Service-user records: reading and validating the input the interpreter evaluates.
+
+A record (DESIGN.md, "Service-user record") becomes a frozen `Record` holding its `Assessment`s
+(sorted by date; the last is the current one), facts and event history. Validation is strict:
+this is input to a clinical decision aid, so anything unexpected is an error that names the
+offending field rather than something silently ignored.
+
+Decisions:
+
+- Ratings: keys ``"1"``..``"13"``, ``"A"``..``"E"`` (those a rule set declares, when it declares
+  scales); values 0-4, or 9 for "not known". A missing key, or JSON ``null``, is "not rated".
+  Both are *unknown* to the logic, but the evidence keeps them apart ("rated 9 (not known)" vs
+  "not rated"). Booleans and non-integers are rejected.
+- ``scale8_type`` is optional, one letter A-J.
+- Dates are strict ISO ``YYYY-MM-DD``. Assessments are sorted by date; two on the same date are an
+  error (which one is current would be a guess).
+- ``facts``: name -> ``true``/``false``; ``null`` means unasserted (unknown), as does absence. With a
+  rule set, a name it does not declare is an error (a typo must not read as "unknown").
+- ``events``: a list of ``{"kind", "date"}``. The *absence* of the ``"events"`` key (or ``null``)
+  means the event history is unknown, so ``no event ... within`` is unknown; an empty list means
+  there were none. With a rule set, undeclared kinds are errors.
+- Size limits: ``id`` a non-empty string of at most 200 characters; at most 1000 assessments,
+  10000 events, 1000 facts.
+- Unexpected keys (top level, in an assessment, in an event) are errors, not warnings: a clinical
+  system must not drop data it was given without saying so. Allowed top-level keys are those of
+  DESIGN.md plus ``recorded_cluster`` (the cluster a clinician recorded, for red-rule adherence)
+  and ``group`` (a decision-tree hint for allocation).
+
+Errors raise `RecordError(record_id, field, message)`; ``field`` is a JSON-path-like string naming
+the input position, e.g. ``assessments[2].ratings.7`` (indexes are positions in the input, before
+sorting).
+
+Readers for batch input (`read_json`, `read_csv`) yield ``(location, record-or-error)`` pairs and
+never raise for bad content: a JSON document may be a single object, a list, or JSON-lines (one
+object per line, blank lines skipped; a line that is not JSON becomes an error for that line and
+the rest continue). CSV for allocation has one assessment a row: columns ``id,date,1..13,A..E``
+plus optional ``scale8_type``, ``recorded_cluster``, ``group``; a blank cell is "not rated". Rows
+are numbered as a spreadsheet shows them (the header is row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from typing import Any, Iterable, Iterator, Mapping
+
+import attrs
+
+from . import dates
+from .model import NOT_KNOWN, SCALE_IDS
+
+__all__ = [
+    "RecordError", "Assessment", "Event", "Record", "parse_record", "parse_ratings",
+    "assessment_from_ratings", "read_json", "read_csv", "RECORD_KEYS", "CSV_REQUIRED",
+    "CSV_OPTIONAL", "MAX_ID_LENGTH", "MAX_ASSESSMENTS", "MAX_EVENTS", "MAX_FACTS",
+]
+
+MAX_ID_LENGTH = 200
+MAX_ASSESSMENTS = 1000
+MAX_EVENTS = 10000
+MAX_FACTS = 1000
+PROBLEM_TYPES = tuple("ABCDEFGHIJ")
+
+RECORD_KEYS = ("id", "current_cluster", "cluster_since", "in_service_since", "assessments",
+               "facts", "events", "recorded_cluster", "group")
+ASSESSMENT_KEYS = ("date", "ratings", "scale8_type")
+EVENT_KEYS = ("kind", "date")
+CSV_REQUIRED = ("id", "date") + SCALE_IDS
+CSV_OPTIONAL = ("scale8_type", "recorded_cluster", "group")
+
+
+class RecordError(ValueError):
+    """A record that cannot be read: which record, which field, what is wrong, and where.
+
+    ``location`` holds the input position once known: ``{"line": n}`` (JSON-lines),
+    ``{"row": n}`` (CSV) or ``{"index": n}`` (an item of a JSON array).
+    """
+
+    def __init__(self, record_id: str | None, field: str, message: str, **location: int):
+        super().__init__(f"{record_id or '<no id>'}: {field or 'record'}: {message}")
+        self.record_id = record_id
+        self.field = field
+        self.message = message
+        self.location = {k: v for k, v in location.items() if v is not None}
+
+    def located(self, **location: int) -> RecordError:
+        """A copy with the input position added (existing keys win)."""
+        merged = {**location, **self.location}
+        return RecordError(self.record_id, self.field, self.message, **merged)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"field": self.field, "message": self.message, **self.location}
+
+
+@attrs.frozen
+class Assessment:
+    """One dated MHCT: ``ratings`` maps scale id to 0-4 or 9 (not known); absent = not rated."""
+
+    date: dt.date
+    ratings: Mapping[str, int] = attrs.field(converter=dict)
+    scale8_type: str | None = None
+
+    def rating(self, scale: str) -> int | None:
+        """The known rating 0-4, or ``None`` when rated 9 or not rated."""
+        value = self.ratings.get(scale)
+        return None if value is None or value == NOT_KNOWN else value
+
+    def status(self, scale: str) -> str:
+        """``rated``, ``not_known`` (rated 9) or ``missing`` (not rated)."""
+        value = self.ratings.get(scale)
+        if value is None:
+            return "missing"
+        return "not_known" if value == NOT_KNOWN else "rated"
+
+    def describe(self, scale: str) -> str:
+        """``2``, ``9 (not known)`` or ``not rated``: the rating as evidence shows it."""
+        value = self.ratings.get(scale)
+        if value is None:
+            return "not rated"
+        return "9 (not known)" if value == NOT_KNOWN else str(value)
+
+    def raw(self, scale: str) -> int | None:
+        """The rating as recorded (0-4 or 9), ``None`` if not rated."""
+        return self.ratings.get(scale)
+
+
+@attrs.frozen
+class Event:
+    """A dated event of a declared kind (e.g. ``inpatient_or_iht``)."""
+
+    kind: str
+    date: dt.date
+
+
+@attrs.frozen
+class Record:
+    """A service user's record; ``events is None`` means the event history is unknown."""
+
+    id: str | None
+    assessments: tuple[Assessment, ...] = attrs.field(converter=tuple)
+    current_cluster: int | None = None
+    cluster_since: dt.date | None = None
+    in_service_since: dt.date | None = None
+    facts: Mapping[str, bool] = attrs.field(factory=dict, converter=dict)
+    events: tuple[Event, ...] | None = None
+    recorded_cluster: int | None = None
+    group: str | None = None
+
+    def history(self, as_of: dt.date | None = None) -> tuple[Assessment, ...]:
+        """Assessments dated on or before ``as_of`` (all of them when ``as_of`` is None), oldest first."""
+        if as_of is None:
+            return self.assessments
+        return tuple(a for a in self.assessments if a.date <= as_of)
+
+    def latest(self, as_of: dt.date | None = None) -> Assessment | None:
+        """The current assessment as of ``as_of``: the latest dated on or before it."""
+        for assessment in reversed(self.assessments):
+            if as_of is None or assessment.date <= as_of:
+                return assessment
+        return None
+
+    def fact(self, name: str) -> bool | None:
+        """``True``/``False`` if asserted, ``None`` (unknown) if not."""
+        return self.facts.get(name)
+
+
+# ---- validation ---------------------------------------------------------------------------------
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _id_of(data: object) -> str | None:
+    if isinstance(data, Mapping):
+        value = data.get("id")
+        if isinstance(value, str) and value.strip():
+            return value[:MAX_ID_LENGTH]
+    return None
+
+
+def _date(record_id, field: str, value: object) -> dt.date:
+    try:
+        return dates.parse_iso(value)
+    except ValueError as error:
+        raise RecordError(record_id, field, str(error)) from None
+
+
+def _optional_date(record_id, field: str, value: object) -> dt.date | None:
+    return None if value is None else _date(record_id, field, value)
+
+
+def _cluster_number(record_id, field: str, value: object) -> int | None:
+    if value is None:
+        return None
+    if not _is_int(value) or value < 0:
+        raise RecordError(record_id, field, f"must be a cluster number (an integer >= 0), got {value!r}")
+    return value
+
+
+def _scale_ids(ruleset) -> tuple[str, ...]:
+    declared = tuple(getattr(ruleset, "scales", None) or ())
+    return declared or SCALE_IDS
+
+
+def parse_ratings(ratings: object, *, record_id: str | None = None, field: str = "ratings",
+                  ruleset=None) -> dict[str, int]:
+    """Validated ratings: scale id -> 0-4 or 9; ``null``/absent = not rated (dropped).
+
+    Integer keys (``7``) are accepted from Python callers and read as ``"7"``.
+    """
+    if not isinstance(ratings, Mapping):
+        raise RecordError(record_id, field, "must be an object mapping scale ids to ratings")
+    allowed = _scale_ids(ruleset)
+    out: dict[str, int] = {}
+    for key, value in ratings.items():
+        scale = str(key) if _is_int(key) else key
+        if not isinstance(scale, str) or scale not in allowed:
+            raise RecordError(record_id, f"{field}.{key}",
+                              f"unknown scale {key!r}; scales are {', '.join(allowed)}")
+        if value is None:
+            continue
+        if not _is_int(value) or not (0 <= value <= 4 or value == NOT_KNOWN):
+            raise RecordError(record_id, f"{field}.{scale}",
+                              f"rating must be 0-4, or 9 for not known; got {value!r}")
+        out[scale] = value
+    return out
+
+
+def _scale8_type(record_id, field: str, value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in PROBLEM_TYPES:
+        raise RecordError(record_id, field, f"scale 8 problem type must be one letter A-J, got {value!r}")
+    return value
+
+
+def _unexpected(record_id, prefix: str, data: Mapping, allowed: Iterable[str]) -> None:
+    extra = [k for k in data if k not in allowed]
+    if extra:
+        key = extra[0]
+        raise RecordError(record_id, f"{prefix}{key}" if prefix else str(key),
+                          f"unexpected key {key!r}; allowed keys are {', '.join(allowed)}")
+
+
+def assessment_from_ratings(ratings: Mapping, date: dt.date | None = None, scale8_type=None,
+                            *, ruleset=None) -> Assessment:
+    """An `Assessment` from a bare ratings mapping (for `allocate` called with ratings only).
+
+    The date defaults to 1 January 1 (allocation never looks at it).
+    """
+    return Assessment(date or dt.date.min, parse_ratings(ratings, ruleset=ruleset),
+                      _scale8_type(None, "scale8_type", scale8_type))
+
+
+def _assessment(record_id, i: int, data: object, ruleset) -> Assessment:
+    field = f"assessments[{i}]"
+    if not isinstance(data, Mapping):
+        raise RecordError(record_id, field, "must be an object with date and ratings")
+    _unexpected(record_id, f"{field}.", data, ASSESSMENT_KEYS)
+    if "date" not in data:
+        raise RecordError(record_id, f"{field}.date", "is required")
+    when = _date(record_id, f"{field}.date", data["date"])
+    if "ratings" not in data:
+        raise RecordError(record_id, f"{field}.ratings", "is required")
+    ratings = parse_ratings(data["ratings"], record_id=record_id, field=f"{field}.ratings",
+                            ruleset=ruleset)
+    return Assessment(when, ratings, _scale8_type(record_id, f"{field}.scale8_type",
+                                                  data.get("scale8_type")))
+
+
+def _facts(record_id, data: object, ruleset) -> dict[str, bool]:
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise RecordError(record_id, "facts", "must be an object mapping fact names to true/false")
+    if len(data) > MAX_FACTS:
+        raise RecordError(record_id, "facts", f"more than {MAX_FACTS} facts")
+    declared = getattr(ruleset, "facts", None) if ruleset is not None else None
+    out: dict[str, bool] = {}
+    for name, value in data.items():
+        if not isinstance(name, str) or not name:
+            raise RecordError(record_id, f"facts.{name}", "fact names must be non-empty strings")
+        if declared is not None and name not in declared:
+            raise RecordError(record_id, f"facts.{name}",
+                              f"unknown fact {name!r}: the rule set does not declare it")
+        if value is None:
+            continue
+        if not isinstance(value, bool):
+            raise RecordError(record_id, f"facts.{name}",
+                              f"must be true, false or null (not asserted), got {value!r}")
+        out[name] = value
+    return out
+
+
+def _events(record_id, data: object, ruleset) -> tuple[Event, ...] | None:
+    if data is None:
+        return None
+    if not isinstance(data, list):
+        raise RecordError(record_id, "events", "must be a list of {kind, date} objects")
+    if len(data) > MAX_EVENTS:
+        raise RecordError(record_id, "events", f"more than {MAX_EVENTS} events")
+    declared = getattr(ruleset, "events", None) if ruleset is not None else None
+    out = []
+    for i, item in enumerate(data):
+        field = f"events[{i}]"
+        if not isinstance(item, Mapping):
+            raise RecordError(record_id, field, "must be an object with kind and date")
+        _unexpected(record_id, f"{field}.", item, EVENT_KEYS)
+        kind = item.get("kind")
+        if not isinstance(kind, str) or not kind:
+            raise RecordError(record_id, f"{field}.kind", "is required (an event name)")
+        if declared is not None and kind not in declared:
+            raise RecordError(record_id, f"{field}.kind",
+                              f"unknown event {kind!r}: the rule set does not declare it")
+        if "date" not in item:
+            raise RecordError(record_id, f"{field}.date", "is required")
+        out.append(Event(kind, _date(record_id, f"{field}.date", item["date"])))
+    out.sort(key=lambda e: (e.date, e.kind))
+    return tuple(out)
+
+
+def _record_id(data: Mapping) -> str:
+    if "id" not in data:
+        raise RecordError(None, "id", "is required")
+    value = data["id"]
+    if not isinstance(value, str):
+        raise RecordError(None, "id", f"must be a string, got {type(value).__name__}")
+    if not value.strip():
+        raise RecordError(None, "id", "must not be empty")
+    if len(value) > MAX_ID_LENGTH:
+        raise RecordError(value[:MAX_ID_LENGTH], "id", f"is longer than {MAX_ID_LENGTH} characters")
+    return value
+
+
+def parse_record(data: object, ruleset=None) -> Record:
+    """Validate one record (a decoded JSON object) into a `Record`; raise `RecordError`.
+
+    With ``ruleset`` (a `model.RuleSet`), scale ids, fact names and event kinds are checked against
+    its declarations.
+    """
+    if not isinstance(data, Mapping):
+        raise RecordError(None, "", f"a record must be a JSON object, got {type(data).__name__}")
+    record_id = _record_id(data)
+    _unexpected(record_id, "", data, RECORD_KEYS)
+
+    raw = data.get("assessments")
+    if raw is None:
+        raise RecordError(record_id, "assessments", "is required (a list of dated assessments)")
+    if not isinstance(raw, list):
+        raise RecordError(record_id, "assessments", "must be a list")
+    if not raw:
+        raise RecordError(record_id, "assessments", "must hold at least one assessment")
+    if len(raw) > MAX_ASSESSMENTS:
+        raise RecordError(record_id, "assessments", f"more than {MAX_ASSESSMENTS} assessments")
+    assessments = [_assessment(record_id, i, item, ruleset) for i, item in enumerate(raw)]
+    seen: dict[dt.date, int] = {}
+    for i, a in enumerate(assessments):
+        if a.date in seen:
+            raise RecordError(record_id, f"assessments[{i}].date",
+                              f"two assessments on {a.date.isoformat()} "
+                              f"(also assessments[{seen[a.date]}]); which is current is ambiguous")
+        seen[a.date] = i
+    assessments.sort(key=lambda a: a.date)
+
+    group = data.get("group")
+    if group is not None and (not isinstance(group, str) or not group):
+        raise RecordError(record_id, "group", "must be a decision-tree group name")
+
+    return Record(
+        id=record_id,
+        assessments=tuple(assessments),
+        current_cluster=_cluster_number(record_id, "current_cluster", data.get("current_cluster")),
+        cluster_since=_optional_date(record_id, "cluster_since", data.get("cluster_since")),
+        in_service_since=_optional_date(record_id, "in_service_since",
+                                        data.get("in_service_since")),
+        facts=_facts(record_id, data.get("facts"), ruleset),
+        events=_events(record_id, data.get("events"), ruleset),
+        recorded_cluster=_cluster_number(record_id, "recorded_cluster",
+                                         data.get("recorded_cluster")),
+        group=group,
+    )
+
+
+# ---- batch readers --------------------------------------------------------------------------------
+
+Item = tuple[dict[str, int], "Record | RecordError"]
+
+
+def _loads(text: str) -> object:
+    """``json.loads`` whose every failure is a `_BadJSON` with a line number."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise _BadJSON(f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})",
+                       error.lineno) from None
+    except RecursionError:
+        raise _BadJSON("not valid JSON: nested too deeply", 1) from None
+
+
+class _BadJSON(ValueError):
+    def __init__(self, message: str, lineno: int):
+        super().__init__(message)
+        self.message = message
+        self.lineno = lineno
+
+
+def _decode_items(text: str, jsonl: bool | None) -> Iterator[tuple[dict[str, int], object]]:
+    """(location, decoded value or RecordError) for a JSON document or JSON-lines."""
+    lines = text.splitlines()
+    if not text.strip():
+        return
+    if not jsonl:
+        try:
+            value = _loads(text)
+        except _BadJSON as error:
+            first = next(line for line in lines if line.strip())
+            try:
+                _loads(first)
+            except _BadJSON:
+                # Not JSON-lines either: one error for the document, at the parser's position.
+                yield ({"line": error.lineno},
+                       RecordError(None, "", error.message, line=error.lineno))
+                return
+        else:
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    yield {"index": i}, item
+            else:
+                yield {}, value
+            return
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield {"line": number}, _loads(line)
+        except _BadJSON as error:
+            yield {"line": number}, RecordError(None, "", error.message, line=number)
+
+
+def read_json(text: str, ruleset=None, *, jsonl: bool | None = None) -> Iterator[Item]:
+    """Records from JSON text: one object, a list of objects, or JSON-lines.
+
+    ``jsonl=True`` reads line by line. Otherwise the text is first read as one JSON document; if
+    that fails and its first non-blank line is itself valid JSON, it is read as JSON-lines, else it
+    is one error (a broken document, located by line).
+    Yields ``(location, Record | RecordError)``; never raises for bad content.
+    """
+    for location, value in _decode_items(text, jsonl):
+        if isinstance(value, RecordError):
+            yield location, value
+            continue
+        try:
+            yield location, parse_record(value, ruleset)
+        except RecordError as error:
+            yield location, error.located(**location)
+
+
+def _csv_rating(record_id, row: int, column: str, cell: str) -> int | None:
+    cell = cell.strip()
+    if not cell:
+        return None
+    if cell.isdigit() and (0 <= int(cell) <= 4 or int(cell) == NOT_KNOWN):
+        return int(cell)
+    raise RecordError(record_id, column, f"rating must be 0-4, 9 or blank; got {cell!r}", row=row)
+
+
+def read_csv(stream: Iterable[str] | str, ruleset=None) -> Iterator[Item]:
+    """Allocation rows from CSV (one assessment a row); ``(location, Record | RecordError)``.
+
+    A bad header yields one error (row 1) and nothing else: no row could be read reliably. A
+    column missing from the header is an error rather than "all blank", so that a mistyped header
+    cannot silently make a scale unknown for every row.
+    """
+    if isinstance(stream, str):
+        stream = io.StringIO(stream)
+    reader = csv.reader(stream)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as error:
+        yield {"row": 1}, RecordError(None, "header", f"unreadable CSV: {error}", row=1)
+        return
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    allowed = _scale_ids(ruleset)
+    required = ("id", "date") + allowed
+    problem = None
+    duplicates = sorted({h for h in header if header.count(h) > 1})
+    unknown = [h for h in header if h not in required + CSV_OPTIONAL]
+    missing = [h for h in required if h not in header]
+    if duplicates:
+        problem = f"duplicate column(s): {', '.join(duplicates)}"
+    elif unknown:
+        problem = (f"unexpected column(s): {', '.join(repr(h) for h in unknown)}; columns are "
+                   f"{', '.join(required)} and optionally {', '.join(CSV_OPTIONAL)}")
+    elif missing:
+        problem = (f"missing column(s): {', '.join(missing)} (leave cells blank for ratings "
+                   "not made, or 9 for not known)")
+    if problem:
+        yield {"row": 1}, RecordError(None, "header", problem, row=1)
+        return
+    row_number = 1
+    while True:
+        row_number += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield {"row": row_number}, RecordError(None, "", f"unreadable CSV row: {error}",
+                                                   row=row_number)
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        try:
+            yield {"row": row_number}, _csv_record(header, cells, row_number, allowed)
+        except RecordError as error:
+            yield {"row": row_number}, error.located(row=row_number)
+
+
+def _csv_record(header: list[str], cells: list[str], row: int, allowed) -> Record:
+    values = dict(zip(header, cells))
+    record_id = values.get("id", "").strip() or None
+    if len(cells) != len(header):
+        raise RecordError(record_id, "", f"has {len(cells)} cells; the header has {len(header)}",
+                          row=row)
+    if record_id is None:
+        raise RecordError(None, "id", "is required", row=row)
+    if len(record_id) > MAX_ID_LENGTH:
+        raise RecordError(record_id[:MAX_ID_LENGTH], "id",
+                          f"is longer than {MAX_ID_LENGTH} characters", row=row)
+    when = _date(record_id, "date", values["date"])
+    ratings = {}
+    for scale in allowed:
+        value = _csv_rating(record_id, row, scale, values[scale])
+        if value is not None:
+            ratings[scale] = value
+    scale8 = values.get("scale8_type", "").strip() or None
+    recorded = values.get("recorded_cluster", "").strip()
+    if recorded and not recorded.isdigit():
+        raise RecordError(record_id, "recorded_cluster",
+                          f"must be a cluster number or blank, got {recorded!r}", row=row)
+    group = values.get("group", "").strip() or None
+    return Record(
+        id=record_id,
+        assessments=(Assessment(when, ratings, _scale8_type(record_id, "scale8_type", scale8)),),
+        recorded_cluster=int(recorded) if recorded else None,
+        group=group,
+    )
