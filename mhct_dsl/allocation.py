@@ -1,0 +1,265 @@
+"""Cluster allocation: the booklet's "How do I cluster someone who is newly referred?", Step 3.
+
+For every cluster that has a rating grid (the variance cluster 0 and the blank cluster 9 have
+none and are never candidates), each grid row is checked against the assessment's ratings:
+
+- A row's *class* is the strongest colour on it (red > orange > yellow). The row is *met* when the
+  rating lies in a band of the class colour; bands of weaker colours on the same row are
+  informational. A row written ``none`` has no colour and is not checked.
+- A pair row ``7|8`` (the booklet's note on scales 7 and 8) is met when either scale's rating is
+  in such a band: Kleene OR, so it is unknown when neither known rating is in a band and at least
+  one is unknown (9 or not rated).
+- A single-scale row is unknown when its rating is 9 or missing.
+
+Fit (booklet: red "must be rated ... if not, try another cluster"; orange "a mismatch reflects a
+weaker fit"; yellow "significantly less bearing"):
+
+- any red row false -> ``"no"``; else any red row unknown -> ``"unknown"``;
+- else any orange row false -> ``"weaker"``; else ``"fits"``.
+- Unknown orange rows do not weaken (they are listed); yellow rows never change the fit.
+
+Ranking, best first (`rank_key`): fit ``fits`` < ``weaker`` < ``unknown`` < ``no``; then fewer orange
+mismatches; then fewer unknown red rows, then fewer unknown orange rows; then more red rows met;
+then more orange rows met; then the lower cluster number, so the order is total and deterministic.
+
+Suggestion: the best candidate whose fit is ``fits`` or ``weaker``. If there is none: the variance
+cluster (the cluster whose kind is ``variance``) when every candidate is ``"no"``; otherwise
+``null`` with ``blocking_unknowns`` naming, for each ``"unknown"`` candidate, the red rows and
+ratings that need assessing ("further assessment required"). The booklet's final word stands:
+"the final clustering decision is yours"; this is a suggestion with its reasons.
+
+An optional decision-tree hint (booklet Step 2) restricts the candidates to the clusters of a
+group of ``ruleset.tree`` (``psychotic``); a branch name (``first_episode``) is accepted too, group
+names are looked up first. A record's own ``group`` overrides the caller's.
+
+``recorded_cluster`` (a cluster already recorded for this assessment) is checked too, for red-rule
+adherence audits: its fit, and ``recorded_adheres`` = its red check (fits/weaker -> true,
+no -> false, unknown -> unknown). For the variance cluster, adherence means no candidate fits.
+
+Everything here is pure: no module state beyond an ``lru_cache`` of per-row plans keyed on the
+immutable grid rows, so `allocate` is safe to call from many threads.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Iterable, Mapping
+
+from . import logic
+from .logic import Truth
+from .model import COLOURS, Cluster, RuleSet
+from .nodes import GridRow
+from .records import Assessment, Record, RecordError, assessment_from_ratings
+from .results import (
+    AllocationResult, BlockingCandidate, Candidate, ColourSummary, RowCheck,
+)
+
+__all__ = ["allocate", "allocate_record", "fit_cluster", "check_row", "rank_key", "fit_truth",
+           "group_clusters", "latest_fit", "FIT_ORDER", "VARIANCE"]
+
+FIT_ORDER = {"fits": 0, "weaker": 1, "unknown": 2, "no": 3}
+VARIANCE = "variance"
+_STRENGTH = {colour: i for i, colour in enumerate(COLOURS)}  # red 0 (strongest) .. yellow 2
+
+
+@functools.lru_cache(maxsize=8192)
+def _row_plan(row: GridRow) -> tuple[str, tuple[tuple[int, int], ...]] | None:
+    """(class colour, bands of that colour) for a row; None for a ``none`` row."""
+    if not row.bands:
+        return None
+    colour = min((b.colour for b in row.bands), key=lambda c: _STRENGTH.get(c, len(COLOURS)))
+    return colour, tuple((b.low, b.high) for b in row.bands if b.colour == colour)
+
+
+def check_row(row: GridRow, assessment: Assessment) -> RowCheck | None:
+    """One grid row against an assessment; None for a ``none`` row."""
+    plan = _row_plan(row)
+    if plan is None:
+        return None
+    colour, bands = plan
+    raws = tuple(assessment.raw(s) for s in row.scales)
+    values: list[Truth] = []
+    for raw in raws:
+        if raw is None or raw == 9:
+            values.append(None)
+        else:
+            values.append(any(lo <= raw <= hi for lo, hi in bands))
+    return RowCheck(tuple(row.scales), colour, bands, raws, logic.any_of(values))
+
+
+def _summary(checks: Iterable[RowCheck]) -> ColourSummary:
+    met, missed, unknown = [], [], []
+    for check in checks:
+        (met if check.value is True else missed if check.value is False else unknown).append(
+            check.label)
+    return ColourSummary(tuple(met), tuple(missed), tuple(unknown))
+
+
+def fit_cluster(cluster: Cluster, assessment: Assessment) -> Candidate | None:
+    """How an assessment fits one cluster's grid; None if the cluster has no grid."""
+    if cluster.grid is None:
+        return None
+    checks = [c for c in (check_row(row, assessment) for row in cluster.grid.rows) if c is not None]
+    by_colour = {colour: _summary(c for c in checks if c.colour == colour) for colour in COLOURS}
+    red, orange = by_colour["red"], by_colour["orange"]
+    if red.missed:
+        fit = "no"
+    elif red.unknown:
+        fit = "unknown"
+    elif orange.missed:
+        fit = "weaker"
+    else:
+        fit = "fits"
+    return Candidate(cluster.number, cluster.name, cluster.group, cluster.branch, fit,
+                     red, orange, by_colour["yellow"], tuple(checks))
+
+
+def fit_truth(fit: str) -> Truth:
+    """The red check as a truth value: fits/weaker -> True, no -> False, unknown -> None."""
+    return {"fits": True, "weaker": True, "no": False}.get(fit)
+
+
+def rank_key(candidate: Candidate) -> tuple:
+    """Sort key, best first; see the module docstring for the order."""
+    return (
+        FIT_ORDER[candidate.fit],
+        candidate.orange_mismatches,
+        len(candidate.red.unknown),
+        len(candidate.orange.unknown),
+        -len(candidate.red.met),
+        -len(candidate.orange.met),
+        candidate.cluster,
+    )
+
+
+def group_clusters(ruleset: RuleSet, group: str) -> frozenset[int]:
+    """Clusters under a decision-tree group (or branch) name; `RecordError` if it names neither."""
+    tree = ruleset.tree
+    if tree is not None:
+        for g in tree.groups:
+            if g.name == group:
+                return frozenset(n for b in g.branches for n in b.clusters)
+        for g in tree.groups:
+            for b in g.branches:
+                if b.name == group:
+                    return frozenset(b.clusters)
+        names = [g.name for g in tree.groups] + [b.name for g in tree.groups for b in g.branches]
+    else:
+        members = frozenset(n for n, c in ruleset.clusters.items() if group in (c.group, c.branch))
+        if members:
+            return members
+        names = sorted({c.group for c in ruleset.clusters.values() if c.group}
+                       | {c.branch for c in ruleset.clusters.values() if c.branch})
+    raise RecordError(None, "group", f"unknown decision-tree group {group!r}; "
+                      f"known: {', '.join(names) or '(the rule set has no decision tree)'}")
+
+
+def _variance_cluster(ruleset: RuleSet) -> int | None:
+    return next((n for n in sorted(ruleset.clusters) if ruleset.clusters[n].kind == VARIANCE), None)
+
+
+def _as_assessment(value, ruleset: RuleSet) -> Assessment:
+    if isinstance(value, Assessment):
+        return value
+    if isinstance(value, Record):
+        latest = value.latest()
+        if latest is None:
+            raise RecordError(value.id, "assessments", "must hold at least one assessment")
+        return latest
+    if isinstance(value, Mapping):
+        return assessment_from_ratings(value, ruleset=ruleset)
+    raise TypeError("allocate() takes a ratings mapping, an Assessment or a Record, "
+                    f"not {type(value).__name__}")
+
+
+def allocate(ruleset: RuleSet, ratings_or_assessment, group: str | None = None, *,
+             record_id: str | None = None, recorded_cluster: int | None = None) -> AllocationResult:
+    """Rank every cluster with a grid against one assessment and suggest one.
+
+    ``ratings_or_assessment`` is a ratings mapping (``{"1": 0, ..., "E": 9}``; validated, may raise
+    `RecordError`), an `Assessment`, or a `Record` (its latest assessment, its id, and its own
+    ``group`` and ``recorded_cluster`` when the arguments leave them unset).
+    """
+    if isinstance(ratings_or_assessment, Record):
+        record = ratings_or_assessment
+        record_id = record_id if record_id is not None else record.id
+        group = record.group or group
+        recorded_cluster = recorded_cluster if recorded_cluster is not None else record.recorded_cluster
+    try:
+        assessment = _as_assessment(ratings_or_assessment, ruleset)
+        members = None if group is None else group_clusters(ruleset, group)
+    except RecordError as error:
+        raise RecordError(record_id, error.field, error.message, **error.location) from None
+
+    candidates = []
+    for number in sorted(ruleset.clusters):
+        if members is not None and number not in members:
+            continue
+        candidate = fit_cluster(ruleset.clusters[number], assessment)
+        if candidate is not None:
+            candidates.append(candidate)
+    candidates.sort(key=rank_key)
+
+    suggested, outcome, blocking = None, "no_candidates", ()
+    if candidates:
+        best = candidates[0]
+        if best.fit in ("fits", "weaker"):
+            suggested, outcome = best.cluster, best.fit
+        elif all(c.fit == "no" for c in candidates):
+            suggested, outcome = _variance_cluster(ruleset), "variance"
+        else:
+            outcome = "further_assessment_required"
+            blocking = tuple(
+                BlockingCandidate(
+                    c.cluster, c.red.unknown,
+                    tuple(_dedupe(u for r in c.rows if r.colour == "red"
+                                  for u in r.unknowns(assessment.date))))
+                for c in candidates if c.fit == "unknown")
+
+    recorded_fit, adheres = None, None
+    if recorded_cluster is not None:
+        recorded_fit, adheres = _recorded(ruleset, recorded_cluster, assessment, candidates,
+                                          record_id)
+    return AllocationResult(
+        id=record_id, ruleset=ruleset.receipt(), candidates=tuple(candidates),
+        suggested=suggested, outcome=outcome, blocking_unknowns=blocking, group=group,
+        date=assessment.date, recorded_cluster=recorded_cluster, recorded_fit=recorded_fit,
+        recorded_adheres=adheres,
+    )
+
+
+def allocate_record(ruleset: RuleSet, record: Record, group: str | None = None) -> AllocationResult:
+    """`allocate` for a `Record`: its latest assessment; its own group hint wins over ``group``."""
+    return allocate(ruleset, record, group)
+
+
+def _recorded(ruleset: RuleSet, number: int, assessment: Assessment, candidates, record_id):
+    cluster = ruleset.clusters.get(number)
+    if cluster is None:
+        raise RecordError(record_id, "recorded_cluster",
+                          f"cluster {number} is not in the rule set {ruleset.name!r}")
+    candidate = next((c for c in candidates if c.cluster == number), None)
+    if candidate is None:
+        candidate = fit_cluster(cluster, assessment)
+    if candidate is not None:
+        return candidate.fit, fit_truth(candidate.fit)
+    if cluster.kind == VARIANCE:
+        # Variance is right exactly when no cluster's red ratings match.
+        return VARIANCE, logic.not_(logic.any_of(fit_truth(c.fit) for c in candidates))
+    return "not_allocatable", False
+
+
+def _dedupe(items):
+    seen, out = set(), []
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out
+
+
+def latest_fit(ruleset: RuleSet, number: int, assessment: Assessment) -> Candidate | None:
+    """The fit of one cluster by number (None if it is not in the rule set or has no grid)."""
+    cluster = ruleset.clusters.get(number)
+    return None if cluster is None else fit_cluster(cluster, assessment)
+

@@ -1,0 +1,510 @@
+"""Results of allocation and review: frozen attrs classes with stable JSON and readable text.
+
+``to_json()`` gives the shapes of DESIGN.md ("Result shapes"), keys always present and always in
+the order below, so outputs diff cleanly and an audit can rely on them. Truth values are
+``true``/``false``/``"unknown"``; dates are ISO strings; ``trace_schema`` versions the trace.
+
+Allocation (`AllocationResult.to_json`)::
+
+    {"id", "ruleset": {"name", "version", "fingerprint"}, "trace_schema": "1",
+     "candidates": [Candidate...], "suggested": N | null, "blocking_unknowns": [...],
+     "group": hint | null, "outcome", "date", "recorded_cluster", "recorded_fit",
+     "recorded_adheres"}
+
+    Candidate: {"cluster", "name", "group", "branch", "fit",
+                "red": {"met", "missed", "unknown"}, "orange": {...}, "yellow": {...},
+                "orange_mismatches"}
+
+Review (`ReviewResult.to_json`)::
+
+    {"id", "ruleset", "trace_schema": "1", "current_cluster", "decision", "criteria": [...],
+     "suggested_clusters": [...], "blocking_unknowns": [...], "next_review_due", "as_of",
+     "review_overdue", "note", "columns": [...], "targets": [...]}
+
+    criterion: {"column", "quantifier", "index", "wording", "condition", "value", "evidence",
+                "explanation", "unknowns", "source", "decisive", "parts"}
+
+``index`` counts criteria within a column from 0 (like the field paths of record errors); the
+person-readable ``explain()`` tables number them from 1.
+
+An unreadable record: ``{"id", "error": {"field", "message", "line" | "row" | "index"}}``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from typing import Any
+
+import attrs
+
+from . import logic
+from .formatter import format_condition
+from .logic import Truth
+
+__all__ = [
+    "TRACE_SCHEMA", "Evidence", "Unknown", "Outcome", "RowCheck", "ColourSummary", "Candidate",
+    "BlockingCandidate", "AllocationResult", "CriterionTrace", "ColumnTrace", "TargetFit",
+    "BlockingCriterion", "ReviewResult", "ErrorResult", "FITS", "DECISIONS",
+]
+
+TRACE_SCHEMA = "1"
+FITS = ("fits", "weaker", "unknown", "no")
+DECISIONS = ("step_up", "discharge", "step_down", "remain", "needs_assessment")
+
+
+def _iso(date: dt.date | None) -> str | None:
+    return None if date is None else date.isoformat()
+
+
+# ---- shared pieces -------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Evidence:
+    """One observation a value rests on: ``kind`` rating/fact/event/date/fit/history."""
+
+    kind: str
+    name: str
+    value: Any = None
+    date: dt.date | None = None
+    note: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "value": self.value,
+                "date": _iso(self.date), "note": self.note}
+
+
+@attrs.frozen
+class Unknown:
+    """Something not known that keeps a value unknown: ``kind`` scale/fact/events/history/date/cluster."""
+
+    kind: str
+    name: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "name": self.name, "reason": self.reason}
+
+    def __str__(self) -> str:
+        label = f"scale {self.name}" if self.kind == "scale" else f"{self.kind} {self.name}"
+        return f"{label}: {self.reason}"
+
+
+def _needs(text: str) -> str:
+    return text[6:] if text.startswith("needs ") else text
+
+
+@attrs.frozen
+class Outcome:
+    """A condition's value with its trace.
+
+    ``finding`` says what was found ("scale 7 is 2 on 2013-03-01"), ``requirement`` what would
+    meet the condition ("needs 1 or less"); ``unknowns`` are only those that keep an *unknown*
+    value unknown (empty when the value is known); ``parts`` are the outcomes of ``all``/``any``/
+    ``not`` operands.
+    """
+
+    value: Truth
+    condition: Any
+    finding: str
+    requirement: str
+    evidence: tuple[Evidence, ...] = attrs.field(default=(), converter=tuple)
+    unknowns: tuple[Unknown, ...] = attrs.field(default=(), converter=tuple)
+    parts: tuple["Outcome", ...] = attrs.field(default=(), converter=tuple)
+
+    @property
+    def explanation(self) -> str:
+        """One line: what was found; what would meet it (``scale 7 is 2; needs 1 or less``)."""
+        return f"{self.finding}; {self.requirement}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "condition": format_condition(self.condition),
+            "value": logic.to_json(self.value),
+            "explanation": self.explanation,
+            "evidence": [e.to_json() for e in self.evidence],
+            "parts": [p.to_json() for p in self.parts],
+        }
+
+
+def _source_json(source, span) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": getattr(source, "kind", None), "note": getattr(source, "note", None)}
+    out["file"] = getattr(span, "path", None)
+    out["line"] = getattr(span, "line", None)
+    return out
+
+
+# ---- allocation ----------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class RowCheck:
+    """One grid row checked: its scales, class colour, the bands of that colour, the ratings seen."""
+
+    scales: tuple[str, ...]
+    colour: str
+    expected: tuple[tuple[int, int], ...]
+    ratings: tuple[int | None, ...]
+    value: Truth
+
+    @property
+    def label(self) -> str:
+        return "|".join(self.scales)
+
+    def expected_text(self) -> str:
+        return ", ".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in self.expected)
+
+    def ratings_text(self) -> str:
+        def one(scale, raw):
+            shown = "not rated" if raw is None else ("9 (not known)" if raw == 9 else str(raw))
+            return f"{scale}={shown}"
+        return ", ".join(one(s, r) for s, r in zip(self.scales, self.ratings))
+
+    def unknowns(self, date: dt.date | None = None) -> tuple[Unknown, ...]:
+        if self.value is not None:
+            return ()
+        when = "" if date is None or date == dt.date.min else f" on {date.isoformat()}"
+        return tuple(
+            Unknown("scale", scale, ("rated 9 (not known)" if raw == 9 else "not rated") + when)
+            for scale, raw in zip(self.scales, self.ratings) if raw is None or raw == 9
+        )
+
+
+@attrs.frozen
+class ColourSummary:
+    """Row labels of one colour class: met, missed (known and outside), unknown."""
+
+    met: tuple[str, ...] = ()
+    missed: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, list[str]]:
+        return {"met": list(self.met), "missed": list(self.missed), "unknown": list(self.unknown)}
+
+
+@attrs.frozen
+class Candidate:
+    """One cluster's fit to an assessment (booklet Step 3) with its row checks."""
+
+    cluster: int
+    name: str
+    group: str | None
+    branch: str | None
+    fit: str
+    red: ColourSummary
+    orange: ColourSummary
+    yellow: ColourSummary
+    rows: tuple[RowCheck, ...] = attrs.field(default=(), eq=False, repr=False)
+
+    @property
+    def orange_mismatches(self) -> int:
+        return len(self.orange.missed)
+
+    @property
+    def truth(self) -> Truth:
+        """The red check as a truth value: fits/weaker -> True, no -> False, unknown -> None."""
+        return {"fits": True, "weaker": True, "no": False}.get(self.fit)
+
+    def note(self) -> str:
+        """``cluster 14: no (red missed 6)``: the fit and the rows behind it."""
+        details = []
+        if self.red.missed:
+            details.append("red missed " + ", ".join(self.red.missed))
+        if self.red.unknown:
+            details.append("red unknown " + ", ".join(self.red.unknown))
+        if self.fit == "weaker" and self.orange.missed:
+            details.append("orange missed " + ", ".join(self.orange.missed))
+        return f"cluster {self.cluster}: {self.fit}" + (f" ({'; '.join(details)})" if details else "")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cluster": self.cluster, "name": self.name, "group": self.group,
+            "branch": self.branch, "fit": self.fit, "red": self.red.to_json(),
+            "orange": self.orange.to_json(), "yellow": self.yellow.to_json(),
+            "orange_mismatches": self.orange_mismatches,
+        }
+
+
+@attrs.frozen
+class BlockingCandidate:
+    """A candidate whose fit is unknown: the red rows and the unknown ratings behind them."""
+
+    cluster: int
+    rows: tuple[str, ...]
+    unknowns: tuple[Unknown, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"cluster": self.cluster, "rows": list(self.rows),
+                "unknowns": [u.to_json() for u in self.unknowns]}
+
+
+OUTCOME_TEXT = {
+    "fits": "fits the suggested cluster's red and orange ratings",
+    "weaker": "a weaker fit: red ratings match, some orange ratings do not",
+    "variance": "no cluster's red ratings match: variance (cluster 0)",
+    "further_assessment_required": "further assessment required: unknown ratings decide the fit",
+    "no_candidates": "no cluster with a rating grid to compare",
+}
+
+
+@attrs.frozen
+class AllocationResult:
+    """Ranked candidates for one assessment, the suggestion, and what blocks one if none."""
+
+    id: str | None
+    ruleset: dict[str, str]
+    candidates: tuple[Candidate, ...]
+    suggested: int | None
+    outcome: str
+    blocking_unknowns: tuple[BlockingCandidate, ...] = ()
+    group: str | None = None
+    date: dt.date | None = None
+    recorded_cluster: int | None = None
+    recorded_fit: str | None = None
+    recorded_adheres: Truth = None
+
+    def candidate(self, cluster: int) -> Candidate | None:
+        return next((c for c in self.candidates if c.cluster == cluster), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "ruleset": dict(self.ruleset),
+            "trace_schema": TRACE_SCHEMA,
+            "candidates": [c.to_json() for c in self.candidates],
+            "suggested": self.suggested,
+            "blocking_unknowns": [b.to_json() for b in self.blocking_unknowns],
+            "group": self.group,
+            "outcome": self.outcome,
+            "date": None if self.date in (None, dt.date.min) else self.date.isoformat(),
+            "recorded_cluster": self.recorded_cluster,
+            "recorded_fit": self.recorded_fit,
+            "recorded_adheres": (None if self.recorded_cluster is None
+                                 else logic.to_json(self.recorded_adheres)),
+        }
+
+    def explain(self) -> str:
+        """A readable table of the candidates, best first."""
+        head = f"{self.id or '(no id)'}: suggested "
+        head += "none" if self.suggested is None else f"cluster {self.suggested}"
+        head += f" ({OUTCOME_TEXT.get(self.outcome, self.outcome)})"
+        lines = [head]
+        if self.recorded_cluster is not None:
+            lines.append(f"recorded cluster {self.recorded_cluster}: {self.recorded_fit}; "
+                         f"red rules met: {logic.word(self.recorded_adheres)}")
+        for block in self.blocking_unknowns:
+            lines.append(f"  cluster {block.cluster} needs: " + "; ".join(map(str, block.unknowns)))
+        rows = [("cluster", "fit", "red missed", "red unknown", "orange missed")]
+        for c in self.candidates:
+            rows.append((f"{c.cluster} {c.name}"[:40], c.fit, " ".join(c.red.missed) or "-",
+                         " ".join(c.red.unknown) or "-", " ".join(c.orange.missed) or "-"))
+        lines.extend(_table(rows, (40, 7, 16, 16, 16)))
+        return "\n".join(lines)
+
+
+# ---- review --------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class CriterionTrace:
+    """One criterion of a care-transition column evaluated: wording, formal condition, value, why."""
+
+    column: str
+    quantifier: str
+    index: int
+    wording: str
+    outcome: Outcome
+    source: Any = None
+    span: Any = attrs.field(default=None, eq=False, repr=False)
+    decisive: bool = True
+
+    @property
+    def value(self) -> Truth:
+        return self.outcome.value
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "column": self.column,
+            "quantifier": self.quantifier,
+            "index": self.index,
+            "wording": self.wording,
+            "condition": format_condition(self.outcome.condition),
+            "value": logic.to_json(self.outcome.value),
+            "evidence": [e.to_json() for e in self.outcome.evidence],
+            "explanation": self.outcome.explanation,
+            "unknowns": [u.to_json() for u in self.outcome.unknowns],
+            "source": _source_json(self.source, self.span),
+            "decisive": self.decisive,
+            "parts": [p.to_json() for p in self.outcome.parts],
+        }
+
+
+@attrs.frozen
+class ColumnTrace:
+    """A column's overall value; ``status`` evaluated / not_applicable / absent."""
+
+    column: str
+    quantifier: str | None
+    value: Truth
+    status: str
+    decisive: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"column": self.column, "quantifier": self.quantifier,
+                "value": None if self.status != "evaluated" else logic.to_json(self.value),
+                "status": self.status, "decisive": self.decisive}
+
+
+@attrs.frozen
+class TargetFit:
+    """A step-up/step-down target cluster, its likelihood, and how the latest ratings fit it."""
+
+    cluster: int
+    likelihood: str
+    fit: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"cluster": self.cluster, "likelihood": self.likelihood, "fit": self.fit}
+
+
+@attrs.frozen
+class BlockingCriterion:
+    """An unknown criterion of the column the decision hinges on, with its unknowns."""
+
+    column: str
+    index: int
+    wording: str
+    unknowns: tuple[Unknown, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"column": self.column, "index": self.index, "wording": self.wording,
+                "unknowns": [u.to_json() for u in self.unknowns]}
+
+
+DECISION_TEXT = {
+    "step_up": "step-up criteria met: re-cluster using the latest MHCT ratings",
+    "discharge": "discharge criteria met: explore discharge from in-scope mental health "
+                 "services back to GP-led (primary) care",
+    "step_down": "step-down criteria met: re-cluster using the MHCT ratings",
+    "remain": "the existing cluster allocation remains valid",
+    "needs_assessment": "further assessment required: the criteria below cannot be decided",
+}
+
+
+@attrs.frozen
+class ReviewResult:
+    """A care review (booklet "6 steps") for a record's current cluster, with the full trace."""
+
+    id: str | None
+    ruleset: dict[str, str]
+    current_cluster: int
+    cluster_name: str
+    as_of: dt.date
+    decision: str
+    criteria: tuple[CriterionTrace, ...]
+    columns: tuple[ColumnTrace, ...]
+    suggested_clusters: tuple[int, ...] = ()
+    targets: tuple[TargetFit, ...] = ()
+    blocking_unknowns: tuple[BlockingCriterion, ...] = ()
+    next_review_due: dt.date | None = None
+    note: str = ""
+
+    @property
+    def review_overdue(self) -> bool | None:
+        if self.next_review_due is None:
+            return None
+        return self.as_of > self.next_review_due
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "ruleset": dict(self.ruleset),
+            "trace_schema": TRACE_SCHEMA,
+            "current_cluster": self.current_cluster,
+            "decision": self.decision,
+            "criteria": [c.to_json() for c in self.criteria],
+            "suggested_clusters": list(self.suggested_clusters),
+            "blocking_unknowns": [b.to_json() for b in self.blocking_unknowns],
+            "next_review_due": _iso(self.next_review_due),
+            "as_of": self.as_of.isoformat(),
+            "review_overdue": self.review_overdue,
+            "note": self.note,
+            "columns": [c.to_json() for c in self.columns],
+            "targets": [t.to_json() for t in self.targets],
+        }
+
+    def explain(self) -> str:
+        """The person-readable table of ``mhct review --explain``."""
+        lines = [
+            f"{self.id or '(no id)'}: cluster {self.current_cluster} {self.cluster_name}, "
+            f"as of {self.as_of.isoformat()}",
+            f"decision: {self.decision} ({self.note or DECISION_TEXT.get(self.decision, '')})",
+        ]
+        if self.suggested_clusters:
+            lines.append("suggested clusters: " + ", ".join(map(str, self.suggested_clusters)))
+        if self.next_review_due is not None:
+            overdue = " (overdue)" if self.review_overdue else ""
+            lines.append(f"next review due: {self.next_review_due.isoformat()}{overdue}")
+        for column in self.columns:
+            if column.status != "evaluated":
+                lines.append(f"{column.column}: {column.status.replace('_', ' ')}")
+        for block in self.blocking_unknowns:
+            lines.append(f"needs assessment: {block.column} #{block.index + 1}: "
+                         + "; ".join(map(str, block.unknowns)))
+        rows = [("column", "#", "value", "criterion", "evidence", "what would meet it")]
+        for c in self.criteria:
+            value = logic.word(c.value) + ("" if c.decisive else "*")
+            evidence = "; ".join(e.note for e in c.outcome.evidence) or c.outcome.finding
+            meet = "-" if c.value is True else c.outcome.requirement
+            rows.append((c.column, str(c.index + 1), value, c.wording, evidence, meet))
+        lines.extend(_table(rows, (9, 2, 8, 38, 42, 36)))
+        if any(not c.decisive for c in self.criteria):
+            lines.append("* evaluated for information: the decision was made by an earlier column")
+        return "\n".join(lines)
+
+
+# ---- errors --------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class ErrorResult:
+    """A record that could not be read or evaluated; stands in its place in the output."""
+
+    id: str | None
+    field: str
+    message: str
+    location: dict[str, int] = attrs.field(factory=dict)
+
+    @classmethod
+    def from_error(cls, error, **location: int) -> ErrorResult:
+        """From a `records.RecordError` (or anything with record_id/field/message)."""
+        merged = {**location, **getattr(error, "location", {})}
+        return cls(getattr(error, "record_id", None), getattr(error, "field", ""),
+                   getattr(error, "message", str(error)), merged)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "error": {"field": self.field, "message": self.message,
+                                         **self.location}}
+
+    def explain(self) -> str:
+        where = ", ".join(f"{k} {v}" for k, v in self.location.items())
+        field = f" {self.field}:" if self.field else ""
+        return f"{self.id or '(no id)'}: ERROR{field} {self.message}" + (f" ({where})" if where else "")
+
+
+# ---- text tables ---------------------------------------------------------------------------------
+
+
+def _table(rows, widths) -> list[str]:
+    """Rows of cells, each wrapped to its column width; a rule under the header."""
+    out = []
+    for n, row in enumerate(rows):
+        wrapped = [textwrap.wrap(str(cell), width) or [""] for cell, width in zip(row, widths)]
+        height = max(len(w) for w in wrapped)
+        for i in range(height):
+            cells = [(w[i] if i < len(w) else "").ljust(width) for w, width in zip(wrapped, widths)]
+            out.append("  ".join(cells).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return out
