@@ -69,6 +69,9 @@ class _Checker:
             tree=tree,
             clusters=dict(sorted(clusters.items())),
             fingerprint=fingerprint,
+            header_entries=tuple(
+                attrs.evolve(e, source=e.source or header.source or n.Source("booklet"))
+                for e in header.entries if isinstance(e, (n.TextAttr, n.DateAttr))),
             extends=header.extends,
             base=self.base,
         )

@@ -33,6 +33,11 @@ def export(ruleset: m.RuleSet) -> dict:
             "base": ruleset.base.receipt() if ruleset.base else None,
             "header": {k: v.isoformat() if isinstance(v, dt.date) else v
                        for k, v in ruleset.header.items()},
+            "header_entries": [
+                {"key": e.key,
+                 "value": e.date.isoformat() if isinstance(e, n.DateAttr) else e.text,
+                 "source": source(e.source)}
+                for e in ruleset.header_entries],
         },
         "scales": [_scale(scale) for scale in ruleset.scales.values()],
         "facts": [_term(term) for term in ruleset.facts.values()],

@@ -11,6 +11,7 @@ import attrs
 
 from .nodes import (
     Column,
+    DateAttr,
     DecisionTreeDecl,
     Episode,
     Grid,
@@ -95,7 +96,11 @@ class Cluster:
 
 @attrs.frozen
 class RuleSet:
-    """A complete, checked rule set (national, or local with its base applied)."""
+    """A complete, checked rule set (national, or local with its base applied).
+
+    ``header`` maps each single-valued header key to its value; ``header_entries`` keeps every
+    header entry (notes included) with its provenance.
+    """
 
     name: str
     version: str
@@ -106,6 +111,7 @@ class RuleSet:
     tree: DecisionTreeDecl | None
     clusters: dict[int, Cluster]
     fingerprint: str
+    header_entries: tuple[TextAttr | DateAttr, ...] = ()
     extends: str | None = None
     base: RuleSet | None = attrs.field(default=None, repr=False)
 

@@ -168,16 +168,15 @@ def _token_span(token: Token, path: str) -> n.Span:
 # ---- tree to nodes ------------------------------------------------------------------------------
 
 
+_ESCAPE = re.compile(r"\\(.)")
+_ESCAPED = {"n": "\n", "t": "\t"}
+
+
 def _unescape(literal: str) -> str:
-    body, out, i = literal[1:-1], [], 0
-    while i < len(body):
-        if body[i] == "\\":
-            out.append({"n": "\n", "t": "\t"}.get(body[i + 1], body[i + 1]))
-            i += 2
-        else:
-            out.append(body[i])
-            i += 1
-    return "".join(out)
+    body = literal[1:-1]
+    if "\\" not in body:
+        return body
+    return _ESCAPE.sub(lambda m: _ESCAPED.get(m.group(1), m.group(1)), body)
 
 
 def _unit(token: Token) -> str:
@@ -382,29 +381,27 @@ class _Build(Transformer):
 # ---- comments -----------------------------------------------------------------------------------
 
 
+_STRING_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"?|#[^\n]*')
+
+
 def _comments(text: str) -> list[tuple[int, int, str]]:
-    """(line, column, text) of every ``#`` comment; strings cannot span lines, so a line scan works."""
+    """(line, column, text) of every ``#`` comment (a ``#`` inside a string is not one)."""
+    if "#" not in text:
+        return []
     found = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        in_string = escaped = False
-        for column, char in enumerate(line, start=1):
-            if in_string:
-                if escaped:
-                    escaped = False
-                elif char == "\\":
-                    escaped = True
-                elif char == '"':
-                    in_string = False
-            elif char == '"':
-                in_string = True
-            elif char == "#":
-                found.append((number, column, line[column - 1:].rstrip()))
-                break
+    for match in _STRING_OR_COMMENT.finditer(text):
+        if match.group().startswith("#"):
+            start = match.start()
+            line_start = text.rfind("\n", 0, start) + 1
+            found.append((text.count("\n", 0, start) + 1, start - line_start + 1,
+                          match.group().rstrip()))
     return found
 
 
 def _attach_comments(rule_file: n.RuleFile, comments: list[tuple[int, int, str]]) -> n.RuleFile:
     """Give each comment to the first commentable node that starts after it (document order)."""
+    if not comments:
+        return rule_file
     pending = list(reversed(comments))
 
     def visit(node):
