@@ -168,8 +168,8 @@ def _as_assessment(value, ruleset: RuleSet) -> Assessment:
         return latest
     if isinstance(value, Mapping):
         return assessment_from_ratings(value, ruleset=ruleset)
-    raise TypeError("allocate() takes a ratings mapping, an Assessment or a Record, "
-                    f"not {type(value).__name__}")
+    raise RecordError(None, "ratings", "must be an object mapping scale ids to ratings "
+                      f"(or an Assessment or Record), not {type(value).__name__}")
 
 
 def allocate(ruleset: RuleSet, ratings_or_assessment, group: str | None = None, *,

@@ -168,8 +168,9 @@ def test_accepts_ratings_assessment_or_record_alike():
     assert by_ratings.candidates == by_assessment.candidates == by_record.candidates
     with pytest.raises(RecordError):
         allocate(RULES, {"7": 12})
-    with pytest.raises(TypeError):
-        allocate(RULES, [1, 2, 3])
+    with pytest.raises(RecordError) as info:
+        allocate(RULES, None, record_id="r9")
+    assert info.value.field == "ratings" and info.value.record_id == "r9"
 
 
 def test_json_shape():

@@ -1,0 +1,472 @@
+"""Evaluating care-transition conditions against a service-user record, with a trace.
+
+`evaluate(condition, record, ruleset, cluster=None, as_of=None)` returns an `Outcome`: a Kleene
+truth value (True / False / None = unknown), the evidence it rests on, the unknowns that keep it
+unknown, and one line saying what was found and what would meet it ("scale 7 is 2 on 2013-03-01;
+needs 1 or less"). Nothing reads the wall clock: ``as_of`` defaults to the latest assessment's
+date, and only assessments and events dated on or before ``as_of`` count. Facts carry no dates;
+they are taken as asserted at ``as_of``.
+
+Semantics of each form (decided; the tests pin the edges):
+
+``scale S <cmp>``
+    The rating of the latest assessment dated <= ``as_of``. 9 or not rated -> unknown.
+``scale S remained <cmp> for D`` / ``scale S stable for D`` / ``... consistently for D``
+    The window is ``[as_of - D, as_of]`` (both ends inclusive). The assessments *considered* are
+    the one in force when the window opened (the latest dated on or before ``as_of - D``) and all
+    dated inside ``(as_of - D, as_of]``. If no assessment is dated on or before the window start,
+    the history does not cover the window: unknown, "history starts YYYY-MM-DD, after the window
+    start YYYY-MM-DD" -- unless a considered assessment already makes the condition false (Kleene:
+    false dominates). So one rating inside the window alone is unknown.
+    *remained*: every considered rating satisfies the comparison (an unknown rating -> unknown).
+    *stable*: every considered rating is the same; two different known ratings -> false even if
+    others are unknown; otherwise any unknown rating -> unknown.
+    *consistently*: the fit holds at every considered assessment.
+``fact NAME``
+    The record's assertion: true / false; unasserted -> unknown.
+``event NAME within D`` / ``no event NAME within D``
+    Events of that kind dated in ``[as_of - D, as_of]``, both ends inclusive: an event exactly on
+    the window start counts as "within the past D" (the conservative reading for "no inpatient
+    stay for the past year"). Events after ``as_of`` are ignored. ``no`` negates. Without an event
+    history in the record (no ``events`` key) both are unknown.
+``in_service >= D`` / ``in_cluster >= D``
+    ``in_service_since`` (``cluster_since``) <= ``as_of - D``; unknown when the date is missing.
+``fits cluster N, M [consistently for D]``
+    The ratings fit (allocation fit ``fits`` or ``weaker``) any named cluster: Kleene OR over the
+    clusters' red checks (``unknown`` fit -> unknown). A named cluster without a grid is unknown.
+``fits step_up|step_down [consistently for D]``
+    As above over the current cluster's likely and possible targets in that direction
+    (``Cluster.targets("up"|"down", ("likely", "possible"))``); no targets -> false.
+``not`` / ``all`` / ``any``
+    Kleene; the operands' outcomes are kept as ``parts`` (a nested trace), their evidence is
+    gathered into the parent's.
+
+Pure functions over frozen inputs: safe to call from many threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable, Iterable
+
+import attrs
+
+from . import dates, logic
+from .allocation import fit_cluster, fit_truth
+from .formatter import format_condition
+from .logic import Truth
+from .model import Cluster, RuleSet
+from .nodes import (
+    AllOf, AnyOf, Duration, EventWithin, FactIs, FitsClusters, FitsTransition, Not, ScaleIs,
+    ScaleRemained, ScaleStable, Tenure,
+)
+from .records import Assessment, Record
+from .results import Evidence, Outcome, Unknown
+
+__all__ = ["Context", "Outcome", "evaluate", "evaluate_in", "window", "Window", "TRANSITION_DIRECTIONS"]
+
+TRANSITION_DIRECTIONS = {"step_up": "up", "step_down": "down"}
+TRANSITION_LIKELIHOODS = ("likely", "possible")
+
+
+@attrs.frozen
+class Context:
+    """What a condition is evaluated against: record, rules, current cluster, and the date."""
+
+    record: Record
+    ruleset: RuleSet
+    cluster: Cluster | None
+    as_of: dt.date
+
+
+@attrs.frozen
+class Window:
+    """The assessments a "for the past D" condition considers (see the module docstring)."""
+
+    start: dt.date
+    end: dt.date
+    considered: tuple[Assessment, ...]
+    covered: bool
+
+    def gap(self) -> Unknown | None:
+        """Why the history does not cover the window (None when it does)."""
+        if self.covered:
+            return None
+        if self.considered:
+            reason = (f"history starts {self.considered[0].date.isoformat()}, after the window "
+                      f"start {self.start.isoformat()}")
+        else:
+            reason = f"no assessment on or before {self.end.isoformat()}"
+        return Unknown("history", "assessments", reason)
+
+    def span_text(self) -> str:
+        return f"from {self.start.isoformat()} to {self.end.isoformat()}"
+
+
+def window(record: Record, as_of: dt.date, duration: Duration) -> Window:
+    """The considered assessments for ``[as_of - duration, as_of]``."""
+    start = dates.window_start(as_of, duration)
+    in_force = None
+    inside = []
+    for assessment in record.assessments:
+        if assessment.date <= start:
+            in_force = assessment
+        elif assessment.date <= as_of:
+            inside.append(assessment)
+    considered = ([in_force] if in_force is not None else []) + inside
+    return Window(start, as_of, tuple(considered), in_force is not None)
+
+
+def evaluate(condition, record: Record, ruleset: RuleSet, cluster: Cluster | None = None,
+             as_of: dt.date | None = None) -> Outcome:
+    """Evaluate one condition; ``as_of`` defaults to the latest assessment's date."""
+    if as_of is None:
+        latest = record.latest()
+        if latest is None:
+            raise ValueError("as_of is required for a record without assessments")
+        as_of = latest.date
+    return evaluate_in(condition, Context(record, ruleset, cluster, as_of))
+
+
+def evaluate_in(condition, ctx: Context) -> Outcome:
+    """Evaluate one condition in a `Context`."""
+    handler = _HANDLERS.get(type(condition))
+    if handler is None:
+        raise TypeError(f"not a condition: {condition!r}")
+    return handler(condition, ctx)
+
+
+# ---- helpers ----------------------------------------------------------------------------------
+
+
+def _dedupe(items: Iterable) -> tuple:
+    seen, out = set(), []
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            out.append(item)
+    return tuple(out)
+
+
+def _rating_evidence(scale: str, assessment: Assessment, suffix: str = "") -> Evidence:
+    when = assessment.date.isoformat()
+    status = assessment.status(scale)
+    if status == "rated":
+        note = f"scale {scale} was {assessment.raw(scale)} on {when}"
+    elif status == "not_known":
+        note = f"scale {scale} rated 9 (not known) on {when}"
+    else:
+        note = f"scale {scale} not rated on {when}"
+    return Evidence("rating", scale, assessment.raw(scale), assessment.date, note + suffix)
+
+
+def _rating_unknown(scale: str, assessment: Assessment) -> Unknown:
+    reason = ("rated 9 (not known)" if assessment.status(scale) == "not_known" else "not rated")
+    return Unknown("scale", scale, f"{reason} on {assessment.date.isoformat()}")
+
+
+def _first_date(start: dt.date, predicate: Callable[[dt.date], bool]) -> dt.date:
+    """The first date on or after ``start`` where ``predicate`` holds (month clamping can shift
+    the exact day by up to three days, so step forward a few)."""
+    day = start
+    for _ in range(8):
+        if predicate(day):
+            return day
+        day += dt.timedelta(days=1)
+    return day
+
+
+def _fact_wording(ctx: Context, name: str) -> str:
+    term = ctx.ruleset.facts.get(name)
+    return f" (\u201c{term.wording}\u201d)" if term is not None and term.wording else ""
+
+
+def _latest(ctx: Context) -> Assessment | None:
+    return ctx.record.latest(ctx.as_of)
+
+
+def _no_assessment(condition, ctx: Context, requirement: str) -> Outcome:
+    return Outcome(None, condition, f"no assessment on or before {ctx.as_of.isoformat()}",
+                   requirement, (), (Unknown("assessment", "latest",
+                                             f"no assessment on or before {ctx.as_of.isoformat()}"),))
+
+
+# ---- scales -----------------------------------------------------------------------------------
+
+
+def _scale_is(cond: ScaleIs, ctx: Context) -> Outcome:
+    requirement = f"needs {cond.comparison.describe()}"
+    latest = _latest(ctx)
+    if latest is None:
+        return _no_assessment(cond, ctx, requirement)
+    rating = latest.rating(cond.scale)
+    evidence = (_rating_evidence(cond.scale, latest),)
+    when = latest.date.isoformat()
+    if rating is None:
+        status = "rated 9 (not known)" if latest.status(cond.scale) == "not_known" else "not rated"
+        return Outcome(None, cond, f"scale {cond.scale} {status} on {when}", requirement, evidence,
+                       (_rating_unknown(cond.scale, latest),))
+    return Outcome(cond.comparison.holds(rating), cond, f"scale {cond.scale} is {rating} on {when}",
+                   requirement, evidence)
+
+
+def _scale_remained(cond: ScaleRemained, ctx: Context) -> Outcome:
+    win = window(ctx.record, ctx.as_of, cond.duration)
+    requirement = (f"needs {cond.comparison.describe()} at every assessment "
+                   f"{win.span_text()} (including the rating in force at the start)")
+    values: list[Truth] = []
+    evidence, unknowns = [], []
+    first_false = None
+    for i, a in enumerate(win.considered):
+        rating = a.rating(cond.scale)
+        suffix = " (in force at the window start)" if i == 0 and win.covered else ""
+        evidence.append(_rating_evidence(cond.scale, a, suffix))
+        if rating is None:
+            values.append(None)
+            unknowns.append(_rating_unknown(cond.scale, a))
+        else:
+            ok = cond.comparison.holds(rating)
+            values.append(ok)
+            if not ok and first_false is None:
+                first_false = (a, rating)
+    gap = win.gap()
+    if gap is not None:
+        values.append(None)
+        unknowns.append(gap)
+    value = logic.all_of(values)
+    if first_false is not None:
+        a, rating = first_false
+        finding = f"scale {cond.scale} was {rating} on {a.date.isoformat()}"
+    elif value is True:
+        finding = (f"scale {cond.scale} was {cond.comparison.describe()} at all "
+                   f"{len(win.considered)} assessments {win.span_text()}")
+    else:
+        finding = "; ".join(str(u) for u in _dedupe(unknowns))
+    return Outcome(value, cond, finding, requirement, evidence,
+                   _dedupe(unknowns) if value is None else ())
+
+
+def _scale_stable(cond: ScaleStable, ctx: Context) -> Outcome:
+    win = window(ctx.record, ctx.as_of, cond.duration)
+    requirement = f"needs the same rating at every assessment {win.span_text()}"
+    evidence, unknowns = [], []
+    known: list[tuple[Assessment, int]] = []
+    for i, a in enumerate(win.considered):
+        suffix = " (in force at the window start)" if i == 0 and win.covered else ""
+        evidence.append(_rating_evidence(cond.scale, a, suffix))
+        rating = a.rating(cond.scale)
+        if rating is None:
+            unknowns.append(_rating_unknown(cond.scale, a))
+        else:
+            known.append((a, rating))
+    gap = win.gap()
+    if gap is not None:
+        unknowns.append(gap)
+    change = next(((p, c) for p, c in zip(known, known[1:]) if p[1] != c[1]), None)
+    if change is not None:
+        (a0, r0), (a1, r1) = change
+        finding = (f"scale {cond.scale} went from {r0} ({a0.date.isoformat()}) to {r1} "
+                   f"({a1.date.isoformat()})")
+        return Outcome(False, cond, finding, requirement, evidence)
+    if unknowns:
+        return Outcome(None, cond, "; ".join(str(u) for u in _dedupe(unknowns)), requirement,
+                       evidence, _dedupe(unknowns))
+    finding = (f"scale {cond.scale} was {known[0][1]} at all {len(known)} assessments "
+               f"{win.span_text()}")
+    return Outcome(True, cond, finding, requirement, evidence)
+
+
+# ---- facts, events, tenure --------------------------------------------------------------------
+
+
+def _fact(cond: FactIs, ctx: Context) -> Outcome:
+    value = ctx.record.fact(cond.name)
+    requirement = f"needs {cond.name} asserted true{_fact_wording(ctx, cond.name)}"
+    if value is None:
+        return Outcome(None, cond, f"{cond.name} not asserted", requirement,
+                       (Evidence("fact", cond.name, None, None, f"{cond.name} not asserted"),),
+                       (Unknown("fact", cond.name, "not asserted"),))
+    word = "true" if value else "false"
+    return Outcome(value, cond, f"{cond.name} asserted {word}", requirement,
+                   (Evidence("fact", cond.name, value, None, f"{cond.name} asserted {word}"),))
+
+
+def _event(cond: EventWithin, ctx: Context) -> Outcome:
+    start = dates.window_start(ctx.as_of, cond.duration)
+    span = f"from {start.isoformat()} to {ctx.as_of.isoformat()}"
+    requirement = (f"needs no {cond.name} {span}" if cond.absent
+                   else f"needs a {cond.name} {span}")
+    if ctx.record.events is None:
+        return Outcome(None, cond, "no event history in the record", requirement, (),
+                       (Unknown("events", cond.name, "event history not provided"),))
+    matches = [e for e in ctx.record.events
+               if e.kind == cond.name and start <= e.date <= ctx.as_of]
+    found = bool(matches)
+    if found:
+        evidence = tuple(Evidence("event", cond.name, True, e.date,
+                                  f"{cond.name} on {e.date.isoformat()}") for e in matches)
+        last = matches[-1].date
+        finding = f"{cond.name} on {', '.join(e.date.isoformat() for e in matches)}"
+        if cond.absent:
+            free = _first_date(dates.add(last, cond.duration),
+                               lambda d: dates.window_start(d, cond.duration) > last)
+            requirement += f" (met from {free.isoformat()} if there are no further events)"
+    else:
+        evidence = (Evidence("event", cond.name, False, None, f"no {cond.name} {span}"),)
+        finding = f"no {cond.name} {span}"
+    return Outcome(not found if cond.absent else found, cond, finding, requirement, evidence)
+
+
+def _tenure(cond: Tenure, ctx: Context) -> Outcome:
+    field = "in_service_since" if cond.scope == "in_service" else "cluster_since"
+    since = getattr(ctx.record, field)
+    what = "in service" if cond.scope == "in_service" else "in the current cluster"
+    threshold = dates.window_start(ctx.as_of, cond.duration)
+    requirement = f"needs {dates.describe(cond.duration)} {what} (since {threshold.isoformat()} or earlier)"
+    if since is None:
+        return Outcome(None, cond, f"{field} not provided", requirement, (),
+                       (Unknown("date", field, "not provided"),))
+    value = since <= threshold
+    if not value:
+        met = _first_date(dates.add(since, cond.duration),
+                          lambda d: dates.window_start(d, cond.duration) >= since)
+        requirement += f"; met from {met.isoformat()}"
+    finding = f"{what} since {since.isoformat()}"
+    return Outcome(value, cond, finding, requirement,
+                   (Evidence("date", field, since.isoformat(), since, finding),))
+
+
+# ---- fits -------------------------------------------------------------------------------------
+
+
+def _fits_at(numbers: tuple[int, ...], assessment: Assessment, ctx: Context):
+    """(truth, evidence notes, unknowns) of "fits any of ``numbers``" at one assessment."""
+    values: list[Truth] = []
+    notes, unknowns = [], []
+    for number in numbers:
+        cluster = ctx.ruleset.clusters.get(number)
+        candidate = None if cluster is None else fit_cluster(cluster, assessment)
+        if candidate is None:
+            values.append(None)
+            notes.append(f"cluster {number}: no rating grid")
+            unknowns.append(Unknown("cluster", str(number), "has no rating grid to fit"))
+            continue
+        truth = fit_truth(candidate.fit)
+        values.append(truth)
+        notes.append(candidate.note())
+        if truth is None:
+            for row in candidate.rows:
+                if row.colour == "red":
+                    unknowns.extend(row.unknowns(assessment.date))
+    return logic.any_of(values), notes, unknowns
+
+
+def _fits(cond, numbers: tuple[int, ...], label: str, ctx: Context) -> Outcome:
+    targets = ", ".join(map(str, numbers)) or "none"
+    if cond.consistently is None:
+        requirement = f"needs the latest ratings to fit {label} ({targets})"
+        latest = _latest(ctx)
+        if latest is None:
+            return _no_assessment(cond, ctx, requirement)
+        value, notes, unknowns = _fits_at(numbers, latest, ctx)
+        when = latest.date.isoformat()
+        evidence = [Evidence("fit", "latest", logic.to_json(value), latest.date,
+                             f"{when}: {note}") for note in notes]
+        finding = f"{when}: " + ("; ".join(notes) if notes else "no clusters to fit")
+        return Outcome(value, cond, finding, requirement, evidence,
+                       _dedupe(unknowns) if value is None else ())
+
+    win = window(ctx.record, ctx.as_of, cond.consistently)
+    requirement = (f"needs the ratings to fit {label} ({targets}) at every assessment "
+                   f"{win.span_text()} (including the rating in force at the start)")
+    values: list[Truth] = []
+    evidence, unknowns = [], []
+    first_false = None
+    for a in win.considered:
+        value, notes, found = _fits_at(numbers, a, ctx)
+        values.append(value)
+        unknowns.extend(found)
+        text = f"{a.date.isoformat()}: " + ("; ".join(notes) if notes else "no clusters to fit")
+        evidence.append(Evidence("fit", a.date.isoformat(), logic.to_json(value), a.date, text))
+        if value is False and first_false is None:
+            first_false = text
+    gap = win.gap()
+    if gap is not None:
+        values.append(None)
+        unknowns.append(gap)
+    value = logic.all_of(values)
+    if first_false is not None:
+        finding = f"did not fit on {first_false}"
+    elif value is True:
+        finding = f"fitted at all {len(win.considered)} assessments {win.span_text()}"
+    else:
+        finding = "; ".join(str(u) for u in _dedupe(unknowns))
+    return Outcome(value, cond, finding, requirement, evidence,
+                   _dedupe(unknowns) if value is None else ())
+
+
+def _fits_clusters(cond: FitsClusters, ctx: Context) -> Outcome:
+    label = "cluster " + " or ".join(map(str, cond.clusters))
+    return _fits(cond, tuple(cond.clusters), label, ctx)
+
+
+def _fits_transition(cond: FitsTransition, ctx: Context) -> Outcome:
+    direction = TRANSITION_DIRECTIONS.get(cond.direction)
+    label = f"a likely/possible {cond.direction.replace('_', '-')} cluster"
+    if ctx.cluster is None or direction is None:
+        return Outcome(None, cond, "no current cluster to take transitions from",
+                       f"needs the ratings to fit {label}", (),
+                       (Unknown("cluster", "current", "no current cluster"),))
+    return _fits(cond, ctx.cluster.targets(direction, TRANSITION_LIKELIHOODS), label, ctx)
+
+
+# ---- connectives ------------------------------------------------------------------------------
+
+
+def _not(cond: Not, ctx: Context) -> Outcome:
+    part = evaluate_in(cond.operand, ctx)
+    if isinstance(cond.operand, FactIs):
+        name = cond.operand.name
+        requirement = f"needs {name} asserted false{_fact_wording(ctx, name)}"
+    else:
+        requirement = f"needs this not to hold: {format_condition(cond.operand)}"
+    return Outcome(logic.not_(part.value), cond, part.finding, requirement, part.evidence,
+                   part.unknowns, (part,))
+
+
+def _all(cond: AllOf, ctx: Context) -> Outcome:
+    parts = [evaluate_in(op, ctx) for op in cond.operands]
+    value = logic.all_of(p.value for p in parts)
+    return _compound(cond, parts, value, "all", " and ")
+
+
+def _any(cond: AnyOf, ctx: Context) -> Outcome:
+    parts = [evaluate_in(op, ctx) for op in cond.operands]
+    value = logic.any_of(p.value for p in parts)
+    return _compound(cond, parts, value, "any", " or ")
+
+
+def _compound(cond, parts: list[Outcome], value: Truth, word: str, joiner: str) -> Outcome:
+    met = sum(p.value is True for p in parts)
+    unknown = sum(p.value is None for p in parts)
+    finding = f"{met} of {len(parts)} parts met" + (f", {unknown} unknown" if unknown else "")
+    shown = parts if word == "any" or value is True else [p for p in parts if p.value is not True]
+    requirement = f"needs {word} of: " + joiner.join(format_condition(p.condition) for p in shown)
+    evidence = [e for p in parts for e in p.evidence]
+    unknowns = _dedupe(u for p in parts if p.value is None for u in p.unknowns) if value is None else ()
+    return Outcome(value, cond, finding, requirement, evidence, unknowns, parts)
+
+
+_HANDLERS = {
+    ScaleIs: _scale_is,
+    ScaleRemained: _scale_remained,
+    ScaleStable: _scale_stable,
+    FactIs: _fact,
+    EventWithin: _event,
+    Tenure: _tenure,
+    FitsClusters: _fits_clusters,
+    FitsTransition: _fits_transition,
+    Not: _not,
+    AllOf: _all,
+    AnyOf: _any,
+}
