@@ -340,25 +340,25 @@ def _tenure(cond: Tenure, ctx: Context) -> Outcome:
 
 
 def _fits_at(numbers: tuple[int, ...], assessment: Assessment, ctx: Context):
-    """(truth, evidence notes, unknowns) of "fits any of ``numbers``" at one assessment."""
+    """(truth, [(cluster, fit, note)], unknowns) of "fits any of ``numbers``" at one assessment."""
     values: list[Truth] = []
-    notes, unknowns = [], []
+    fits, unknowns = [], []
     for number in numbers:
         cluster = ctx.ruleset.clusters.get(number)
         candidate = None if cluster is None else fit_cluster(cluster, assessment)
         if candidate is None:
             values.append(None)
-            notes.append(f"cluster {number}: no rating grid")
+            fits.append((number, None, f"cluster {number}: no rating grid"))
             unknowns.append(Unknown("cluster", str(number), "has no rating grid to fit"))
             continue
         truth = fit_truth(candidate.fit)
         values.append(truth)
-        notes.append(candidate.note())
+        fits.append((number, candidate.fit, candidate.note()))
         if truth is None:
             for row in candidate.rows:
                 if row.colour == "red":
                     unknowns.extend(row.unknowns(assessment.date))
-    return logic.any_of(values), notes, unknowns
+    return logic.any_of(values), fits, unknowns
 
 
 def _fits(cond, numbers: tuple[int, ...], label: str, ctx: Context) -> Outcome:
@@ -368,11 +368,11 @@ def _fits(cond, numbers: tuple[int, ...], label: str, ctx: Context) -> Outcome:
         latest = _latest(ctx)
         if latest is None:
             return _no_assessment(cond, ctx, requirement)
-        value, notes, unknowns = _fits_at(numbers, latest, ctx)
+        value, fits, unknowns = _fits_at(numbers, latest, ctx)
         when = latest.date.isoformat()
-        evidence = [Evidence("fit", "latest", logic.to_json(value), latest.date,
-                             f"{when}: {note}") for note in notes]
-        finding = f"{when}: " + ("; ".join(notes) if notes else "no clusters to fit")
+        evidence = [Evidence("fit", str(number), fit, latest.date, f"{when}: {note}")
+                    for number, fit, note in fits]
+        finding = f"{when}: " + ("; ".join(note for _, _, note in fits) or "no clusters to fit")
         return Outcome(value, cond, finding, requirement, evidence,
                        _dedupe(unknowns) if value is None else ())
 
@@ -383,11 +383,13 @@ def _fits(cond, numbers: tuple[int, ...], label: str, ctx: Context) -> Outcome:
     evidence, unknowns = [], []
     first_false = None
     for a in win.considered:
-        value, notes, found = _fits_at(numbers, a, ctx)
+        value, fits, found = _fits_at(numbers, a, ctx)
         values.append(value)
         unknowns.extend(found)
-        text = f"{a.date.isoformat()}: " + ("; ".join(notes) if notes else "no clusters to fit")
-        evidence.append(Evidence("fit", a.date.isoformat(), logic.to_json(value), a.date, text))
+        text = f"{a.date.isoformat()}: " + ("; ".join(note for _, _, note in fits)
+                                            or "no clusters to fit")
+        evidence.append(Evidence("fit", ", ".join(map(str, numbers)), logic.to_json(value),
+                                 a.date, text))
         if value is False and first_false is None:
             first_false = text
     gap = win.gap()

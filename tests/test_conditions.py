@@ -256,7 +256,9 @@ def test_fits_clusters():
     rec = record(assessment("2013-03-01", s6=2))
     assert ev(n.FitsClusters((10,)), rec).value is True
     assert ev(n.FitsClusters((14,)), rec).value is False
-    assert ev(n.FitsClusters((14, 10)), rec).value is True
+    both = ev(n.FitsClusters((14, 10)), rec)
+    assert both.value is True
+    assert [(e.name, e.value) for e in both.evidence] == [("14", "no"), ("10", "fits")]
     unknown = ev(n.FitsClusters((10, 14)), record(assessment("2013-03-01", s6=9)))
     assert unknown.value is None
     assert {u.name for u in unknown.unknowns} == {"6"}

@@ -1,0 +1,182 @@
+"""Care review: the booklet's "Step-by-step guide ... at care reviews", for the current cluster.
+
+`review(ruleset, record, as_of=None)` follows the six steps on the page of the record's current
+cluster (which must exist in the rule set and have care-transition columns):
+
+3. step-up column (quantifier one/any/all): true -> ``"step_up"``, with ``suggested_clusters`` =
+   the likely and possible step-up targets that fit the latest ratings (fit ``fits``/``weaker``),
+   best first by the allocation ranking (among equally good fits, likely before possible, then
+   the lower number); unknown -> ``"needs_assessment"`` (one cannot go on to
+   discharge without knowing step-up is not met); false -> step 4.
+4. discharge column: true -> ``"discharge"``; unknown -> ``"needs_assessment"``; false -> step 5.
+5. step-down column: true -> ``"step_down"`` with the fitting down targets; unknown ->
+   ``"needs_assessment"``; false -> step 6.
+6. otherwise ``"remain"``: the existing allocation remains valid.
+
+A column that is ``n/a`` (or absent from the cluster's page) is skipped, as a false one would be.
+
+Decisions beyond the booklet's text:
+
+- Every applicable column is evaluated, also after the decision, so a clinician sees the whole
+  page; criteria of columns after the deciding one carry ``"decisive": false``. ``columns`` lists
+  each column's overall value and status (evaluated / not_applicable / absent).
+- ``blocking_unknowns`` (only for ``needs_assessment``): each unknown criterion of the column the
+  decision hinges on, with the unknown ratings, facts, dates or history behind it.
+- ``as_of`` defaults to the latest assessment's date; an ``as_of`` before the first assessment is
+  a record error. Assessments and events after ``as_of`` are ignored.
+- ``next_review_due`` = the date of the latest assessment on or before ``as_of`` plus the cluster's
+  maximum review interval (``null`` without one); ``review_overdue`` compares it with ``as_of``.
+- ``targets`` lists every likely/possible target in the decided direction with its fit, so an
+  auditor sees the ones that did not fit too. If a step is met but no target fits, the note says
+  to re-cluster from the ratings (booklet Step 3 of allocation).
+
+Pure: no module state; safe to call from many threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Mapping
+
+from . import dates, logic
+from .allocation import fit_cluster, rank_key
+from .conditions import Context, TRANSITION_LIKELIHOODS, evaluate_in
+from .model import COLUMN_ORDER, Cluster, RuleSet
+from .records import Record, RecordError, parse_record
+from .results import (
+    DECISION_TEXT, BlockingCriterion, ColumnTrace, CriterionTrace, ReviewResult, TargetFit,
+)
+
+__all__ = ["review", "transition_targets", "DECISION_BY_COLUMN"]
+
+DECISION_BY_COLUMN = {"step_up": "step_up", "discharge": "discharge", "step_down": "step_down"}
+DIRECTION_BY_COLUMN = {"step_up": "up", "step_down": "down"}
+
+
+def _as_of(value, record: Record) -> dt.date:
+    first = record.assessments[0].date if record.assessments else None
+    if first is None:
+        raise RecordError(record.id, "assessments", "a review needs at least one assessment")
+    if value is None:
+        return record.assessments[-1].date
+    if isinstance(value, str):
+        try:
+            value = dates.parse_iso(value)
+        except ValueError as error:
+            raise RecordError(record.id, "as_of", str(error)) from None
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise RecordError(record.id, "as_of", f"must be a date, got {type(value).__name__}")
+    if value < first:
+        raise RecordError(record.id, "as_of",
+                          f"{value.isoformat()} is before the first assessment "
+                          f"({first.isoformat()})")
+    return value
+
+
+def _cluster(ruleset: RuleSet, record: Record) -> Cluster:
+    number = record.current_cluster
+    if number is None:
+        raise RecordError(record.id, "current_cluster", "is required for a review")
+    cluster = ruleset.clusters.get(number)
+    if cluster is None:
+        raise RecordError(record.id, "current_cluster",
+                          f"cluster {number} is not in the rule set {ruleset.name!r}")
+    if not cluster.columns:
+        raise RecordError(record.id, "current_cluster",
+                          f"cluster {number} has no care transition protocol to review against")
+    return cluster
+
+
+def transition_targets(cluster: Cluster, direction: str) -> list[tuple[int, str]]:
+    """``(cluster, likelihood)`` of the likely then possible targets in ``direction``."""
+    out: list[tuple[int, str]] = []
+    for likelihood in TRANSITION_LIKELIHOODS:
+        for number in cluster.targets(direction, (likelihood,)):
+            if all(number != n for n, _ in out):
+                out.append((number, likelihood))
+    return out
+
+
+def _provenance(criterion, column, cluster: Cluster):
+    for item in (criterion, column):
+        if getattr(item, "source", None) is not None:
+            return item.source
+    return cluster.source
+
+
+def review(ruleset: RuleSet, record: Record | Mapping, as_of: dt.date | str | None = None
+           ) -> ReviewResult:
+    """Decide a care review for ``record`` (a `Record`, or a record dict validated here).
+
+    Raises `RecordError` for a record that cannot be reviewed (see the module docstring).
+    """
+    if not isinstance(record, Record):
+        record = parse_record(record, ruleset)
+    cluster = _cluster(ruleset, record)
+    when = _as_of(as_of, record)
+    ctx = Context(record, ruleset, cluster, when)
+
+    decision: str | None = None
+    deciding: str | None = None
+    criteria: list[CriterionTrace] = []
+    columns: list[ColumnTrace] = []
+    blocking: list[BlockingCriterion] = []
+    for kind in COLUMN_ORDER:
+        column = cluster.columns.get(kind)
+        decisive = decision is None
+        if column is None or column.quantifier == "n/a":
+            status = "absent" if column is None else "not_applicable"
+            columns.append(ColumnTrace(kind, None if column is None else column.quantifier,
+                                       None, status, decisive))
+            continue
+        traces = []
+        for index, criterion in enumerate(column.criteria):
+            outcome = evaluate_in(criterion.condition, ctx)
+            traces.append(CriterionTrace(
+                kind, column.quantifier, index, criterion.wording, outcome,
+                _provenance(criterion, column, cluster), criterion.span, decisive))
+        value = logic.quantify(column.quantifier, (t.value for t in traces))
+        criteria.extend(traces)
+        columns.append(ColumnTrace(kind, column.quantifier, value, "evaluated", decisive))
+        if decision is not None:
+            continue
+        if value is True:
+            decision, deciding = DECISION_BY_COLUMN[kind], kind
+        elif value is None:
+            decision, deciding = "needs_assessment", kind
+            blocking = [BlockingCriterion(kind, t.index, t.wording, t.outcome.unknowns)
+                        for t in traces if t.value is None]
+    if decision is None:
+        decision = "remain"
+
+    latest = record.latest(when)
+    targets: list[TargetFit] = []
+    suggested: list[int] = []
+    note = DECISION_TEXT[decision]
+    if decision in DIRECTION_BY_COLUMN:
+        fitted = []
+        for number, likelihood in transition_targets(cluster, DIRECTION_BY_COLUMN[decision]):
+            target = ruleset.clusters.get(number)
+            candidate = None if target is None else fit_cluster(target, latest)
+            fit = "no grid" if candidate is None else candidate.fit
+            targets.append(TargetFit(number, likelihood, fit))
+            if candidate is not None and candidate.fit in ("fits", "weaker"):
+                fitted.append((rank_key(candidate)[:-1], likelihood != "likely", number))
+        suggested = [number for _, _, number in sorted(fitted)]
+        if not suggested:
+            note += ("; no likely/possible target fits the latest ratings: re-cluster from the "
+                     "ratings (allocation)")
+    elif decision == "needs_assessment":
+        note = f"further assessment required: the {deciding.replace('_', '-')} criteria " \
+               "cannot be decided until the unknowns listed are assessed"
+
+    next_due = None
+    if cluster.review is not None and latest is not None:
+        next_due = dates.add(latest.date, cluster.review.every)
+
+    return ReviewResult(
+        id=record.id, ruleset=ruleset.receipt(), current_cluster=cluster.number,
+        cluster_name=cluster.name, as_of=when, decision=decision, criteria=tuple(criteria),
+        columns=tuple(columns), suggested_clusters=tuple(suggested), targets=tuple(targets),
+        blocking_unknowns=tuple(blocking), next_review_due=next_due, note=note,
+    )

@@ -1,0 +1,223 @@
+"""Care review (the booklet's six steps) on the fixture clusters 10 and 11."""
+
+import datetime as dt
+
+import attrs
+import pytest
+
+from evalkit import assessment, d, mini_ruleset, record, record_json, ratings
+from mhct_dsl.records import RecordError
+from mhct_dsl.review import review
+
+RULES = mini_ruleset()
+CALM = dict(detained_mha=False, medication_stable_past_year=True)
+
+
+def steady(**latest):
+    """Cluster 10 record with a calm year behind it (fits 11 throughout, item 3 low)."""
+    return record(assessment("2012-01-01", s6=1), assessment("2012-07-01", s6=1),
+                  assessment("2013-03-01", **{"s6": 1, **latest}), facts=dict(CALM), events=[])
+
+
+def values(result, column):
+    return [c.value for c in result.criteria if c.column == column]
+
+
+# ---- step 3: step-up ------------------------------------------------------------------------------
+
+
+def test_step_up_met_suggests_fitting_up_targets():
+    result = review(RULES, steady(s6=3, s1=2))
+    assert result.decision == "step_up"
+    assert result.suggested_clusters == (14,)
+    assert [(t.cluster, t.likelihood, t.fit) for t in result.targets] == [
+        (14, "likely", "fits"), (15, "possible", "no")]
+    assert values(result, "step_up") == [True]
+
+
+def test_step_up_targets_are_ranked_as_allocation():
+    result = review(RULES, steady(s6=3, s1=2, s2=2))
+    # both fit; 15 meets two red rows, 14 one: allocation ranking puts 15 first
+    assert result.suggested_clusters == (15, 14)
+
+
+def test_step_up_unknown_needs_assessment_and_names_the_unknowns():
+    result = review(RULES, steady(s6=9))
+    assert result.decision == "needs_assessment"
+    assert [(b.column, b.index) for b in result.blocking_unknowns] == [("step_up", 0)]
+    unknown = result.blocking_unknowns[0].unknowns[0]
+    assert (unknown.kind, unknown.name) == ("scale", "6")
+    assert "further assessment required" in result.note
+    assert result.suggested_clusters == ()
+
+
+# ---- step 4: discharge ----------------------------------------------------------------------------
+
+
+def test_discharge_all_met():
+    result = review(RULES, steady())
+    assert values(result, "step_up") == [False]
+    assert values(result, "discharge") == [True, True, True, True]
+    assert result.decision == "discharge"
+    assert result.suggested_clusters == ()
+
+
+def test_discharge_one_false_goes_on_to_step_down():
+    rec = attrs.evolve(steady(), facts={**CALM, "detained_mha": True})
+    result = review(RULES, rec)
+    assert values(result, "discharge") == [False, True, True, True]
+    assert result.decision == "step_down"
+    assert result.suggested_clusters == (11,)
+
+
+def test_discharge_unknown_needs_assessment():
+    rec = attrs.evolve(steady(), facts={"detained_mha": False})
+    result = review(RULES, rec)
+    assert result.decision == "needs_assessment"
+    assert [(b.column, b.index) for b in result.blocking_unknowns] == [("discharge", 3)]
+    assert result.blocking_unknowns[0].unknowns[0].name == "medication_stable_past_year"
+
+
+def test_discharge_false_and_unknown_is_false_not_blocking():
+    rec = attrs.evolve(steady(), facts={"detained_mha": True}, events=None)
+    result = review(RULES, rec)
+    assert values(result, "discharge")[:2] == [False, None]
+    assert result.decision == "step_down"      # discharge is false (Kleene), so step 5 runs
+
+
+# ---- step 5 and 6: step-down, remain ---------------------------------------------------------------
+
+
+def test_step_down_met():
+    rec = attrs.evolve(steady(), events=[])
+    rec = attrs.evolve(rec, facts={**CALM, "medication_stable_past_year": False})
+    result = review(RULES, rec)
+    assert result.decision == "step_down"
+    assert values(result, "step_down") == [True, True]
+    assert [(t.cluster, t.fit) for t in result.targets] == [(11, "fits")]
+
+
+def test_remain_when_nothing_is_met():
+    rec = record(assessment("2012-01-01", s6=1), assessment("2012-07-01", s6=1, s3=3),
+                 assessment("2013-03-01", s6=2), facts={**CALM, "detained_mha": True}, events=[])
+    result = review(RULES, rec)
+    assert values(result, "step_down") == [True, False]
+    assert result.decision == "remain"
+    assert result.blocking_unknowns == ()
+    assert "remains valid" in result.note
+
+
+def test_step_down_unknown_needs_assessment():
+    rec = record(assessment("2012-07-01", s6=1), assessment("2013-03-01", s6=2),
+                 facts={**CALM, "detained_mha": True}, events=[])
+    result = review(RULES, rec)           # history starts after the window start
+    assert result.decision == "needs_assessment"
+    blocked = result.blocking_unknowns
+    assert {b.column for b in blocked} == {"step_down"}
+    assert any(u.kind == "history" for b in blocked for u in b.unknowns)
+
+
+def test_na_columns_are_skipped():
+    rec = record(assessment("2013-03-01", s6=1, s7=1), current_cluster=11,
+                 in_service_since="2010-01-01")
+    result = review(RULES, rec)
+    assert [c.column for c in result.criteria] == ["step_up", "step_up", "step_down"]
+    status = {c.column: c.status for c in result.columns}
+    assert status == {"step_up": "evaluated", "discharge": "not_applicable", "step_down": "evaluated"}
+    assert result.decision == "step_down" and result.suggested_clusters == (1,)
+    recent = attrs.evolve(rec, in_service_since=d("2012-01-01"))
+    assert review(RULES, recent).decision == "remain"
+
+
+def test_step_met_but_no_target_fits_says_to_recluster():
+    rec = record(assessment("2013-03-01", s6=1, s7=0), current_cluster=11,
+                 in_service_since="2010-01-01")
+    result = review(RULES, rec)
+    assert result.decision == "step_down" and result.suggested_clusters == ()
+    assert "re-cluster" in result.note
+
+
+def test_columns_after_the_decision_are_informational():
+    result = review(RULES, steady(s6=3, s1=2))
+    decisive = {c.column: c.decisive for c in result.criteria}
+    assert decisive == {"step_up": True, "discharge": False, "step_down": False}
+    assert [c.decisive for c in result.columns] == [True, False, False]
+
+
+# ---- dates -----------------------------------------------------------------------------------------
+
+
+def test_as_of_default_and_next_review_due():
+    result = review(RULES, steady())
+    assert result.as_of == d("2013-03-01")
+    assert result.next_review_due == d("2014-03-01")
+    assert result.review_overdue is False
+
+
+def test_as_of_between_assessments_uses_the_history_then():
+    rec = steady(s6=3, s1=2)
+    result = review(RULES, rec, as_of="2012-12-31")
+    assert result.decision != "step_up"                   # the crisis rating is later
+    assert result.next_review_due == d("2013-07-01")       # from the 2012-07-01 assessment
+    late = review(RULES, rec, as_of=dt.date(2014, 6, 1))
+    assert late.review_overdue is True
+
+
+def test_as_of_before_first_assessment_is_a_record_error():
+    with pytest.raises(RecordError) as info:
+        review(RULES, steady(), as_of="2011-12-31")
+    assert info.value.field == "as_of" and "before the first assessment" in info.value.message
+    with pytest.raises(RecordError) as info:
+        review(RULES, steady(), as_of="31/12/2013")
+    assert info.value.field == "as_of"
+
+
+@pytest.mark.parametrize("cluster, words", [
+    (None, "required"), (42, "not in the rule set"), (14, "no care transition protocol")])
+def test_current_cluster_must_be_reviewable(cluster, words):
+    with pytest.raises(RecordError) as info:
+        review(RULES, attrs.evolve(steady(), current_cluster=cluster))
+    assert info.value.field == "current_cluster" and words in info.value.message
+
+
+def test_review_accepts_a_record_dict():
+    data = record_json(("2013-03-01", ratings(0, s6=3, s1=2)), current_cluster=10)
+    assert review(RULES, data).decision == "step_up"
+    data["facts"] = {"nonsense": True}
+    with pytest.raises(RecordError) as info:
+        review(RULES, data)
+    assert info.value.field == "facts.nonsense"
+
+
+# ---- output ----------------------------------------------------------------------------------------
+
+
+def test_json_shape_and_criterion_trace():
+    out = review(RULES, steady()).to_json()
+    assert list(out)[:9] == ["id", "ruleset", "trace_schema", "current_cluster", "decision",
+                             "criteria", "suggested_clusters", "blocking_unknowns",
+                             "next_review_due"]
+    assert out["as_of"] == "2013-03-01" and out["trace_schema"] == "1"
+    crit = out["criteria"][1]
+    assert list(crit) == ["column", "quantifier", "index", "wording", "condition", "value",
+                          "evidence", "explanation", "unknowns", "source", "decisive", "parts"]
+    assert crit["column"] == "discharge" and crit["quantifier"] == "all" and crit["index"] == 0
+    assert crit["condition"] == "not fact detained_mha"
+    assert crit["value"] is True
+    assert crit["source"]["kind"] == "booklet"
+    assert crit["evidence"][0]["note"] == "detained_mha asserted false"
+
+
+def test_unknown_is_the_string_unknown_in_json():
+    out = review(RULES, steady(s6=9)).to_json()
+    assert out["criteria"][0]["value"] == "unknown"
+    assert out["blocking_unknowns"][0]["unknowns"][0] == {
+        "kind": "scale", "name": "6", "reason": "rated 9 (not known) on 2013-03-01"}
+
+
+def test_explain_table():
+    text = review(RULES, attrs.evolve(steady(), facts={"detained_mha": False})).explain()
+    assert "decision: needs_assessment" in text
+    assert "what would meet it" in text
+    assert "medication_stable_past_year" in text
+    assert "needs assessment: discharge #4" in text
