@@ -1,0 +1,237 @@
+"""Batch runs for the CLI: ``mhct allocate`` and ``mhct review`` over files of records.
+
+`run_allocate` and `run_review` read CSV, JSON or JSON-lines, write one result per record in input
+order, and keep going past bad records: a record that cannot be read or evaluated becomes
+``{"id", "error": {"field", "message", "line" | "row" | "index"}}`` in its place. A summary
+``records in: N, ok: N, failed: N`` goes to ``err``. They return 0 when nothing failed, else 1.
+
+Input format: by extension (``.csv``; ``.json``; ``.jsonl``/``.ndjson``), otherwise by content (a
+first non-blank character ``{`` or ``[`` means JSON, else CSV). ``"-"`` reads standard input. CSV
+rows are single assessments, so CSV suits allocation only; ``run_review`` rejects it.
+
+Output (``fmt``): ``json`` = one JSON array, ``jsonl`` = one object a line; for allocation also
+``csv`` = one row a record with ``id, suggested, fit, candidates, recorded_cluster, recorded_fit,
+recorded_adheres, error``, where ``fit`` is the top candidate's fit and ``candidates`` the top
+five as ``cluster:fit`` joined by ``;``. Review with ``explain=True`` writes the person-readable
+tables instead of JSON.
+
+Errors are caught at the edge, per record: no traceback escapes for bad input. An unexpected
+internal failure on one record is reported as that record's error (``field`` ``"internal"``) and the
+run continues.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import sys
+from typing import IO, Any, Callable, Iterator
+
+from . import dates
+from .allocation import allocate, group_clusters
+from .model import RuleSet
+from .records import Record, RecordError, read_csv, read_json
+from .results import ErrorResult
+from .review import review
+
+__all__ = ["run_allocate", "run_review", "read_records", "OUTPUT_FORMATS", "TOP_CANDIDATES"]
+
+OUTPUT_FORMATS = ("json", "jsonl", "csv")
+TOP_CANDIDATES = 5
+CSV_COLUMNS = ("id", "suggested", "fit", "candidates", "recorded_cluster", "recorded_fit",
+               "recorded_adheres", "error")
+
+
+def _read_text(source) -> tuple[str, str | None]:
+    """(text, lower-case extension or None) of a path, ``-`` (stdin) or a text stream."""
+    if hasattr(source, "read"):
+        name = getattr(source, "name", None)
+        ext = os.path.splitext(name)[1].lower() if isinstance(name, str) else None
+        data = source.read()
+        if isinstance(data, bytes):
+            data = data.decode("utf-8-sig")
+        return data, ext
+    if str(source) == "-":
+        return sys.stdin.read(), None
+    path = os.fspath(source)
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return handle.read(), os.path.splitext(path)[1].lower()
+
+
+def read_records(source, ruleset: RuleSet, *, allow_csv: bool = True
+                 ) -> Iterator[tuple[dict[str, int], Record | RecordError]]:
+    """``(location, Record | RecordError)`` for every record of ``source``; never raises for
+    bad content (an unreadable file is one error)."""
+    try:
+        text, ext = _read_text(source)
+    except (OSError, UnicodeDecodeError) as error:
+        yield {}, RecordError(None, "input", f"cannot read input: {error}")
+        return
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if ext in (".jsonl", ".ndjson"):
+        kind = "jsonl"
+    elif ext == ".json":
+        kind = "json"
+    elif ext == ".csv":
+        kind = "csv"
+    else:
+        kind = "json" if text.lstrip()[:1] in ("{", "[") else "csv"
+    if kind == "csv":
+        if not allow_csv:
+            yield {}, RecordError(None, "input", "a review needs JSON or JSON-lines records "
+                                  "(with current_cluster and dated assessments), not CSV")
+            return
+        yield from read_csv(io.StringIO(text, newline=""), ruleset)
+    else:
+        yield from read_json(text, ruleset, jsonl=True if kind == "jsonl" else None)
+
+
+class _Writer:
+    """Writes results as a JSON array or JSON-lines, one at a time (an array is valid even if the
+    run stops early: it is closed in `close`)."""
+
+    def __init__(self, out: IO[str], fmt: str):
+        self.out, self.fmt, self.count = out, fmt, 0
+
+    def write(self, obj: dict[str, Any]) -> None:
+        text = json.dumps(obj, ensure_ascii=False)
+        if self.fmt == "json":
+            self.out.write(("[\n" if self.count == 0 else ",\n") + text)
+        else:
+            self.out.write(text + "\n")
+        self.count += 1
+
+    def close(self) -> None:
+        if self.fmt == "json":
+            self.out.write("[]\n" if self.count == 0 else "\n]\n")
+
+
+def _internal(record_id, error: Exception, location) -> ErrorResult:
+    return ErrorResult(record_id, "internal",
+                       f"internal error ({type(error).__name__}): {error}", dict(location))
+
+
+def _run(source, ruleset: RuleSet, evaluate: Callable, emit: Callable, err: IO[str],
+         allow_csv: bool) -> tuple[int, int]:
+    total = failed = 0
+    try:
+        items = read_records(source, ruleset, allow_csv=allow_csv)
+        for location, item in items:
+            total += 1
+            if isinstance(item, RecordError):
+                failed += 1
+                emit(ErrorResult.from_error(item, **location))
+                continue
+            try:
+                result = evaluate(item)
+            except RecordError as error:
+                failed += 1
+                emit(ErrorResult.from_error(error, **location))
+                continue
+            except Exception as error:  # the edge: one record's failure must not stop the run
+                failed += 1
+                emit(_internal(item.id, error, location))
+                continue
+            emit(result)
+    except Exception as error:  # reading failed midway (should not happen; never a traceback)
+        total += 1
+        failed += 1
+        emit(_internal(None, error, {}))
+    err.write(f"records in: {total}, ok: {total - failed}, failed: {failed}\n")
+    return total, failed
+
+
+def _allocation_row(result) -> list[str]:
+    if isinstance(result, ErrorResult):
+        where = "".join(f" ({k} {v})" for k, v in result.location.items())
+        field = f"{result.field}: " if result.field else ""
+        return [result.id or "", "", "", "", "", "", "", f"{field}{result.message}{where}"]
+    top = result.candidates[0].fit if result.candidates else ""
+    shown = ";".join(f"{c.cluster}:{c.fit}" for c in result.candidates[:TOP_CANDIDATES])
+    adheres = "" if result.recorded_cluster is None else str(
+        {True: "true", False: "false"}.get(result.recorded_adheres, "unknown"))
+    return [result.id or "", "" if result.suggested is None else str(result.suggested), top,
+            shown, "" if result.recorded_cluster is None else str(result.recorded_cluster),
+            result.recorded_fit or "", adheres, ""]
+
+
+def run_allocate(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None = None,
+                 err: IO[str] | None = None, group: str | None = None) -> int:
+    """Allocate every record of ``input``; results to ``out`` in ``fmt``; summary to ``err``."""
+    out = out if out is not None else sys.stdout
+    err = err if err is not None else sys.stderr
+    if fmt not in OUTPUT_FORMATS:
+        err.write(f"error: unknown output format {fmt!r}; use one of {', '.join(OUTPUT_FORMATS)}\n")
+        return 1
+    if group is not None:
+        try:
+            group_clusters(ruleset, group)
+        except RecordError as error:
+            err.write(f"error: --group: {error.message}\n")
+            return 1
+
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+
+        def emit(result):
+            writer.writerow(_allocation_row(result))
+        close = None
+    else:
+        json_writer = _Writer(out, fmt)
+
+        def emit(result):
+            json_writer.write(result.to_json())
+        close = json_writer.close
+
+    try:
+        _, failed = _run(input, ruleset, lambda record: allocate(ruleset, record, group), emit,
+                         err, allow_csv=True)
+    finally:
+        if close is not None:
+            close()
+    return 0 if failed == 0 else 1
+
+
+def run_review(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None = None,
+               err: IO[str] | None = None, as_of: dt.date | str | None = None,
+               explain: bool = False) -> int:
+    """Review every record of ``input`` as of ``as_of`` (default: each record's latest
+    assessment); JSON/JSON-lines results, or the explain tables, to ``out``; summary to ``err``."""
+    out = out if out is not None else sys.stdout
+    err = err if err is not None else sys.stderr
+    if fmt not in ("json", "jsonl"):
+        err.write(f"error: unknown output format {fmt!r} for review; use json or jsonl\n")
+        return 1
+    if isinstance(as_of, str):
+        try:
+            as_of = dates.parse_iso(as_of)
+        except ValueError as error:
+            err.write(f"error: --as-of: {error}\n")
+            return 1
+
+    if explain:
+        count = [0]
+
+        def emit(result):
+            out.write(("\n" if count[0] else "") + result.explain() + "\n")
+            count[0] += 1
+        close = None
+    else:
+        json_writer = _Writer(out, fmt)
+
+        def emit(result):
+            json_writer.write(result.to_json())
+        close = json_writer.close
+
+    try:
+        _, failed = _run(input, ruleset, lambda record: review(ruleset, record, as_of), emit, err,
+                         allow_csv=False)
+    finally:
+        if close is not None:
+            close()
+    return 0 if failed == 0 else 1
