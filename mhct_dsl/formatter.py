@@ -8,7 +8,9 @@ Layout, in brief: 4-space indentation; one item a line; one blank line between d
 before each column, ``grid`` and ``transitions`` block (unless it opens its block); comments on
 their own lines just above the node that owns them. Text that would pass column 100 is split at
 spaces into adjacent string literals (the parser joins them again), each continuation aligned under
-the first quote. ``all``/``any`` stay on one line while the line fits, else one operand a line.
+the first quote. A source clause follows the item's last piece when it fits there whole, else it
+starts a continuation line one level deeper. ``all``/``any`` stay on one line while the line fits,
+else one operand a line, the closing ``}`` at the condition's indentation (so also for ``not all``).
 
 `format_condition` gives the one-line form of a condition, for traces and explanations.
 """
@@ -34,9 +36,6 @@ class _Text:
 
     def __init__(self, value: str):
         self.value = value
-
-
-_Part = "str | _Text"
 
 
 # ---- public API -------------------------------------------------------------------------------
