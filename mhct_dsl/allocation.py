@@ -36,19 +36,19 @@ names are looked up first. A record's own ``group`` overrides the caller's.
 adherence audits: its fit, and ``recorded_adheres`` = its red check (fits/weaker -> true,
 no -> false, unknown -> unknown). For the variance cluster, adherence means no candidate fits.
 
-Everything here is pure: no module state beyond an ``lru_cache`` of per-row plans keyed on the
-immutable grid rows, so `allocate` is safe to call from many threads.
+Everything here is pure apart from a bounded, lock-protected cache of compiled grids keyed by the
+identity of the immutable `Grid` objects, so `allocate` is safe to call from many threads.
 """
 
 from __future__ import annotations
 
-import functools
-from typing import Iterable, Mapping
+import threading
+from typing import Mapping
 
 from . import logic
 from .logic import Truth
-from .model import COLOURS, Cluster, RuleSet
-from .nodes import GridRow
+from .model import COLOURS, NOT_KNOWN, Cluster, RuleSet
+from .nodes import Grid, GridRow
 from .records import Assessment, Record, RecordError, assessment_from_ratings
 from .results import (
     AllocationResult, BlockingCandidate, Candidate, ColourSummary, RowCheck,
@@ -62,46 +62,83 @@ VARIANCE = "variance"
 _STRENGTH = {colour: i for i, colour in enumerate(COLOURS)}  # red 0 (strongest) .. yellow 2
 
 
-@functools.lru_cache(maxsize=8192)
-def _row_plan(row: GridRow) -> tuple[str, tuple[tuple[int, int], ...]] | None:
-    """(class colour, bands of that colour) for a row; None for a ``none`` row."""
+_Row = tuple[tuple[str, ...], str, tuple[tuple[int, int], ...], str, frozenset[int]]
+_Plan = tuple[_Row, ...]
+
+
+def _row_plan(row: GridRow) -> _Row | None:
+    """(scales, class colour, bands of that colour, label, ratings in those bands) for a row;
+    None for a ``none`` row."""
     if not row.bands:
         return None
     colour = min((b.colour for b in row.bands), key=lambda c: _STRENGTH.get(c, len(COLOURS)))
-    return colour, tuple((b.low, b.high) for b in row.bands if b.colour == colour)
+    bands = tuple((b.low, b.high) for b in row.bands if b.colour == colour)
+    allowed = frozenset(r for lo, hi in bands for r in range(lo, hi + 1))
+    return tuple(row.scales), colour, bands, "|".join(row.scales), allowed
+
+
+class _PlanCache:
+    """Compiled grids, keyed by the identity of the (immutable) `Grid` they came from.
+
+    Each entry keeps its grid alive, so an id is never reused while cached; writes take a lock;
+    the cache is bounded (cleared when full). Entries are immutable tuples, so readers need no lock.
+    """
+
+    def __init__(self, limit: int = 4096):
+        self._entries: dict[int, tuple[Grid, _Plan]] = {}
+        self._lock = threading.Lock()
+        self._limit = limit
+
+    def get(self, grid: Grid) -> _Plan:
+        entry = self._entries.get(id(grid))
+        if entry is not None and entry[0] is grid:
+            return entry[1]
+        plan = tuple(p for p in (_row_plan(row) for row in grid.rows) if p is not None)
+        with self._lock:
+            if len(self._entries) >= self._limit:
+                self._entries.clear()
+            self._entries[id(grid)] = (grid, plan)
+        return plan
+
+
+_PLANS = _PlanCache()
+
+
+def _check(scales, colour, bands, allowed, ratings) -> RowCheck:
+    if len(scales) == 1:
+        raw = ratings.get(scales[0])
+        value = None if raw is None or raw == NOT_KNOWN else raw in allowed
+        return RowCheck(scales, colour, bands, (raw,), value)
+    raws = tuple(ratings.get(s) for s in scales)
+    value: Truth = False
+    for raw in raws:
+        if raw is None or raw == NOT_KNOWN:
+            value = None
+        elif raw in allowed:
+            value = True
+            break
+    return RowCheck(scales, colour, bands, raws, value)
 
 
 def check_row(row: GridRow, assessment: Assessment) -> RowCheck | None:
     """One grid row against an assessment; None for a ``none`` row."""
     plan = _row_plan(row)
-    if plan is None:
-        return None
-    colour, bands = plan
-    raws = tuple(assessment.raw(s) for s in row.scales)
-    values: list[Truth] = []
-    for raw in raws:
-        if raw is None or raw == 9:
-            values.append(None)
-        else:
-            values.append(any(lo <= raw <= hi for lo, hi in bands))
-    return RowCheck(tuple(row.scales), colour, bands, raws, logic.any_of(values))
-
-
-def _summary(checks: Iterable[RowCheck]) -> ColourSummary:
-    met, missed, unknown = [], [], []
-    for check in checks:
-        (met if check.value is True else missed if check.value is False else unknown).append(
-            check.label)
-    return ColourSummary(tuple(met), tuple(missed), tuple(unknown))
+    return None if plan is None else _check(*plan[:3], plan[4], assessment.ratings)
 
 
 def fit_cluster(cluster: Cluster, assessment: Assessment) -> Candidate | None:
     """How an assessment fits one cluster's grid; None if the cluster has no grid."""
     if cluster.grid is None:
         return None
-    checks = [c for c in (check_row(row, assessment) for row in cluster.grid.rows) if c is not None]
-    by_colour = {colour: _summary(c for c in checks if c.colour == colour) for colour in COLOURS}
-    red, orange = by_colour["red"], by_colour["orange"]
+    ratings = assessment.ratings
+    checks = []
+    lists = {colour: ([], [], []) for colour in COLOURS}
+    for scales, colour, bands, label, allowed in _PLANS.get(cluster.grid):
+        check = _check(scales, colour, bands, allowed, ratings)
+        checks.append(check)
+        met, missed, unknown = lists[colour]
+        (met if check.value is True else missed if check.value is False else unknown).append(label)
+    red, orange, yellow = (ColourSummary(*map(tuple, lists[c])) for c in COLOURS)
     if red.missed:
         fit = "no"
     elif red.unknown:
@@ -111,7 +148,7 @@ def fit_cluster(cluster: Cluster, assessment: Assessment) -> Candidate | None:
     else:
         fit = "fits"
     return Candidate(cluster.number, cluster.name, cluster.group, cluster.branch, fit,
-                     red, orange, by_colour["yellow"], tuple(checks))
+                     red, orange, yellow, tuple(checks))
 
 
 def fit_truth(fit: str) -> Truth:
