@@ -370,24 +370,21 @@ def _move(out: _Lines, move, indent: str, first: bool) -> None:
 
 def _criterion(out: _Lines, criterion: n.Criterion, indent: str, first: bool) -> None:
     out.comments(criterion.comments, indent)
-    out.add(indent, [_Text(criterion.wording)])
-    _condition(out, criterion.condition, indent + INDENT, criterion.source)
+    out.add(indent, [_Text(criterion.wording)], criterion.source)
+    _condition(out, criterion.condition, indent + INDENT)
 
 
-def _condition(out: _Lines, cond, indent: str, source: n.Source | None) -> None:
-    """A condition at ``indent``: one line if it fits (with its source), else ``all``/``any`` one
-    operand a line, the source after the closing ``}``."""
+def _condition(out: _Lines, cond, indent: str) -> None:
+    """A condition at ``indent``: one line if it fits, else ``all``/``any`` one operand a line."""
     single = format_condition(cond)
     nots, inner = "", cond
     while isinstance(inner, n.Not):
         nots, inner = nots + "not ", inner.operand
-    if len(indent) + len(single) + _width(_source(source)) <= WIDTH or not isinstance(
-        inner, (n.AllOf, n.AnyOf)
-    ):
-        out.add(indent, [single], source)
+    if len(indent) + len(single) <= WIDTH or not isinstance(inner, (n.AllOf, n.AnyOf)):
+        out.add(indent, [single])
         return
     keyword = "all" if isinstance(inner, n.AllOf) else "any"
     out.raw(f"{indent}{nots}{keyword} {{")
     for operand in inner.operands:
-        _condition(out, operand, indent + INDENT, None)
-    out.add(indent, ["}"], source)
+        _condition(out, operand, indent + INDENT)
+    out.add(indent, ["}"])

@@ -316,7 +316,7 @@ class _Build(Transformer):
             return n.Column(kind, "n/a", (), source, span=self._span(meta))
         return n.Column(kind, quantifier, criteria, source, span=self._span(meta))
 
-    def criterion(self, meta, wording, condition, source):
+    def criterion(self, meta, wording, source, condition):
         return n.Criterion(wording, condition, source, span=self._span(meta))
 
     def transitions(self, meta, source, *moves):

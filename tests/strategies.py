@@ -8,7 +8,6 @@ Expressibility limits (what the grammar cannot say, so the strategies never buil
 - names are ``[a-z][a-z0-9_]*`` and never a keyword or a unit word (`RESERVED`);
 - ``RuleSetDecl.extends`` of "national" is the keyword, so no path is literally "national";
 - a column with quantifier ``n/a`` has no criteria; int lists and ``all``/``any`` are never empty;
-- `CRITERION_SOURCE_ONLY_LAST`: see its comment.
 """
 
 from __future__ import annotations
@@ -32,11 +31,6 @@ KEYWORDS = frozenset(
 UNIT_WORDS = frozenset(u + s for u in ("day", "week", "month", "year") for s in ("", "s"))
 RESERVED = KEYWORDS | UNIT_WORDS
 
-# A criterion's `source` note is a `text` (STRING+) and the next criterion starts with its wording
-# (a STRING), so the LALR parser reads the next wording as more of the note (and a source with no
-# note then swallows the wording as its note). Until the grammar separates them, only the last
-# criterion of a column carries a source. test_formatter has a strict xfail that shows the bug.
-CRITERION_SOURCE_ONLY_LAST = True
 
 UNITS = ("day", "week", "month", "year")
 
@@ -159,10 +153,6 @@ def columns(draw) -> n.Column:
     kind = draw(st.sampled_from(["step_up", "discharge", "step_down"]))
     quantifier = draw(st.sampled_from(["one", "any", "all", "n/a"]))
     found = () if quantifier == "n/a" else draw(st.lists(criteria, max_size=4))
-    if CRITERION_SOURCE_ONLY_LAST:
-        found = tuple(c if i == len(found) - 1 else n.Criterion(c.wording, c.condition, None,
-                                                                comments=c.comments)
-                      for i, c in enumerate(found))
     return n.Column(kind, quantifier, found, draw(sources), comments=draw(comments))
 
 
