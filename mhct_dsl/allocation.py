@@ -42,6 +42,7 @@ identity of the immutable `Grid` objects, so `allocate` is safe to call from man
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import Mapping
 
@@ -126,18 +127,30 @@ def check_row(row: GridRow, assessment: Assessment) -> RowCheck | None:
     return None if plan is None else _check(*plan[:3], plan[4], assessment.ratings)
 
 
+def _row_checks(plan: _Plan, ratings) -> tuple[RowCheck, ...]:
+    return tuple(_check(scales, colour, bands, allowed, ratings)
+                 for scales, colour, bands, _, allowed in plan)
+
+
 def fit_cluster(cluster: Cluster, assessment: Assessment) -> Candidate | None:
     """How an assessment fits one cluster's grid; None if the cluster has no grid."""
     if cluster.grid is None:
         return None
     ratings = assessment.ratings
-    checks = []
+    plan = _PLANS.get(cluster.grid)
     lists = {colour: ([], [], []) for colour in COLOURS}
-    for scales, colour, bands, label, allowed in _PLANS.get(cluster.grid):
-        check = _check(scales, colour, bands, allowed, ratings)
-        checks.append(check)
+    for scales, colour, _, label, allowed in plan:
+        # Same logic as `_check`, inline: this loop is the hot path of allocation.
+        value: Truth = False
+        for scale in scales:
+            raw = ratings.get(scale)
+            if raw is None or raw == NOT_KNOWN:
+                value = None
+            elif raw in allowed:
+                value = True
+                break
         met, missed, unknown = lists[colour]
-        (met if check.value is True else missed if check.value is False else unknown).append(label)
+        (met if value is True else missed if value is False else unknown).append(label)
     red, orange, yellow = (ColourSummary(*map(tuple, lists[c])) for c in COLOURS)
     if red.missed:
         fit = "no"
@@ -148,7 +161,7 @@ def fit_cluster(cluster: Cluster, assessment: Assessment) -> Candidate | None:
     else:
         fit = "fits"
     return Candidate(cluster.number, cluster.name, cluster.group, cluster.branch, fit,
-                     red, orange, yellow, tuple(checks))
+                     red, orange, yellow, functools.partial(_row_checks, plan, ratings))
 
 
 def fit_truth(fit: str) -> Truth:

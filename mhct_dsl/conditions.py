@@ -61,7 +61,7 @@ from .nodes import (
     ScaleRemained, ScaleStable, Tenure,
 )
 from .records import Assessment, Record
-from .results import Evidence, Outcome, Unknown
+from .results import Candidate, Evidence, Outcome, Unknown
 
 __all__ = ["Context", "Outcome", "evaluate", "evaluate_in", "window", "Window", "TRANSITION_DIRECTIONS"]
 
@@ -71,12 +71,26 @@ TRANSITION_LIKELIHOODS = ("likely", "possible")
 
 @attrs.frozen
 class Context:
-    """What a condition is evaluated against: record, rules, current cluster, and the date."""
+    """What a condition is evaluated against: record, rules, current cluster, and the date.
+
+    ``fits`` memoises cluster fits by (cluster, assessment date) for the duration of one
+    evaluation (a review evaluates the same fits for criteria and for suggestions); it belongs to
+    the call that made the context and is never shared between calls or threads.
+    """
 
     record: Record
     ruleset: RuleSet
     cluster: Cluster | None
     as_of: dt.date
+    fits: dict = attrs.field(factory=dict, eq=False, repr=False)
+
+    def fit(self, number: int, assessment: Assessment) -> Candidate | None:
+        """Cluster ``number``'s fit to ``assessment`` (None: not in the rules, or no grid)."""
+        key = (number, assessment.date)
+        if key not in self.fits:
+            cluster = self.ruleset.clusters.get(number)
+            self.fits[key] = None if cluster is None else fit_cluster(cluster, assessment)
+        return self.fits[key]
 
 
 @attrs.frozen
@@ -344,8 +358,7 @@ def _fits_at(numbers: tuple[int, ...], assessment: Assessment, ctx: Context):
     values: list[Truth] = []
     fits, unknowns = [], []
     for number in numbers:
-        cluster = ctx.ruleset.clusters.get(number)
-        candidate = None if cluster is None else fit_cluster(cluster, assessment)
+        candidate = ctx.fit(number, assessment)
         if candidate is None:
             values.append(None)
             fits.append((number, None, f"cluster {number}: no rating grid"))

@@ -195,7 +195,13 @@ class Candidate:
     red: ColourSummary
     orange: ColourSummary
     yellow: ColourSummary
-    rows: tuple[RowCheck, ...] = attrs.field(default=(), eq=False, repr=False)
+    row_checks: Any = attrs.field(default=tuple, eq=False, repr=False)
+
+    @property
+    def rows(self) -> tuple[RowCheck, ...]:
+        """Every checked grid row in grid order (built on demand: allocation only needs the
+        summaries, explanations need the rows)."""
+        return tuple(self.row_checks())
 
     @property
     def orange_mismatches(self) -> int:

@@ -39,7 +39,7 @@ import datetime as dt
 from typing import Mapping
 
 from . import dates, logic
-from .allocation import fit_cluster, rank_key
+from .allocation import rank_key
 from .conditions import Context, TRANSITION_LIKELIHOODS, evaluate_in
 from .model import COLUMN_ORDER, Cluster, RuleSet
 from .records import Record, RecordError, parse_record
@@ -156,8 +156,7 @@ def review(ruleset: RuleSet, record: Record | Mapping, as_of: dt.date | str | No
     if decision in DIRECTION_BY_COLUMN:
         fitted = []
         for number, likelihood in transition_targets(cluster, DIRECTION_BY_COLUMN[decision]):
-            target = ruleset.clusters.get(number)
-            candidate = None if target is None else fit_cluster(target, latest)
+            candidate = ctx.fit(number, latest)
             fit = "no grid" if candidate is None else candidate.fit
             targets.append(TargetFit(number, likelihood, fit))
             if candidate is not None and candidate.fit in ("fits", "weaker"):
