@@ -190,11 +190,6 @@ def _first_date(start: dt.date, predicate: Callable[[dt.date], bool]) -> dt.date
     return day
 
 
-def _fact_wording(ctx: Context, name: str) -> str:
-    term = ctx.ruleset.facts.get(name)
-    return f" (\u201c{term.wording}\u201d)" if term is not None and term.wording else ""
-
-
 def _latest(ctx: Context) -> Assessment | None:
     return ctx.record.latest(ctx.as_of)
 
@@ -295,7 +290,7 @@ def _scale_stable(cond: ScaleStable, ctx: Context) -> Outcome:
 
 def _fact(cond: FactIs, ctx: Context) -> Outcome:
     value = ctx.record.fact(cond.name)
-    requirement = f"needs {cond.name} asserted true{_fact_wording(ctx, cond.name)}"
+    requirement = f"needs {cond.name} asserted true"
     if value is None:
         return Outcome(None, cond, f"{cond.name} not asserted", requirement,
                        (Evidence("fact", cond.name, None, None, f"{cond.name} not asserted"),),
@@ -442,7 +437,7 @@ def _not(cond: Not, ctx: Context) -> Outcome:
     part = evaluate_in(cond.operand, ctx)
     if isinstance(cond.operand, FactIs):
         name = cond.operand.name
-        requirement = f"needs {name} asserted false{_fact_wording(ctx, name)}"
+        requirement = f"needs {name} asserted false"
     else:
         requirement = f"needs this not to hold: {format_condition(cond.operand)}"
     return Outcome(logic.not_(part.value), cond, part.finding, requirement, part.evidence,

@@ -198,3 +198,40 @@ def record_json(*assessments: tuple[str, dict], **extra) -> dict:
            "assessments": [{"date": w, "ratings": r} for w, r in assessments]}
     out.update(extra)
     return out
+
+
+# ---- rule sets parsed from .mhr text (through the real parser and checker) ----------------------
+
+LOCAL_DISCHARGE = '''\
+ruleset "Test Trust local booklet" extends national source local "test fixture" {
+    version "L1"
+}
+
+amend cluster 10 source local "discharge ref 7" {
+    discharge all {
+        "Not currently detained under the Mental Health Act."
+            not fact detained_mha
+        "Item 6 has remained at 1 or less for 6 months."
+            scale 6 remained <= 1 for 6 months
+    }
+}
+'''
+
+
+def load_text_ruleset(tmp_path, text: str, name: str = "local.mhr"):
+    """Write ``text`` as a rule file in ``tmp_path`` and load it with `loader.load_ruleset`."""
+    from mhct_dsl.loader import load_ruleset
+
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    return load_ruleset(tmp_path)
+
+
+def national_ruleset():
+    """The bundled national rules, or None while they do not load (others are editing them)."""
+    from mhct_dsl.diagnostics import RuleError
+    from mhct_dsl.loader import load_ruleset
+
+    try:
+        return load_ruleset()
+    except RuleError:
+        return None

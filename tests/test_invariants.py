@@ -245,3 +245,28 @@ def test_allocation_is_deterministic_and_the_suggestion_is_consistent(record, rn
         assert result.suggested == 0 and set(fits) == {"no"}
     else:
         assert result.suggested == numbers[0] and fits[0] in ("fits", "weaker")
+
+
+# ---- thread safety ---------------------------------------------------------------------------------
+
+
+def test_concurrent_calls_give_the_serial_results():
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = random.Random(11)
+    samples = []
+    for i in range(40):
+        when = sorted(rng.sample(range(0, 900), 1 + i % 4))
+        history = tuple(Assessment(dt.date(2011, 1, 1) + dt.timedelta(days=w),
+                                   {s: rng.choice((0, 1, 2, 3, 4, 9)) for s in SCALE_IDS})
+                        for w in when)
+        samples.append(Record(f"T{i}", history, current_cluster=(10, 11)[i % 2],
+                              in_service_since=dt.date(2010, 1, 1),
+                              facts={f: rng.random() < 0.7 for f in SOME_FACTS},
+                              events=() if i % 3 else None))
+    serial = [(allocate(RULES, r).to_json(), review(RULES, r).to_json()) for r in samples]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for _ in range(5):
+            parallel = list(pool.map(
+                lambda r: (allocate(RULES, r).to_json(), review(RULES, r).to_json()), samples))
+            assert parallel == serial

@@ -221,3 +221,50 @@ def test_explain_table():
     assert "what would meet it" in text
     assert "medication_stable_past_year" in text
     assert "needs assessment: discharge #4" in text
+
+
+# ---- through the real parser and checker ------------------------------------------------------------
+
+
+def test_local_amendment_is_reviewed_with_local_provenance(tmp_path):
+    from evalkit import LOCAL_DISCHARGE, load_text_ruleset
+
+    rules = load_text_ruleset(tmp_path, LOCAL_DISCHARGE)
+    rec = record(assessment("2012-09-01", s6=1), assessment("2013-03-01", s6=1),
+                 facts={"detained_mha": False}, events=[])
+    result = review(rules, rec)
+    discharge = [c for c in result.criteria if c.column == "discharge"]
+    assert [c.value for c in discharge] == [True, True]
+    assert [c.to_json()["condition"] for c in discharge] == [
+        "not fact detained_mha", "scale 6 remained <= 1 for 6 months"]
+    source = discharge[1].to_json()["source"]
+    assert (source["kind"], source["note"]) == ("local", "discharge ref 7")
+    assert source["file"].endswith("local.mhr") and source["line"] == 9
+    assert result.to_json()["ruleset"]["name"] == "Test Trust local booklet"
+    step_up = [c.value for c in result.criteria if c.column == "step_up"]
+    if step_up == [False]:
+        assert result.decision == "discharge"
+
+
+def test_national_rules_smoke():
+    import sys
+    from pathlib import Path
+
+    from evalkit import national_ruleset
+    from mhct_dsl.allocation import allocate
+    from mhct_dsl.results import DECISIONS
+
+    rules = national_ruleset()
+    if rules is None:
+        pytest.skip("the bundled national rules do not load right now")
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from evaluate import synthetic_records
+
+    seen = set()
+    for rec in synthetic_records(rules, 300, seed=7):
+        result = review(rules, rec)
+        assert result.decision in DECISIONS
+        assert result.to_json()["current_cluster"] == rec.current_cluster
+        seen.add(result.decision)
+        assert allocate(rules, rec).to_json()["id"] == rec.id
+    assert len(seen) >= 3           # the synthetic records reach several different decisions
