@@ -37,9 +37,7 @@ BOOKLET_NAME = "004_cdb5cde344a63715.txt"
 _REPO = Path(__file__).resolve().parent.parent
 _CANDIDATES = [
     Path(os.environ["MHCT_BOOKLET_TEXT"]) if os.environ.get("MHCT_BOOKLET_TEXT") else None,
-    Path("/work/shared/seeds") / BOOKLET_NAME,
-    _REPO / "seeds" / BOOKLET_NAME,
-    _REPO.parent / "shared" / "seeds" / BOOKLET_NAME,
+    _REPO.parent / "shared" / "seeds" / BOOKLET_NAME,  # CI and the README: ../shared
 ]
 
 #: Criteria whose rule file disagrees with the booklet in a way judged to be a rule bug, keyed by
