@@ -23,7 +23,7 @@ import re
 
 from .nodes import Duration
 
-__all__ = ["add", "subtract", "window_start", "parse_iso", "describe", "UNITS"]
+__all__ = ["add", "subtract", "window_start", "parse_iso", "parse_date", "describe", "UNITS"]
 
 UNITS = ("day", "week", "month", "year")
 
@@ -86,6 +86,11 @@ def parse_iso(text: object) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"not a calendar date: {text!r}") from None
+
+
+def parse_date(text: object) -> dt.date:
+    """The same as `parse_iso` (the name the CLI uses for ``--as-of``)."""
+    return parse_iso(text)
 
 
 def describe(duration: Duration) -> str:

@@ -389,13 +389,15 @@ def parse_record(data: object, ruleset=None) -> Record:
 Item = tuple[dict[str, int], "Record | RecordError"]
 
 
-def _loads(text: str) -> object:
-    """``json.loads`` whose every failure is a `_BadJSON` with a line number."""
+def _loads(text: str, one_line: bool = False) -> object:
+    """``json.loads`` whose every failure is a `_BadJSON` with a line number (the message gives
+    the column, and the line too for a multi-line document)."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise _BadJSON(f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})",
-                       error.lineno) from None
+        where = (f"column {error.colno}" if one_line
+                 else f"line {error.lineno}, column {error.colno}")
+        raise _BadJSON(f"not valid JSON: {error.msg} ({where})", error.lineno) from None
     except RecursionError:
         raise _BadJSON("not valid JSON: nested too deeply", 1) from None
 
@@ -435,7 +437,7 @@ def _decode_items(text: str, jsonl: bool | None) -> Iterator[tuple[dict[str, int
         if not line.strip():
             continue
         try:
-            yield {"line": number}, _loads(line)
+            yield {"line": number}, _loads(line, one_line=True)
         except _BadJSON as error:
             yield {"line": number}, RecordError(None, "", error.message, line=number)
 

@@ -72,3 +72,9 @@ def test_parse_iso_accepts():
 def test_describe():
     assert dates.describe(Duration(1, "year")) == "1 year"
     assert dates.describe(Duration(12, "month")) == "12 months"
+
+
+def test_parse_date_is_parse_iso():
+    assert dates.parse_date("2013-03-01") == dates.parse_iso("2013-03-01")
+    with pytest.raises(ValueError):
+        dates.parse_date("1 March 2013")

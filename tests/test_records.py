@@ -173,7 +173,7 @@ def test_read_json_lines_bad_line_is_an_error_and_the_rest_continue():
     read = list(read_json(text, RULES, jsonl=True))
     assert isinstance(read[1][1], RecordError)
     assert read[1][1].location == {"line": 2}
-    assert "not valid JSON" in read[1][1].message
+    assert read[1][1].message == "not valid JSON: Expecting property name enclosed in double quotes (column 2)"
     assert [r.id for _, r in read if not isinstance(r, RecordError)] == ["SU-0001", "SU-3"]
 
 
