@@ -348,3 +348,18 @@ def test_outcome_json_has_condition_text():
     assert data["condition"] == "not fact detained_mha"
     assert data["value"] == "unknown"
     assert data["parts"][0]["condition"] == "fact detained_mha"
+
+
+def test_month_end_tenure_follows_the_window_rule():
+    # as_of - D >= since: on 28 Feb, one month back is 28 Jan, before a 31 Jan start, so one
+    # month in service is first met on 1 March (28 Feb - 1 month != 31 Jan; clamping is one-way)
+    one_month = n.Tenure("in_service", dur(1))
+    rec = record(assessment("2013-03-01"), in_service_since="2013-01-31")
+    assert ev(one_month, rec, as_of="2013-02-28").value is False
+    assert "met from 2013-03-01" in ev(one_month, rec, as_of="2013-02-28").requirement
+    assert ev(one_month, rec, as_of="2013-03-01").value is True
+
+
+def test_event_on_31_january_is_within_one_month_of_28_february():
+    rec = record(assessment("2013-02-28"), events=[("inpatient_or_iht", "2013-01-31")])
+    assert ev(n.EventWithin("inpatient_or_iht", dur(1), absent=True), rec).value is False
