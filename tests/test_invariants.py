@@ -15,7 +15,7 @@ import attrs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evalkit import FACTS, cmp, dur, mini_ruleset
+from evalkit import cmp, dur, mini_ruleset
 from mhct_dsl import nodes as n
 from mhct_dsl.allocation import allocate, fit_cluster, fit_truth, rank_key
 from mhct_dsl.conditions import evaluate
