@@ -24,8 +24,9 @@ Review (`ReviewResult.to_json`)::
     criterion: {"column", "quantifier", "index", "wording", "condition", "value", "evidence",
                 "explanation", "unknowns", "source", "decisive", "parts"}
 
-``index`` counts criteria within a column from 0 (like the field paths of record errors); the
-person-readable ``explain()`` tables number them from 1.
+``index`` counts criteria within a column from 1, in booklet order (as the ``explain()`` tables
+and the rule examples of ``mhct test`` do; input positions in record errors, such as
+``assessments[2]``, count from 0 like JSON paths).
 
 An unreadable record: ``{"id", "error": {"field", "message", "line" | "row" | "index"}}``.
 """
@@ -456,14 +457,14 @@ class ReviewResult:
             if column.status != "evaluated":
                 lines.append(f"{column.column}: {column.status.replace('_', ' ')}")
         for block in self.blocking_unknowns:
-            lines.append(f"needs assessment: {block.column} #{block.index + 1}: "
+            lines.append(f"needs assessment: {block.column} #{block.index}: "
                          + "; ".join(map(str, block.unknowns)))
         rows = [("column", "#", "value", "criterion", "evidence", "what would meet it")]
         for c in self.criteria:
             value = logic.word(c.value) + ("" if c.decisive else "*")
             evidence = "; ".join(e.note for e in c.outcome.evidence) or c.outcome.finding
             meet = "-" if c.value is True else c.outcome.requirement
-            rows.append((c.column, str(c.index + 1), value, c.wording, evidence, meet))
+            rows.append((c.column, str(c.index), value, c.wording, evidence, meet))
         lines.extend(_table(rows, (9, 2, 8, 38, 42, 36)))
         if any(not c.decisive for c in self.criteria):
             lines.append("* evaluated for information: the decision was made by an earlier column")

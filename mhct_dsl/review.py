@@ -130,7 +130,7 @@ def review(ruleset: RuleSet, record: Record | Mapping, as_of: dt.date | str | No
                                        None, status, decisive))
             continue
         traces = []
-        for index, criterion in enumerate(column.criteria):
+        for index, criterion in enumerate(column.criteria, start=1):
             outcome = evaluate_in(criterion.condition, ctx)
             traces.append(CriterionTrace(
                 kind, column.quantifier, index, criterion.wording, outcome,

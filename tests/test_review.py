@@ -44,7 +44,7 @@ def test_step_up_targets_are_ranked_as_allocation():
 def test_step_up_unknown_needs_assessment_and_names_the_unknowns():
     result = review(RULES, steady(s6=9))
     assert result.decision == "needs_assessment"
-    assert [(b.column, b.index) for b in result.blocking_unknowns] == [("step_up", 0)]
+    assert [(b.column, b.index) for b in result.blocking_unknowns] == [("step_up", 1)]
     unknown = result.blocking_unknowns[0].unknowns[0]
     assert (unknown.kind, unknown.name) == ("scale", "6")
     assert "further assessment required" in result.note
@@ -74,7 +74,7 @@ def test_discharge_unknown_needs_assessment():
     rec = attrs.evolve(steady(), facts={"detained_mha": False})
     result = review(RULES, rec)
     assert result.decision == "needs_assessment"
-    assert [(b.column, b.index) for b in result.blocking_unknowns] == [("discharge", 3)]
+    assert [(b.column, b.index) for b in result.blocking_unknowns] == [("discharge", 4)]
     assert result.blocking_unknowns[0].unknowns[0].name == "medication_stable_past_year"
 
 
@@ -201,7 +201,7 @@ def test_json_shape_and_criterion_trace():
     crit = out["criteria"][1]
     assert list(crit) == ["column", "quantifier", "index", "wording", "condition", "value",
                           "evidence", "explanation", "unknowns", "source", "decisive", "parts"]
-    assert crit["column"] == "discharge" and crit["quantifier"] == "all" and crit["index"] == 0
+    assert crit["column"] == "discharge" and crit["quantifier"] == "all" and crit["index"] == 1
     assert crit["condition"] == "not fact detained_mha"
     assert crit["value"] is True
     assert crit["source"]["kind"] == "booklet"
