@@ -169,6 +169,9 @@ def main() -> int:
     except RuleError as error:
         print(f"cannot load the rule set: {error}", file=sys.stderr)
         return 1
+    except Exception as error:  # a broken parser or checker mid-edit: say so in one line
+        print(f"cannot load the rule set ({type(error).__name__}): {error}", file=sys.stderr)
+        return 1
     records = synthetic_records(ruleset, args.n, args.seed)
     latest = [r.assessments[-1] for r in records]
     grids = plain_grids(ruleset)
