@@ -1,7 +1,9 @@
 """Text to syntax tree: ``grammar/mhr.lark`` (LALR) plus a Transformer that builds `nodes`.
 
-Lark is confined to this module. Parsing is two steps, as Lark recommends: ``parse()`` with
-positions propagated, then ``transform()``, so every node gets a `Span`. Comments are ignored by the
+Lark is confined to this module. Parsing is two steps: Lark's ``parse()`` keeping every token,
+then a direct walk (`_Build`) that gives each node a `Span` from the first and last token under
+it and drops the anonymous tokens (keywords, braces) before calling the rule's builder. This is
+what Lark's ``propagate_positions`` plus a ``Transformer`` would do, at well under half the cost. Comments are ignored by the
 grammar and collected here by a small scan; each is attached to the next commentable node (or kept
 as the file's trailing comments), which is what lets the formatter preserve them. Lark's syntax
 errors become `Diagnostic`s with a location, the tokens that would have been accepted, and a
@@ -17,14 +19,8 @@ from importlib import resources
 from pathlib import Path
 
 import attrs
-from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import (
-    UnexpectedCharacters,
-    UnexpectedEOF,
-    UnexpectedInput,
-    UnexpectedToken,
-    VisitError,
-)
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import nodes as n
 from .diagnostics import Diagnostic, RuleError, did_you_mean
@@ -43,7 +39,17 @@ def grammar_text() -> str:
 
 @functools.cache
 def _lark() -> Lark:
-    return Lark(grammar_text(), parser="lalr", propagate_positions=True, maybe_placeholders=True)
+    # All tokens are kept so that spans come from the tokens themselves (cheaper than Lark's
+    # propagate_positions); `_Build` drops the anonymous ones, as Lark would.
+    return Lark(grammar_text(), parser="lalr", keep_all_tokens=True, maybe_placeholders=True)
+
+
+@functools.cache
+def _anonymous_terminals() -> frozenset[str]:
+    """Terminals written as literals in rules (keywords, braces): syntax, not content."""
+    text = grammar_text()
+    named = set(re.findall(r"^([A-Z_][A-Z0-9_]*)(?:\.\d+)?\s*:", text, re.MULTILINE))
+    return frozenset(t.name for t in _lark().terminals if t.name not in named)
 
 
 @functools.cache
@@ -69,12 +75,9 @@ def parse_text(text: str, path: str = "<string>") -> n.RuleFile:
     except UnexpectedInput as error:
         raise RuleError([_syntax_diagnostic(error, text, path)], {path: text}) from None
     try:
-        rule_file = _Build(path).transform(tree)
-    except VisitError as error:
-        if isinstance(error.orig_exc, RuleError):
-            raise RuleError(error.orig_exc.diagnostics, {path: text}) from None
-        raise
-    return _attach_comments(rule_file, _comments(text))
+        return _Build(path, _comments(text)).build(tree)
+    except RuleError as error:
+        raise RuleError(error.diagnostics, {path: text}) from None
 
 
 # ---- syntax errors ------------------------------------------------------------------------------
@@ -183,199 +186,248 @@ def _unit(token: Token) -> str:
     return str(token).removesuffix("s")
 
 
-@v_args(inline=True, meta=True)
-class _Build(Transformer):
-    """Builds `nodes` from the parse tree; each method gets the node's `meta` for its span."""
+# Rules whose nodes keep the comments written above them.
+_COMMENTABLE = frozenset({
+    "ruleset", "scale", "fact", "event", "cluster", "amend", "decision_tree", "group", "branch",
+    "text_attr", "word_attr", "date_attr", "rating", "problem_type", "episode", "review", "grid",
+    "grid_row", "column", "criterion", "transitions", "move", "discharge_move",
+})
 
-    def __init__(self, path: str):
-        super().__init__()
+
+class _Build:
+    """Builds `nodes` from the parse tree: one method per rule, called with the node's span and
+    its children (already built, anonymous tokens dropped).
+
+    Comments are handed out on the way down, in document order: each goes to the first
+    commentable node that starts after it; those left over trail the file.
+    """
+
+    def __init__(self, path: str, comments: list[tuple[int, int, str]]):
         self.path = path
+        self.anonymous = _anonymous_terminals()
+        self.pending = list(reversed(comments))
 
-    def _span(self, meta) -> n.Span | None:
-        if getattr(meta, "empty", True):
-            return None
-        return n.Span(self.path, meta.line, meta.column, meta.end_line, meta.end_column)
+    def build(self, tree: Tree) -> n.RuleFile:
+        rule_file = self._walk(tree)[0]
+        trailing = tuple(text for _, _, text in reversed(self.pending))
+        return attrs.evolve(rule_file, trailing_comments=trailing) if trailing else rule_file
+
+    def _claim(self, tree: Tree) -> tuple[str, ...]:
+        node = tree
+        while isinstance(node, Tree):
+            node = next((c for c in node.children if c is not None), None)
+        if node is None:
+            return ()
+        start, claimed = (node.line, node.column), []
+        while self.pending and self.pending[-1][:2] < start:
+            claimed.append(self.pending.pop()[2])
+        return tuple(claimed)
+
+    def _walk(self, tree: Tree):
+        """(built value, start, end) of a subtree; start/end are (line, column) or None."""
+        comments = self._claim(tree) if self.pending and tree.data in _COMMENTABLE else ()
+        args, start, end = [], None, None
+        for child in tree.children:
+            if child is None:
+                args.append(None)
+                continue
+            if isinstance(child, Tree):
+                value, first, last = self._walk(child)
+                args.append(value)
+            else:
+                first, last = (child.line, child.column), (child.end_line, child.end_column)
+                if child.type not in self.anonymous:
+                    args.append(child)
+            if first is not None:
+                start = start or first
+                end = last
+        span = n.Span(self.path, *start, *end) if start else None
+        value = getattr(self, tree.data)(span, *args)
+        if comments:
+            value = attrs.evolve(value, comments=comments)
+        return value, start, end
 
     # shared pieces
-    def text(self, meta, *strings):
+    def text(self, span, *strings):
         return "".join(_unescape(s) for s in strings)
 
-    def source(self, meta, kind, note):
-        return n.Source(kind, note, span=self._span(meta))
+    def source(self, span, kind, note):
+        return n.Source(kind, note, span=span)
 
-    def provenance(self, meta, token):
+    def provenance(self, span, token):
         return str(token)
 
-    def duration(self, meta, amount, unit):
-        return n.Duration(int(amount), _unit(unit), span=self._span(meta))
+    def duration(self, span, amount, unit):
+        return n.Duration(int(amount), _unit(unit), span=span)
 
-    def int_item(self, meta, low, high):
+    def int_item(self, span, low, high=None):
         return list(range(int(low), int(high) + 1)) if high is not None else [int(low)]
 
-    def int_list(self, meta, *items):
+    def int_list(self, span, *items):
         return tuple(value for item in items for value in item)
 
-    def scale_id(self, meta, token):
+    def scale_id(self, span, token):
         return str(token)
 
-    def scale_set(self, meta, *ids):
+    def scale_set(self, span, *ids):
         return tuple(ids)
 
     column_kind = quantifier = direction = likelihood = transition_target = tenure = provenance
 
     # declarations
-    def start(self, meta, *declarations):
+    def start(self, span, *declarations):
         return n.RuleFile(self.path, declarations)
 
-    def ruleset(self, meta, name, extends, source, *entries):
-        return n.RuleSetDecl(name, extends, entries, source, span=self._span(meta))
+    def ruleset(self, span, name, extends, source, *entries):
+        return n.RuleSetDecl(name, extends, entries, source, span=span)
 
-    def extends(self, meta, target):
+    def extends(self, span, target):
         return str(target) if isinstance(target, Token) else target
 
-    def scale(self, meta, scale_id, title, source, *entries):
-        return n.ScaleDecl(scale_id, title, entries, source, span=self._span(meta))
+    def scale(self, span, scale_id, title, source, *entries):
+        return n.ScaleDecl(scale_id, title, entries, source, span=span)
 
-    def fact(self, meta, name, wording, source):
-        return n.FactDecl(str(name), wording, source, span=self._span(meta))
+    def fact(self, span, name, wording, source):
+        return n.FactDecl(str(name), wording, source, span=span)
 
-    def event(self, meta, name, wording, source):
-        return n.EventDecl(str(name), wording, source, span=self._span(meta))
+    def event(self, span, name, wording, source):
+        return n.EventDecl(str(name), wording, source, span=span)
 
-    def cluster(self, meta, number, name, source, *entries):
-        return n.ClusterDecl(int(number), name, entries, source, span=self._span(meta))
+    def cluster(self, span, number, name, source, *entries):
+        return n.ClusterDecl(int(number), name, entries, source, span=span)
 
-    def amend(self, meta, number, source, *entries):
-        return n.AmendDecl(int(number), entries, source, span=self._span(meta))
+    def amend(self, span, number, source, *entries):
+        return n.AmendDecl(int(number), entries, source, span=span)
 
-    def decision_tree(self, meta, title, source, *groups):
-        return n.DecisionTreeDecl(title, groups, source, span=self._span(meta))
+    def decision_tree(self, span, title, source, *groups):
+        return n.DecisionTreeDecl(title, groups, source, span=span)
 
-    def group(self, meta, name, title, source, *branches):
-        return n.Group(str(name), title, branches, source, span=self._span(meta))
+    def group(self, span, name, title, source, *branches):
+        return n.Group(str(name), title, branches, source, span=span)
 
-    def branch(self, meta, name, title, clusters, source):
-        return n.Branch(str(name), title, clusters, source, span=self._span(meta))
+    def branch(self, span, name, title, clusters, source):
+        return n.Branch(str(name), title, clusters, source, span=span)
 
     # entries
-    def text_attr(self, meta, key, text, source):
-        return n.TextAttr(str(key), text, source, span=self._span(meta))
+    def text_attr(self, span, key, text, source):
+        return n.TextAttr(str(key), text, source, span=span)
 
-    def word_attr(self, meta, key, word, source):
-        return n.WordAttr(str(key), str(word), source, span=self._span(meta))
+    def word_attr(self, span, key, word, source):
+        return n.WordAttr(str(key), str(word), source, span=span)
 
-    def date_attr(self, meta, key, date, source):
+    def date_attr(self, span, key, date, source):
         try:
             value = dt.date.fromisoformat(str(date))
         except ValueError:
             raise RuleError([Diagnostic("invalid-date", f"`{date}` is not a calendar date",
                                         _token_span(date, self.path),
                                         "write dates as YYYY-MM-DD")]) from None
-        return n.DateAttr(str(key), value, source, span=self._span(meta))
+        return n.DateAttr(str(key), value, source, span=span)
 
-    def rating(self, meta, value, text, source):
-        return n.Rating(int(value), text, source, span=self._span(meta))
+    def rating(self, span, value, text, source):
+        return n.Rating(int(value), text, source, span=span)
 
-    def problem_type(self, meta, letter, text, source):
-        return n.ProblemType(str(letter), text, source, span=self._span(meta))
+    def problem_type(self, span, letter, text, source):
+        return n.ProblemType(str(letter), text, source, span=span)
 
-    def episode(self, meta, low, high_or_plus, unit, source):
-        open_ended = isinstance(high_or_plus, Token) and high_or_plus.type == "PLUS"
-        high = None if high_or_plus is None or open_ended else int(high_or_plus)
-        return n.Episode(int(low), high, open_ended, _unit(unit), source, span=self._span(meta))
+    def episode(self, span, low, *rest):
+        *high_or_plus, unit, source = rest
+        open_ended = bool(high_or_plus) and high_or_plus[0].type == "PLUS"
+        high = int(high_or_plus[0]) if high_or_plus and not open_ended else None
+        return n.Episode(int(low), high, open_ended, _unit(unit), source, span=span)
 
-    def review(self, meta, every, source):
-        return n.Review(every, source, span=self._span(meta))
+    def review(self, span, every, source):
+        return n.Review(every, source, span=span)
 
-    def grid(self, meta, source, *rows):
-        return n.Grid(rows, source, span=self._span(meta))
+    def grid(self, span, source, *rows):
+        return n.Grid(rows, source, span=span)
 
-    def grid_row(self, meta, scales, *rest):
+    def grid_row(self, span, scales, *rest):
         *bands, source = rest
         bands = [] if len(bands) == 1 and isinstance(bands[0], Token) else bands
-        return n.GridRow(scales, bands, source, span=self._span(meta))
+        return n.GridRow(scales, bands, source, span=span)
 
-    def rating_range(self, meta, low, high):
+    def rating_range(self, span, low, high=None):
         return (int(low), int(high) if high is not None else int(low))
 
-    def _band(self, colour, meta, rating_range):
+    def _band(self, colour, span, rating_range):
         low, high = rating_range
-        return n.Band(colour, low, high, span=self._span(meta))
+        return n.Band(colour, low, high, span=span)
 
-    def red(self, meta, rating_range):
-        return self._band("red", meta, rating_range)
+    def red(self, span, rating_range):
+        return self._band("red", span, rating_range)
 
-    def orange(self, meta, rating_range):
-        return self._band("orange", meta, rating_range)
+    def orange(self, span, rating_range):
+        return self._band("orange", span, rating_range)
 
-    def yellow(self, meta, rating_range):
-        return self._band("yellow", meta, rating_range)
+    def yellow(self, span, rating_range):
+        return self._band("yellow", span, rating_range)
 
-    def column(self, meta, kind, quantifier, source, *criteria):
+    def column(self, span, kind, quantifier, source, *criteria):
         if isinstance(quantifier, Token):  # `n/a`
-            return n.Column(kind, "n/a", (), source, span=self._span(meta))
-        return n.Column(kind, quantifier, criteria, source, span=self._span(meta))
+            return n.Column(kind, "n/a", (), source, span=span)
+        return n.Column(kind, quantifier, criteria, source, span=span)
 
-    def criterion(self, meta, wording, source, condition):
-        return n.Criterion(wording, condition, source, span=self._span(meta))
+    def criterion(self, span, wording, source, condition):
+        return n.Criterion(wording, condition, source, span=span)
 
-    def transitions(self, meta, source, *moves):
-        return n.Transitions(moves, source, span=self._span(meta))
+    def transitions(self, span, source, *moves):
+        return n.Transitions(moves, source, span=span)
 
-    def move(self, meta, direction, *rest):
+    def move(self, span, direction, *rest):
         *groups, source = rest
-        return n.Move(direction, groups, source, span=self._span(meta))
+        return n.Move(direction, groups, source, span=span)
 
-    def likelihood_group(self, meta, likelihood, clusters):
+    def likelihood_group(self, span, likelihood, clusters):
         return (likelihood, clusters)
 
-    def discharge_move(self, meta, _keyword, likelihood, source):
-        return n.DischargeMove(likelihood, source, span=self._span(meta))
+    def discharge_move(self, span, _keyword, likelihood, source):
+        return n.DischargeMove(likelihood, source, span=span)
 
     # conditions
-    def comparison(self, meta, first, second):
+    def comparison(self, span, first, second):
         if first.type == "COMPARATOR":
-            return n.Comparison(str(first), int(second), span=self._span(meta))
-        return n.Comparison("in", int(first), int(second), span=self._span(meta))
+            return n.Comparison(str(first), int(second), span=span)
+        return n.Comparison("in", int(first), int(second), span=span)
 
-    def not_condition(self, meta, operand):
-        return n.Not(operand, span=self._span(meta))
+    def not_condition(self, span, operand):
+        return n.Not(operand, span=span)
 
-    def all_condition(self, meta, _keyword, *operands):
-        return n.AllOf(operands, span=self._span(meta))
+    def all_condition(self, span, _keyword, *operands):
+        return n.AllOf(operands, span=span)
 
-    def any_condition(self, meta, _keyword, *operands):
-        return n.AnyOf(operands, span=self._span(meta))
+    def any_condition(self, span, _keyword, *operands):
+        return n.AnyOf(operands, span=span)
 
-    def scale_condition(self, meta, scale_id, comparison):
-        return n.ScaleIs(scale_id, comparison, span=self._span(meta))
+    def scale_condition(self, span, scale_id, comparison):
+        return n.ScaleIs(scale_id, comparison, span=span)
 
-    def remained_condition(self, meta, scale_id, comparison, duration):
-        return n.ScaleRemained(scale_id, comparison, duration, span=self._span(meta))
+    def remained_condition(self, span, scale_id, comparison, duration):
+        return n.ScaleRemained(scale_id, comparison, duration, span=span)
 
-    def stable_condition(self, meta, scale_id, duration):
-        return n.ScaleStable(scale_id, duration, span=self._span(meta))
+    def stable_condition(self, span, scale_id, duration):
+        return n.ScaleStable(scale_id, duration, span=span)
 
-    def fact_condition(self, meta, name):
-        return n.FactIs(str(name), span=self._span(meta))
+    def fact_condition(self, span, name):
+        return n.FactIs(str(name), span=span)
 
-    def event_condition(self, meta, name, duration):
-        return n.EventWithin(str(name), duration, absent=False, span=self._span(meta))
+    def event_condition(self, span, name, duration):
+        return n.EventWithin(str(name), duration, absent=False, span=span)
 
-    def no_event_condition(self, meta, name, duration):
-        return n.EventWithin(str(name), duration, absent=True, span=self._span(meta))
+    def no_event_condition(self, span, name, duration):
+        return n.EventWithin(str(name), duration, absent=True, span=span)
 
-    def tenure_condition(self, meta, scope, duration):
-        return n.Tenure(scope, duration, span=self._span(meta))
+    def tenure_condition(self, span, scope, duration):
+        return n.Tenure(scope, duration, span=span)
 
-    def consistently(self, meta, duration):
+    def consistently(self, span, duration):
         return duration
 
-    def fits_cluster_condition(self, meta, clusters, consistently):
-        return n.FitsClusters(clusters, consistently, span=self._span(meta))
+    def fits_cluster_condition(self, span, clusters, consistently):
+        return n.FitsClusters(clusters, consistently, span=span)
 
-    def fits_target_condition(self, meta, direction, consistently):
-        return n.FitsTransition(direction, consistently, span=self._span(meta))
+    def fits_target_condition(self, span, direction, consistently):
+        return n.FitsTransition(direction, consistently, span=span)
 
 
 # ---- comments -----------------------------------------------------------------------------------
@@ -388,44 +440,11 @@ def _comments(text: str) -> list[tuple[int, int, str]]:
     """(line, column, text) of every ``#`` comment (a ``#`` inside a string is not one)."""
     if "#" not in text:
         return []
-    found = []
+    found, line, line_start, scanned = [], 1, 0, 0
     for match in _STRING_OR_COMMENT.finditer(text):
         if match.group().startswith("#"):
             start = match.start()
-            line_start = text.rfind("\n", 0, start) + 1
-            found.append((text.count("\n", 0, start) + 1, start - line_start + 1,
-                          match.group().rstrip()))
+            line += text.count("\n", scanned, start)
+            line_start, scanned = text.rfind("\n", 0, start) + 1, start
+            found.append((line, start - line_start + 1, match.group().rstrip()))
     return found
-
-
-def _attach_comments(rule_file: n.RuleFile, comments: list[tuple[int, int, str]]) -> n.RuleFile:
-    """Give each comment to the first commentable node that starts after it (document order)."""
-    if not comments:
-        return rule_file
-    pending = list(reversed(comments))
-
-    def visit(node):
-        if isinstance(node, tuple):
-            return tuple(visit(item) for item in node)
-        if not attrs.has(type(node)):
-            return node
-        changes = {}
-        if "comments" in attrs.fields_dict(type(node)) and node.span is not None:
-            claimed = []
-            while pending and pending[-1][:2] < (node.span.line, node.span.column):
-                claimed.append(pending.pop()[2])
-            if claimed:
-                changes["comments"] = node.comments + tuple(claimed)
-        for field in attrs.fields(type(node)):
-            if field.name in ("span", "comments"):
-                continue
-            value = getattr(node, field.name)
-            if isinstance(value, tuple) or attrs.has(type(value)):
-                new = visit(value)
-                if new is not value:
-                    changes[field.name] = new
-        return attrs.evolve(node, **changes) if changes else node
-
-    visited = visit(rule_file)
-    trailing = tuple(text for _, _, text in reversed(pending))
-    return attrs.evolve(visited, trailing_comments=visited.trailing_comments + trailing)
