@@ -252,10 +252,7 @@ class _Build:
         return "".join(_unescape(s) for s in strings)
 
     def source(self, span, kind, note):
-        return n.Source(kind, note, span=span)
-
-    def provenance(self, span, token):
-        return str(token)
+        return n.Source(str(kind), note, span=span)
 
     def duration(self, span, amount, unit):
         return n.Duration(int(amount), _unit(unit), span=span)
@@ -266,13 +263,8 @@ class _Build:
     def int_list(self, span, *items):
         return tuple(value for item in items for value in item)
 
-    def scale_id(self, span, token):
-        return str(token)
-
     def scale_set(self, span, *ids):
-        return tuple(ids)
-
-    column_kind = quantifier = direction = likelihood = transition_target = tenure = provenance
+        return tuple(map(str, ids))
 
     # declarations
     def start(self, span, *declarations):
@@ -285,7 +277,7 @@ class _Build:
         return str(target) if isinstance(target, Token) else target
 
     def scale(self, span, scale_id, title, source, *entries):
-        return n.ScaleDecl(scale_id, title, entries, source, span=span)
+        return n.ScaleDecl(str(scale_id), title, entries, source, span=span)
 
     def fact(self, span, name, wording, source):
         return n.FactDecl(str(name), wording, source, span=span)
@@ -364,9 +356,7 @@ class _Build:
         return self._band("yellow", span, rating_range)
 
     def column(self, span, kind, quantifier, source, *criteria):
-        if isinstance(quantifier, Token):  # `n/a`
-            return n.Column(kind, "n/a", (), source, span=span)
-        return n.Column(kind, quantifier, criteria, source, span=span)
+        return n.Column(str(kind), str(quantifier), criteria, source, span=span)
 
     def criterion(self, span, wording, source, condition):
         return n.Criterion(wording, condition, source, span=span)
@@ -376,13 +366,13 @@ class _Build:
 
     def move(self, span, direction, *rest):
         *groups, source = rest
-        return n.Move(direction, groups, source, span=span)
+        return n.Move(str(direction), groups, source, span=span)
 
     def likelihood_group(self, span, likelihood, clusters):
-        return (likelihood, clusters)
+        return (str(likelihood), clusters)
 
     def discharge_move(self, span, _keyword, likelihood, source):
-        return n.DischargeMove(likelihood, source, span=span)
+        return n.DischargeMove(str(likelihood), source, span=span)
 
     # conditions
     def comparison(self, span, first, second):
@@ -400,13 +390,13 @@ class _Build:
         return n.AnyOf(operands, span=span)
 
     def scale_condition(self, span, scale_id, comparison):
-        return n.ScaleIs(scale_id, comparison, span=span)
+        return n.ScaleIs(str(scale_id), comparison, span=span)
 
     def remained_condition(self, span, scale_id, comparison, duration):
-        return n.ScaleRemained(scale_id, comparison, duration, span=span)
+        return n.ScaleRemained(str(scale_id), comparison, duration, span=span)
 
     def stable_condition(self, span, scale_id, duration):
-        return n.ScaleStable(scale_id, duration, span=span)
+        return n.ScaleStable(str(scale_id), duration, span=span)
 
     def fact_condition(self, span, name):
         return n.FactIs(str(name), span=span)
@@ -418,7 +408,7 @@ class _Build:
         return n.EventWithin(str(name), duration, absent=True, span=span)
 
     def tenure_condition(self, span, scope, duration):
-        return n.Tenure(scope, duration, span=span)
+        return n.Tenure(str(scope), duration, span=span)
 
     def consistently(self, span, duration):
         return duration
@@ -427,7 +417,7 @@ class _Build:
         return n.FitsClusters(clusters, consistently, span=span)
 
     def fits_target_condition(self, span, direction, consistently):
-        return n.FitsTransition(direction, consistently, span=span)
+        return n.FitsTransition(str(direction), consistently, span=span)
 
 
 # ---- comments -----------------------------------------------------------------------------------
