@@ -89,10 +89,6 @@ class Cluster:
                     found.extend(n for n in clusters if n not in found)
         return tuple(found)
 
-    def source_of(self, item) -> Source:
-        """An item's own provenance, else the cluster's (provenance is inherited)."""
-        return getattr(item, "source", None) or self.source
-
 
 @attrs.frozen
 class RuleSet:
