@@ -36,7 +36,12 @@ Semantics of each form (decided; the tests pin the edges):
     clusters' red checks (``unknown`` fit -> unknown). A named cluster without a grid is unknown.
 ``fits step_up|step_down [consistently for D]``
     As above over the current cluster's likely and possible targets in that direction
-    (``Cluster.targets("up"|"down", ("likely", "possible"))``); no targets -> false.
+    (``Cluster.targets("up"|"down", ("likely", "possible"))``); no targets -> false. A target that
+    fits counts only if it fits strictly better than the current cluster at that assessment (the
+    current cluster does not fit, or has more orange misses): neighbouring profiles overlap, and
+    a service user who fits their own cluster as well as the neighbour's stays put (booklet step
+    6: differences that do not warrant a different service response leave the allocation valid).
+    Unknown ratings in either cluster's rows make the comparison unknown if they could decide it.
 ``not`` / ``all`` / ``any``
     Kleene; the operands' outcomes are kept as ``parts`` (a nested trace), their evidence is
     gathered into the parent's.
@@ -52,7 +57,7 @@ from typing import Callable, Iterable
 import attrs
 
 from . import dates, logic
-from .allocation import fit_cluster, fit_truth
+from .allocation import fit_cluster, fit_truth, fits_better
 from .formatter import format_condition
 from .logic import Truth
 from .model import Cluster, RuleSet
@@ -348,10 +353,17 @@ def _tenure(cond: Tenure, ctx: Context) -> Outcome:
 # ---- fits -------------------------------------------------------------------------------------
 
 
-def _fits_at(numbers: tuple[int, ...], assessment: Assessment, ctx: Context):
-    """(truth, [(cluster, fit, note)], unknowns) of "fits any of ``numbers``" at one assessment."""
+def _fits_at(numbers: tuple[int, ...], assessment: Assessment, ctx: Context,
+             versus: int | None = None):
+    """(truth, [(cluster, fit, note)], unknowns) of "fits any of ``numbers``" at one assessment.
+
+    With ``versus`` (the current cluster), a fitting target counts only if it fits *better* than
+    the current cluster (`allocation.fits_better`, three-valued): a service user who still fits
+    their own cluster as well as a neighbour's is not moved (booklet step 6).
+    """
     values: list[Truth] = []
     fits, unknowns = [], []
+    current = ctx.fit(versus, assessment) if versus is not None else None
     for number in numbers:
         candidate = ctx.fit(number, assessment)
         if candidate is None:
@@ -359,24 +371,30 @@ def _fits_at(numbers: tuple[int, ...], assessment: Assessment, ctx: Context):
             fits.append((number, None, f"cluster {number}: no rating grid"))
             unknowns.append(Unknown("cluster", str(number), "has no rating grid to fit"))
             continue
-        truth = fit_truth(candidate.fit)
+        truth = fits_better(candidate, current)
+        note = candidate.note()
+        if current is not None and fit_truth(candidate.fit) and truth is not True:
+            note += (f", {'not' if truth is False else 'perhaps'} better than current cluster "
+                     f"{versus} ({current.fit})")
         values.append(truth)
-        fits.append((number, candidate.fit, candidate.note()))
+        fits.append((number, candidate.fit, note))
         if truth is None:
-            for row in candidate.rows:
-                if row.colour == "red":
-                    unknowns.extend(row.unknowns(assessment.date))
+            for compared in (candidate, current):
+                for row in compared.rows if compared is not None else ():
+                    if row.colour in ("red", "orange"):
+                        unknowns.extend(row.unknowns(assessment.date))
     return logic.any_of(values), fits, unknowns
 
 
-def _fits(cond, numbers: tuple[int, ...], label: str, ctx: Context) -> Outcome:
+def _fits(cond, numbers: tuple[int, ...], label: str, ctx: Context,
+          versus: int | None = None) -> Outcome:
     targets = ", ".join(map(str, numbers)) or "none"
     if cond.consistently is None:
         requirement = f"needs the latest ratings to fit {label} ({targets})"
         latest = _latest(ctx)
         if latest is None:
             return _no_assessment(cond, ctx, requirement)
-        value, fits, unknowns = _fits_at(numbers, latest, ctx)
+        value, fits, unknowns = _fits_at(numbers, latest, ctx, versus)
         when = latest.date.isoformat()
         evidence = [Evidence("fit", str(number), fit, latest.date, f"{when}: {note}")
                     for number, fit, note in fits]
@@ -391,7 +409,7 @@ def _fits(cond, numbers: tuple[int, ...], label: str, ctx: Context) -> Outcome:
     evidence, unknowns = [], []
     first_false = None
     for a in win.considered:
-        value, fits, found = _fits_at(numbers, a, ctx)
+        value, fits, found = _fits_at(numbers, a, ctx, versus)
         values.append(value)
         unknowns.extend(found)
         text = f"{a.date.isoformat()}: " + ("; ".join(note for _, _, note in fits)
@@ -427,7 +445,8 @@ def _fits_transition(cond: FitsTransition, ctx: Context) -> Outcome:
         return Outcome(None, cond, "no current cluster to take transitions from",
                        f"needs the ratings to fit {label}", (),
                        (Unknown("cluster", "current", "no current cluster"),))
-    return _fits(cond, ctx.cluster.targets(direction, TRANSITION_LIKELIHOODS), label, ctx)
+    return _fits(cond, ctx.cluster.targets(direction, TRANSITION_LIKELIHOODS), label, ctx,
+                 versus=ctx.cluster.number)
 
 
 # ---- connectives ------------------------------------------------------------------------------

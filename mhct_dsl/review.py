@@ -4,8 +4,9 @@
 cluster (which must exist in the rule set and have care-transition columns):
 
 3. step-up column (quantifier one/any/all): true -> ``"step_up"``, with ``suggested_clusters`` =
-   the likely and possible step-up targets that fit the latest ratings (fit ``fits``/``weaker``),
-   best first by the allocation ranking (among equally good fits, likely before possible, then
+   the likely and possible step-up targets that fit the latest ratings (fit ``fits``/``weaker``)
+   strictly better than the current cluster (`allocation.fits_better`), best first by the
+   allocation ranking (among equally good fits, likely before possible, then
    the lower number); unknown -> ``"needs_assessment"`` (one cannot go on to
    discharge without knowing step-up is not met); false -> step 4.
 4. discharge column: true -> ``"discharge"``; unknown -> ``"needs_assessment"``; false -> step 5.
@@ -39,7 +40,7 @@ import datetime as dt
 from typing import Mapping
 
 from . import dates, logic
-from .allocation import rank_key
+from .allocation import fits_better, rank_key
 from .conditions import Context, TRANSITION_LIKELIHOODS, evaluate_in
 from .model import COLUMN_ORDER, Cluster, RuleSet
 from .records import Record, RecordError, parse_record
@@ -155,11 +156,12 @@ def review(ruleset: RuleSet, record: Record | Mapping, as_of: dt.date | str | No
     note = DECISION_TEXT[decision]
     if decision in DIRECTION_BY_COLUMN:
         fitted = []
+        current = ctx.fit(cluster.number, latest)
         for number, likelihood in transition_targets(cluster, DIRECTION_BY_COLUMN[decision]):
             candidate = ctx.fit(number, latest)
             fit = "no grid" if candidate is None else candidate.fit
             targets.append(TargetFit(number, likelihood, fit))
-            if candidate is not None and candidate.fit in ("fits", "weaker"):
+            if candidate is not None and fits_better(candidate, current) is True:
                 fitted.append((rank_key(candidate)[:-1], likelihood != "likely", number))
         suggested = [number for _, _, number in sorted(fitted)]
         if not suggested:

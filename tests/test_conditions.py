@@ -290,14 +290,27 @@ def test_fits_consistently():
 
 
 def test_fits_transition_uses_likely_and_possible_targets():
-    crisis = record(assessment("2013-03-01", s6=3, s1=2))           # fits 14 (likely up)
+    # item 3 at 3 is outside cluster 10's expected range: 10 fits weaker, so a fitting target
+    # fits better
+    crisis = record(assessment("2013-03-01", s6=3, s1=2, s3=3))     # fits 14 (likely up)
     assert ev(n.FitsTransition("step_up"), crisis).value is True
-    depressed = record(assessment("2013-03-01", s6=2, s2=3))        # fits 15 (possible up)
+    depressed = record(assessment("2013-03-01", s6=2, s2=3, s3=3))  # fits 15 (possible up)
     out = ev(n.FitsTransition("step_up"), depressed)
     assert out.value is True and "cluster 15: fits" in out.finding
-    calm = record(assessment("2013-03-01", s6=1))
+    calm = record(assessment("2013-03-01", s6=1, s3=3))
     assert ev(n.FitsTransition("step_up"), calm).value is False
     assert ev(n.FitsTransition("step_down"), calm).value is True     # fits 11
+
+
+def test_fits_transition_needs_a_strictly_better_fit_than_the_current_cluster():
+    # booklet step 6: still fitting one's own cluster as well as the target's means no move
+    both = record(assessment("2013-03-01", s6=3, s1=2))              # 10 and 14 both fit fully
+    out = ev(n.FitsTransition("step_up"), both)
+    assert out.value is False and "not better than current cluster 10 (fits)" in out.finding
+    calm = record(assessment("2013-03-01", s6=1))                    # 10 and 11 both fit fully
+    assert ev(n.FitsTransition("step_down"), calm).value is False
+    # naming clusters explicitly (`fits cluster 14`) asks only whether they fit
+    assert ev(n.FitsClusters((14,)), both).value is True
 
 
 def test_fits_transition_without_current_cluster_is_unknown():
@@ -363,3 +376,12 @@ def test_month_end_tenure_follows_the_window_rule():
 def test_event_on_31_january_is_within_one_month_of_28_february():
     rec = record(assessment("2013-02-28"), events=[("inpatient_or_iht", "2013-01-31")])
     assert ev(n.EventWithin("inpatient_or_iht", dur(1), absent=True), rec).value is False
+
+
+def test_comparison_with_the_current_cluster_is_three_valued():
+    # 14 fits; cluster 10's item-3 row is unknown: rated 0-2 it fits as well as 14 (no move),
+    # rated 3-4 it fits worse (move) — so the step-up is unknown, never a definite true
+    unsure = record(assessment("2013-03-01", s6=3, s1=2, s3=9))
+    out = ev(n.FitsTransition("step_up"), unsure)
+    assert out.value is None and "perhaps better than current cluster 10" in out.finding
+    assert any(u.name == "3" for u in out.unknowns)

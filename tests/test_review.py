@@ -11,12 +11,15 @@ from mhct_dsl.review import review
 
 RULES = mini_ruleset()
 CALM = dict(detained_mha=False, medication_stable_past_year=True)
+# Items 7 and 8 at 4 are outside cluster 10's expected (orange) 7|8 range and cluster 11 says
+# nothing of them, so 11 fits strictly better than 10: a step-down target that counts.
+LOW = dict(s6=1, s7=4, s8=4)
 
 
 def steady(**latest):
-    """Cluster 10 record with a calm year behind it (fits 11 throughout, item 3 low)."""
-    return record(assessment("2012-01-01", s6=1), assessment("2012-07-01", s6=1),
-                  assessment("2013-03-01", **{"s6": 1, **latest}), facts=dict(CALM), events=[])
+    """Cluster 10 record with a calm year behind it (fits 11 better throughout, item 3 low)."""
+    return record(assessment("2012-01-01", **LOW), assessment("2012-07-01", **LOW),
+                  assessment("2013-03-01", **{**LOW, **latest}), facts=dict(CALM), events=[])
 
 
 def values(result, column):
@@ -98,8 +101,9 @@ def test_step_down_met():
 
 
 def test_remain_when_nothing_is_met():
-    rec = record(assessment("2012-01-01", s6=1), assessment("2012-07-01", s6=1, s3=3),
-                 assessment("2013-03-01", s6=2), facts={**CALM, "detained_mha": True}, events=[])
+    rec = record(assessment("2012-01-01", **LOW), assessment("2012-07-01", **LOW, s3=3),
+                 assessment("2013-03-01", s6=2, s7=4, s8=4), facts={**CALM, "detained_mha": True},
+                 events=[])
     result = review(RULES, rec)
     assert values(result, "step_down") == [True, False]
     assert result.decision == "remain"
@@ -108,7 +112,7 @@ def test_remain_when_nothing_is_met():
 
 
 def test_step_down_unknown_needs_assessment():
-    rec = record(assessment("2012-07-01", s6=1), assessment("2013-03-01", s6=2),
+    rec = record(assessment("2012-07-01", **LOW), assessment("2013-03-01", s6=2, s7=4, s8=4),
                  facts={**CALM, "detained_mha": True}, events=[])
     result = review(RULES, rec)           # history starts after the window start
     assert result.decision == "needs_assessment"
@@ -118,7 +122,8 @@ def test_step_down_unknown_needs_assessment():
 
 
 def test_na_columns_are_skipped():
-    rec = record(assessment("2013-03-01", s6=1, s7=1), current_cluster=11,
+    # item 6 at 0: cluster 11 (red 6 at 1-3) no longer fits, cluster 1 does
+    rec = record(assessment("2013-03-01", s6=0, s7=1), current_cluster=11,
                  in_service_since="2010-01-01")
     result = review(RULES, rec)
     assert [c.column for c in result.criteria] == ["step_up", "step_up", "step_down"]
@@ -181,7 +186,7 @@ def test_current_cluster_must_be_reviewable(cluster, words):
 
 
 def test_review_accepts_a_record_dict():
-    data = record_json(("2013-03-01", ratings(0, s6=3, s1=2)), current_cluster=10)
+    data = record_json(("2013-03-01", ratings(0, s6=3, s1=2, s3=3)), current_cluster=10)
     assert review(RULES, data).decision == "step_up"
     data["facts"] = {"nonsense": True}
     with pytest.raises(RecordError) as info:
