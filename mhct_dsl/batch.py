@@ -109,6 +109,9 @@ class _Writer:
         if self.fmt == "json":
             self.out.write("[]\n" if self.count == 0 else "\n]\n")
 
+    def emit(self, result) -> None:
+        self.write(result.to_json())
+
 
 def _internal(record_id, error: Exception, location) -> ErrorResult:
     return ErrorResult(record_id, "internal",
@@ -183,10 +186,7 @@ def run_allocate(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None
         close = None
     else:
         json_writer = _Writer(out, fmt)
-
-        def emit(result):
-            json_writer.write(result.to_json())
-        close = json_writer.close
+        emit, close = json_writer.emit, json_writer.close
 
     try:
         _, failed = _run(input, ruleset, lambda record: allocate(ruleset, record, group), emit,
@@ -223,10 +223,7 @@ def run_review(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None =
         close = None
     else:
         json_writer = _Writer(out, fmt)
-
-        def emit(result):
-            json_writer.write(result.to_json())
-        close = json_writer.close
+        emit, close = json_writer.emit, json_writer.close
 
     try:
         _, failed = _run(input, ruleset, lambda record: review(ruleset, record, as_of), emit, err,
