@@ -46,7 +46,7 @@ def main() -> None:
     lark = mhr_parser._lark()
     grammar_ms = (time.process_time() - start) * 1000
 
-    sources = read_sources(root)
+    sources = {source.display: source.text for source in read_sources(root)}
     exported = json.dumps(export(load_ruleset(root)))
     size = sum(len(text) for text in sources.values())
 

@@ -12,6 +12,8 @@ import hashlib
 from importlib import resources
 from pathlib import Path
 
+import attrs
+
 from . import nodes as n
 from .checker import check
 from .diagnostics import Diagnostic, RuleError
@@ -55,14 +57,26 @@ def display_path(file: Path, root: Path) -> str:
         return str(Path(base.name) / resolved.relative_to(base))
 
 
-def read_sources(path: Path) -> dict[str, str]:
-    """Display name -> text for every rule file under ``path``, in `rule_files` order."""
-    sources = {}
+@attrs.frozen
+class SourceFile:
+    """A rule file's text, its path within the rule set (fingerprinted) and its display name."""
+
+    within: str
+    display: str
+    text: str
+
+
+def read_sources(path: Path) -> list[SourceFile]:
+    """Every rule file under ``path``, in `rule_files` order."""
+    base = path if path.is_dir() else path.parent
+    sources = []
     for file in rule_files(path):
         try:
-            sources[display_path(file, path)] = file.read_text(encoding="utf-8")
+            text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise RuleError([Diagnostic("unreadable", f"{file}: cannot read: {error}", None)])
+        sources.append(SourceFile(file.relative_to(base).as_posix(), display_path(file, path),
+                                  text))
     return sources
 
 
@@ -79,24 +93,24 @@ def parse_sources(sources: dict[str, str]) -> list[n.RuleFile]:
     return parsed
 
 
-def fingerprint(root: Path, sources: dict[str, str], base: RuleSet | None) -> str:
-    """SHA-256 over (path relative to the rule set, text) of each file, and the base's print."""
+def fingerprint(sources: list[SourceFile], base: RuleSet | None) -> str:
+    """SHA-256 over each file's path within the rule set and its text, and the base's print."""
     digest = hashlib.sha256()
     if base is not None:
         digest.update(base.fingerprint.encode())
-    relative = [f.relative_to(root) if root.is_dir() else Path(f.name) for f in rule_files(root)]
-    for name, text in sorted(zip(map(str, relative), sources.values())):
-        digest.update(name.encode() + b"\0" + text.encode("utf-8") + b"\0")
+    for source in sorted(sources, key=lambda source: source.within):
+        digest.update(source.within.encode() + b"\0" + source.text.encode("utf-8") + b"\0")
     return "sha256:" + digest.hexdigest()
 
 
 def load_ruleset(path: str | Path | None = None, _depth: int = 0) -> RuleSet:
     """Load and check a rule set; raise `RuleError` carrying every diagnostic if it is faulty."""
     root = Path(path) if path is not None else bundled_rules_path()
-    sources = read_sources(root)
+    read = read_sources(root)
+    sources = {source.display: source.text for source in read}
     files = parse_sources(sources)
     base = _load_base(files, root, sources, _depth)
-    return check(files, fingerprint(root, sources, base), base, sources)
+    return check(files, fingerprint(read, base), base, sources)
 
 
 def _load_base(files: list[n.RuleFile], root: Path, sources, depth: int) -> RuleSet | None:

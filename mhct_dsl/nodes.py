@@ -8,13 +8,12 @@ formatter writes back. Nothing here knows about Lark or about evaluation.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Union
+from typing import NamedTuple, Union
 
 import attrs
 
 
-@attrs.frozen
-class Span:
+class Span(NamedTuple):
     """Where a node came from: file path, 1-based line/column of its start and end."""
 
     path: str
