@@ -1,11 +1,11 @@
-"""Text to syntax tree: ``grammar/mhr.lark`` (LALR) plus a Transformer that builds `nodes`.
+"""Text to syntax tree: ``grammar/mhr.lark`` (LALR) and a builder that makes `nodes`.
 
 Lark is confined to this module. Parsing is two steps: Lark's ``parse()`` keeping every token,
 then a direct walk (`_Build`) that gives each node a `Span` from the first and last token under
-it and drops the anonymous tokens (keywords, braces) before calling the rule's builder. This is
-what Lark's ``propagate_positions`` plus a ``Transformer`` would do, at well under half the cost. Comments are ignored by the
-grammar and collected here by a small scan; each is attached to the next commentable node (or kept
-as the file's trailing comments), which is what lets the formatter preserve them. Lark's syntax
+it and drops the anonymous tokens (keywords, braces) before calling the rule's builder: what
+Lark's ``propagate_positions`` plus a ``Transformer`` would do, at well under half the cost.
+Comments are ignored by the grammar and found by a small scan; each is attached to the next
+commentable node (or kept as the file's trailing comments), which lets the formatter keep them. Lark's syntax
 errors become `Diagnostic`s with a location, the tokens that would have been accepted, and a
 "did you mean" when a misspelt keyword is the likely cause.
 """
