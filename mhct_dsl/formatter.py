@@ -5,12 +5,13 @@ what a file means plus its comments: ``format_file(parse(format_file(ast)))`` is
 ``parse(format_file(ast)) == ast`` for every tree the grammar can express.
 
 Layout, in brief: 4-space indentation; one item a line; one blank line between declarations and
-before each column, ``grid`` and ``transitions`` block (unless it opens its block); comments on
-their own lines just above the node that owns them. Text that would pass column 100 is split at
-spaces into adjacent string literals (the parser joins them again), each continuation aligned under
-the first quote. A source clause follows the item's last piece when it fits there whole, else it
-starts a continuation line one level deeper. ``all``/``any`` stay on one line while the line fits,
-else one operand a line, the closing ``}`` at the condition's indentation (so also for ``not all``).
+before each column, ``grid`` and ``transitions`` block and each commented item (unless it opens its
+block); comments on their own lines just above the node that owns them. Text that would pass column
+100 is split at spaces into adjacent string literals (the parser joins them again), each
+continuation aligned under the first quote. A source clause follows the item's last piece when it
+fits there whole, else it starts a continuation line one level deeper. ``all``/``any`` stay on one
+line while the line fits, else one operand a line, the closing ``}`` at the condition's indentation
+(so also for ``not all``).
 
 `format_condition` gives the one-line form of a condition, for traces and explanations.
 """
@@ -169,6 +170,11 @@ class _Lines:
             self.lines.append("")
 
     def comments(self, comments: Iterable[str], indent: str) -> None:
+        """Comments above an item; a commented item starts a section, so a blank line precedes
+        it unless it opens its block."""
+        comments = list(comments)
+        if comments and self.lines and not self.lines[-1].endswith("{"):
+            self.blank()
         for comment in comments:
             self.lines.append(indent + comment)
 
