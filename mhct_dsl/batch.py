@@ -72,6 +72,8 @@ def read_records(source, ruleset: RuleSet, *, allow_csv: bool = True
         return
     if text.startswith("\ufeff"):
         text = text[1:]
+    if not text.strip():
+        return  # no records: the summary says "records in: 0"
     if ext in (".jsonl", ".ndjson"):
         kind = "jsonl"
     elif ext == ".json":

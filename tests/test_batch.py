@@ -175,3 +175,10 @@ def test_internal_failure_on_one_record_does_not_stop_the_run():
     assert lines[0]["error"]["field"] == "internal" and "TypeError" in lines[0]["error"]["message"]
     assert lines[1]["decision"] == "discharge"
     assert code == 1
+
+
+def test_empty_input_is_zero_records_not_an_error(tmp_path):
+    path = tmp_path / "empty"
+    path.write_text("\n \n")
+    code, out, err = run(run_review, path)
+    assert (code, json.loads(out), err) == (0, [], "records in: 0, ok: 0, failed: 0\n")
