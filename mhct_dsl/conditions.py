@@ -224,40 +224,53 @@ def _scale_is(cond: ScaleIs, ctx: Context) -> Outcome:
                    requirement, evidence)
 
 
-def _scale_remained(cond: ScaleRemained, ctx: Context) -> Outcome:
-    win = window(ctx.record, ctx.as_of, cond.duration)
-    requirement = (f"needs {cond.comparison.describe()} at every assessment "
-                   f"{win.span_text()} (including the rating in force at the start)")
+def _all_over_window(cond, win: Window, requirement: str, steps, all_true: str) -> Outcome:
+    """Kleene ``all`` over a window's assessments; a window the history does not cover is one
+    more unknown. ``steps`` yields ``(value, evidence, unknowns, finding if false)`` for each
+    assessment; the outcome's finding is the first false one, else ``all_true``, else the
+    unknowns."""
     values: list[Truth] = []
-    evidence, unknowns = [], []
-    first_false = None
-    for i, a in enumerate(win.considered):
-        rating = a.rating(cond.scale)
-        suffix = " (in force at the window start)" if i == 0 and win.covered else ""
-        evidence.append(_rating_evidence(cond.scale, a, suffix))
-        if rating is None:
-            values.append(None)
-            unknowns.append(_rating_unknown(cond.scale, a))
-        else:
-            ok = cond.comparison.holds(rating)
-            values.append(ok)
-            if not ok and first_false is None:
-                first_false = (a, rating)
+    evidence, unknowns, first_false = [], [], None
+    for value, item, found, false_finding in steps:
+        values.append(value)
+        evidence.append(item)
+        unknowns.extend(found)
+        if value is False and first_false is None:
+            first_false = false_finding
     gap = win.gap()
     if gap is not None:
         values.append(None)
         unknowns.append(gap)
     value = logic.all_of(values)
     if first_false is not None:
-        a, rating = first_false
-        finding = f"scale {cond.scale} was {rating} on {a.date.isoformat()}"
+        finding = first_false
     elif value is True:
-        finding = (f"scale {cond.scale} was {cond.comparison.describe()} at all "
-                   f"{len(win.considered)} assessments {win.span_text()}")
+        finding = all_true
     else:
         finding = "; ".join(str(u) for u in _dedupe(unknowns))
     return Outcome(value, cond, finding, requirement, evidence,
                    _dedupe(unknowns) if value is None else ())
+
+
+def _scale_remained(cond: ScaleRemained, ctx: Context) -> Outcome:
+    win = window(ctx.record, ctx.as_of, cond.duration)
+    requirement = (f"needs {cond.comparison.describe()} at every assessment "
+                   f"{win.span_text()} (including the rating in force at the start)")
+
+    def steps():
+        for i, a in enumerate(win.considered):
+            rating = a.rating(cond.scale)
+            suffix = " (in force at the window start)" if i == 0 and win.covered else ""
+            item = _rating_evidence(cond.scale, a, suffix)
+            if rating is None:
+                yield None, item, [_rating_unknown(cond.scale, a)], None
+            else:
+                yield (cond.comparison.holds(rating), item, [],
+                       f"scale {cond.scale} was {rating} on {a.date.isoformat()}")
+
+    return _all_over_window(cond, win, requirement, steps(),
+                            f"scale {cond.scale} was {cond.comparison.describe()} at all "
+                            f"{len(win.considered)} assessments {win.span_text()}")
 
 
 def _scale_stable(cond: ScaleStable, ctx: Context) -> Outcome:
@@ -405,32 +418,19 @@ def _fits(cond, numbers: tuple[int, ...], label: str, ctx: Context,
     win = window(ctx.record, ctx.as_of, cond.consistently)
     requirement = (f"needs the ratings to fit {label} ({targets}) at every assessment "
                    f"{win.span_text()} (including the rating in force at the start)")
-    values: list[Truth] = []
-    evidence, unknowns = [], []
-    first_false = None
-    for a in win.considered:
-        value, fits, found = _fits_at(numbers, a, ctx, versus)
-        values.append(value)
-        unknowns.extend(found)
-        text = f"{a.date.isoformat()}: " + ("; ".join(note for _, _, note in fits)
-                                            or "no clusters to fit")
-        evidence.append(Evidence("fit", ", ".join(map(str, numbers)), logic.to_json(value),
-                                 a.date, text))
-        if value is False and first_false is None:
-            first_false = text
-    gap = win.gap()
-    if gap is not None:
-        values.append(None)
-        unknowns.append(gap)
-    value = logic.all_of(values)
-    if first_false is not None:
-        finding = f"did not fit on {first_false}"
-    elif value is True:
-        finding = f"fitted at all {len(win.considered)} assessments {win.span_text()}"
-    else:
-        finding = "; ".join(str(u) for u in _dedupe(unknowns))
-    return Outcome(value, cond, finding, requirement, evidence,
-                   _dedupe(unknowns) if value is None else ())
+
+    def steps():
+        for a in win.considered:
+            value, fits, found = _fits_at(numbers, a, ctx, versus)
+            text = f"{a.date.isoformat()}: " + ("; ".join(note for _, _, note in fits)
+                                                or "no clusters to fit")
+            item = Evidence("fit", ", ".join(map(str, numbers)), logic.to_json(value), a.date,
+                            text)
+            yield value, item, found, f"did not fit on {text}"
+
+    return _all_over_window(cond, win, requirement, steps(),
+                            f"fitted at all {len(win.considered)} assessments "
+                            f"{win.span_text()}")
 
 
 def _fits_clusters(cond: FitsClusters, ctx: Context) -> Outcome:
