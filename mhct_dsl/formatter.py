@@ -39,6 +39,16 @@ class _Text:
         self.value = value
 
 
+class _Words:
+    """Code (no string literals) that may break at its spaces onto continuation lines one level
+    deeper when its line is too long: cluster lists, long conditions."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str):
+        self.value = value
+
+
 # ---- public API -------------------------------------------------------------------------------
 
 
@@ -185,7 +195,8 @@ class _Lines:
 
 
 def _width(parts: list) -> int:
-    return sum(len(quote(p.value)) if isinstance(p, _Text) else len(p) for p in parts)
+    return sum(len(quote(p.value)) if isinstance(p, _Text) else
+               len(p.value) if isinstance(p, _Words) else len(p) for p in parts)
 
 
 def _layout(indent: str, parts: list) -> list[str]:
@@ -193,6 +204,14 @@ def _layout(indent: str, parts: list) -> list[str]:
     lines: list[str] = []
     current = indent
     for index, part in enumerate(parts):
+        if isinstance(part, _Words):
+            tail = _width(parts[index + 1:])
+            for word in _TOKEN_RE.findall(part.value):
+                if len(current) + len(word.rstrip(" ")) + tail > WIDTH and current.strip():
+                    lines.append(current.rstrip(" "))
+                    current = indent + INDENT
+                current += word
+            continue
         if not isinstance(part, _Text):
             current += part
             continue
@@ -235,7 +254,8 @@ def _item(indent: str, head: list, source: n.Source | None, brace: bool) -> list
 
 
 def _flat(parts: list) -> str:
-    return "".join(quote(p.value) if isinstance(p, _Text) else p for p in parts)
+    return "".join(quote(p.value) if isinstance(p, _Text) else
+                   p.value if isinstance(p, _Words) else p for p in parts)
 
 
 def _split(text: str, room: int, tail: int) -> list[str]:
@@ -310,7 +330,7 @@ def _group(out: _Lines, group: n.Group, indent: str, first: bool) -> None:
 def _branch(out: _Lines, branch: n.Branch, indent: str, first: bool) -> None:
     out.comments(branch.comments, indent)
     out.add(indent, [f"branch {branch.name} ", _Text(branch.title),
-                     f" clusters {format_int_list(branch.clusters)}"], branch.source)
+                     _Words(f" clusters {format_int_list(branch.clusters)}")], branch.source)
 
 
 # ---- entries ------------------------------------------------------------------------------------
@@ -371,7 +391,7 @@ def _move(out: _Lines, move, indent: str, first: bool) -> None:
         return
     groups = " ".join(f"{likelihood} {format_int_list(clusters)}"
                       for likelihood, clusters in move.groups)
-    out.add(indent, [f"{move.direction} {groups}"], move.source)
+    out.add(indent, [_Words(f"{move.direction} {groups}")], move.source)
 
 
 def _criterion(out: _Lines, criterion: n.Criterion, indent: str, first: bool) -> None:
@@ -387,7 +407,7 @@ def _condition(out: _Lines, cond, indent: str) -> None:
     while isinstance(inner, n.Not):
         nots, inner = nots + "not ", inner.operand
     if len(indent) + len(single) <= WIDTH or not isinstance(inner, (n.AllOf, n.AnyOf)):
-        out.add(indent, [single])
+        out.add(indent, [_Words(single)])
         return
     keyword = "all" if isinstance(inner, n.AllOf) else "any"
     out.raw(f"{indent}{nots}{keyword} {{")

@@ -248,3 +248,15 @@ def test_bundled_rules_are_canonical():
         if reformat(path.read_text("utf-8"), str(path)) != path.read_text("utf-8")
     ]
     assert not unformatted, "not in canonical form (run `mhct fmt`): " + ", ".join(unformatted)
+
+
+def test_long_cluster_lists_wrap_onto_continuation_lines():
+    move = n.Move("down", [("possible", tuple(range(0, 40, 2))), ("rare", tuple(range(50, 90, 3)))])
+    cond = n.FitsClusters(tuple(range(1, 60, 2)), n.Duration(12, "month"))
+    rule_file = n.RuleFile("<string>", [n.ClusterDecl(1, "c", [
+        n.Transitions([move]), n.Column("discharge", "all", [n.Criterion("w", cond)])])])
+    text = format_file(rule_file)
+    assert max(len(line) for line in text.splitlines()) <= WIDTH
+    lines = text.splitlines()
+    assert lines[2].startswith("        down possible 0, 2,") and lines[3].startswith("            ")
+    assert parse_text(text) == rule_file and format_file(parse_text(text)) == text
