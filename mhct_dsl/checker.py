@@ -132,7 +132,7 @@ class _Checker:
                        f"add: part {expected_part}")
         elif part.word in ("current", "historical") and part.word != expected_part:
             self.error("invalid-value", f"scale {decl.id} is a {expected_part} scale, not "
-                       f"{part.word}", part.span, f"scales 1-13 are current, A-E historical")
+                       f"{part.word}", part.span, "scales 1-13 are current, A-E historical")
         ratings: dict[int, str] = {}
         problem_types: dict[str, str] = {}
         for entry in decl.entries:
