@@ -36,14 +36,13 @@ names are looked up first. A record's own ``group`` overrides the caller's.
 adherence audits: its fit, and ``recorded_adheres`` = its red check (fits/weaker -> true,
 no -> false, unknown -> unknown). For the variance cluster, adherence means no candidate fits.
 
-Everything here is pure apart from a bounded, lock-protected cache of compiled grids keyed by the
-identity of the immutable `Grid` objects, so `allocate` is safe to call from many threads.
+Everything here is pure apart from a bounded `functools.lru_cache` of compiled grids (it is
+thread-safe, and grids are immutable), so `allocate` is safe to call from many threads.
 """
 
 from __future__ import annotations
 
 import functools
-import threading
 from typing import Mapping
 
 from . import logic
@@ -78,47 +77,27 @@ def _row_plan(row: GridRow) -> _Row | None:
     return tuple(row.scales), colour, bands, "|".join(row.scales), allowed
 
 
-class _PlanCache:
-    """Compiled grids, keyed by the identity of the (immutable) `Grid` they came from.
-
-    Each entry keeps its grid alive, so an id is never reused while cached; writes take a lock;
-    the cache is bounded (cleared when full). Entries are immutable tuples, so readers need no lock.
-    """
-
-    def __init__(self, limit: int = 4096):
-        self._entries: dict[int, tuple[Grid, _Plan]] = {}
-        self._lock = threading.Lock()
-        self._limit = limit
-
-    def get(self, grid: Grid) -> _Plan:
-        entry = self._entries.get(id(grid))
-        if entry is not None and entry[0] is grid:
-            return entry[1]
-        plan = tuple(p for p in (_row_plan(row) for row in grid.rows) if p is not None)
-        with self._lock:
-            if len(self._entries) >= self._limit:
-                self._entries.clear()
-            self._entries[id(grid)] = (grid, plan)
-        return plan
+@functools.lru_cache(maxsize=4096)
+def _plan(grid: Grid) -> _Plan:
+    """A grid compiled for checking (grids hash once: `Grid` caches its hash)."""
+    return tuple(p for p in (_row_plan(row) for row in grid.rows) if p is not None)
 
 
-_PLANS = _PlanCache()
-
-
-def _check(scales, colour, bands, allowed, ratings) -> RowCheck:
-    if len(scales) == 1:
-        raw = ratings.get(scales[0])
-        value = None if raw is None or raw == NOT_KNOWN else raw in allowed
-        return RowCheck(scales, colour, bands, (raw,), value)
-    raws = tuple(ratings.get(s) for s in scales)
+def _row_value(scales, allowed, ratings) -> Truth:
+    """Is any of the row's ratings in its class bands? Kleene OR; 9 or unrated is unknown."""
     value: Truth = False
-    for raw in raws:
+    for scale in scales:
+        raw = ratings.get(scale)
         if raw is None or raw == NOT_KNOWN:
             value = None
         elif raw in allowed:
-            value = True
-            break
-    return RowCheck(scales, colour, bands, raws, value)
+            return True
+    return value
+
+
+def _check(scales, colour, bands, allowed, ratings) -> RowCheck:
+    raws = tuple(ratings.get(s) for s in scales)
+    return RowCheck(scales, colour, bands, raws, _row_value(scales, allowed, ratings))
 
 
 def check_row(row: GridRow, assessment: Assessment) -> RowCheck | None:
@@ -137,18 +116,10 @@ def fit_cluster(cluster: Cluster, assessment: Assessment) -> Candidate | None:
     if cluster.grid is None:
         return None
     ratings = assessment.ratings
-    plan = _PLANS.get(cluster.grid)
+    plan = _plan(cluster.grid)
     lists = {colour: ([], [], []) for colour in COLOURS}
     for scales, colour, _, label, allowed in plan:
-        # Same logic as `_check`, inline: this loop is the hot path of allocation.
-        value: Truth = False
-        for scale in scales:
-            raw = ratings.get(scale)
-            if raw is None or raw == NOT_KNOWN:
-                value = None
-            elif raw in allowed:
-                value = True
-                break
+        value = _row_value(scales, allowed, ratings)
         met, missed, unknown = lists[colour]
         (met if value is True else missed if value is False else unknown).append(label)
     red, orange, yellow = (ColourSummary(*map(tuple, lists[c])) for c in COLOURS)

@@ -289,7 +289,7 @@ class GridRow:
     comments: tuple[str, ...] = _comments()
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # the interpreter caches compiled grids by grid
 class Grid:
     """``grid [source] { rows }``: a cluster's colour-coded rating profile."""
 
