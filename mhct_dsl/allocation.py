@@ -54,8 +54,8 @@ from .results import (
     AllocationResult, BlockingCandidate, Candidate, ColourSummary, RowCheck,
 )
 
-__all__ = ["allocate", "allocate_record", "fit_cluster", "check_row", "rank_key", "fit_truth",
-           "group_clusters", "latest_fit", "FIT_ORDER", "VARIANCE"]
+__all__ = ["allocate", "fit_cluster", "check_row", "rank_key", "fit_truth", "fits_better",
+           "group_clusters", "FIT_ORDER", "VARIANCE"]
 
 FIT_ORDER = {"fits": 0, "weaker": 1, "unknown": 2, "no": 3}
 VARIANCE = "variance"
@@ -182,22 +182,15 @@ def fits_better(candidate: Candidate, current: Candidate | None) -> Truth:
 
 def group_clusters(ruleset: RuleSet, group: str) -> frozenset[int]:
     """Clusters under a decision-tree group (or branch) name; `RecordError` if it names neither."""
-    tree = ruleset.tree
-    if tree is not None:
-        for g in tree.groups:
-            if g.name == group:
-                return frozenset(n for b in g.branches for n in b.clusters)
-        for g in tree.groups:
-            for b in g.branches:
-                if b.name == group:
-                    return frozenset(b.clusters)
-        names = [g.name for g in tree.groups] + [b.name for g in tree.groups for b in g.branches]
-    else:
-        members = frozenset(n for n, c in ruleset.clusters.items() if group in (c.group, c.branch))
-        if members:
-            return members
-        names = sorted({c.group for c in ruleset.clusters.values() if c.group}
-                       | {c.branch for c in ruleset.clusters.values() if c.branch})
+    groups = ruleset.tree.groups if ruleset.tree is not None else ()
+    for g in groups:
+        if g.name == group:
+            return frozenset(n for b in g.branches for n in b.clusters)
+    for g in groups:
+        for b in g.branches:
+            if b.name == group:
+                return frozenset(b.clusters)
+    names = [g.name for g in groups] + [b.name for g in groups for b in g.branches]
     raise RecordError(None, "group", f"unknown decision-tree group {group!r}; "
                       f"known: {', '.join(names) or '(the rule set has no decision tree)'}")
 
@@ -260,8 +253,8 @@ def allocate(ruleset: RuleSet, ratings_or_assessment, group: str | None = None, 
             blocking = tuple(
                 BlockingCandidate(
                     c.cluster, c.red.unknown,
-                    tuple(_dedupe(u for r in c.rows if r.colour == "red"
-                                  for u in r.unknowns(assessment.date))))
+                    tuple(dict.fromkeys(u for r in c.rows if r.colour == "red"
+                                        for u in r.unknowns(assessment.date))))
                 for c in candidates if c.fit == "unknown")
 
     recorded_fit, adheres = None, None
@@ -274,11 +267,6 @@ def allocate(ruleset: RuleSet, ratings_or_assessment, group: str | None = None, 
         date=assessment.date, recorded_cluster=recorded_cluster, recorded_fit=recorded_fit,
         recorded_adheres=adheres,
     )
-
-
-def allocate_record(ruleset: RuleSet, record: Record, group: str | None = None) -> AllocationResult:
-    """`allocate` for a `Record`: its latest assessment; its own group hint wins over ``group``."""
-    return allocate(ruleset, record, group)
 
 
 def _recorded(ruleset: RuleSet, number: int, assessment: Assessment, candidates, record_id):
@@ -295,19 +283,3 @@ def _recorded(ruleset: RuleSet, number: int, assessment: Assessment, candidates,
         # Variance is right exactly when no cluster's red ratings match.
         return VARIANCE, logic.not_(logic.any_of(fit_truth(c.fit) for c in candidates))
     return "not_allocatable", False
-
-
-def _dedupe(items):
-    seen, out = set(), []
-    for item in items:
-        if item not in seen:
-            seen.add(item)
-            out.append(item)
-    return out
-
-
-def latest_fit(ruleset: RuleSet, number: int, assessment: Assessment) -> Candidate | None:
-    """The fit of one cluster by number (None if it is not in the rule set or has no grid)."""
-    cluster = ruleset.clusters.get(number)
-    return None if cluster is None else fit_cluster(cluster, assessment)
-

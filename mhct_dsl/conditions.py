@@ -159,12 +159,7 @@ def evaluate_in(condition, ctx: Context) -> Outcome:
 
 
 def _dedupe(items: Iterable) -> tuple:
-    seen, out = set(), []
-    for item in items:
-        if item not in seen:
-            seen.add(item)
-            out.append(item)
-    return tuple(out)
+    return tuple(dict.fromkeys(items))
 
 
 def _rating_evidence(scale: str, assessment: Assessment, suffix: str = "") -> Evidence:
