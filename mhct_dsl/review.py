@@ -48,9 +48,9 @@ from .results import (
     DECISION_TEXT, BlockingCriterion, ColumnTrace, CriterionTrace, ReviewResult, TargetFit,
 )
 
-__all__ = ["review", "transition_targets", "DECISION_BY_COLUMN"]
+__all__ = ["review", "transition_targets"]
 
-DECISION_BY_COLUMN = {"step_up": "step_up", "discharge": "discharge", "step_down": "step_down"}
+# A met column decides the review by its own name: step_up, discharge or step_down.
 DIRECTION_BY_COLUMN = {"step_up": "up", "step_down": "down"}
 
 
@@ -142,7 +142,7 @@ def review(ruleset: RuleSet, record: Record | Mapping, as_of: dt.date | str | No
         if decision is not None:
             continue
         if value is True:
-            decision, deciding = DECISION_BY_COLUMN[kind], kind
+            decision, deciding = kind, kind
         elif value is None:
             decision, deciding = "needs_assessment", kind
             blocking = [BlockingCriterion(kind, t.index, t.wording, t.outcome.unknowns)
