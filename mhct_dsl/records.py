@@ -173,14 +173,6 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _id_of(data: object) -> str | None:
-    if isinstance(data, Mapping):
-        value = data.get("id")
-        if isinstance(value, str) and value.strip():
-            return value[:MAX_ID_LENGTH]
-    return None
-
-
 def _date(record_id, field: str, value: object) -> dt.date:
     try:
         return dates.parse_iso(value)

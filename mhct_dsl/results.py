@@ -92,10 +92,6 @@ class Unknown:
         return f"{label}: {self.reason}"
 
 
-def _needs(text: str) -> str:
-    return text[6:] if text.startswith("needs ") else text
-
-
 @attrs.frozen
 class Outcome:
     """A condition's value with its trace.
@@ -152,15 +148,6 @@ class RowCheck:
     @property
     def label(self) -> str:
         return "|".join(self.scales)
-
-    def expected_text(self) -> str:
-        return ", ".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in self.expected)
-
-    def ratings_text(self) -> str:
-        def one(scale, raw):
-            shown = "not rated" if raw is None else ("9 (not known)" if raw == 9 else str(raw))
-            return f"{scale}={shown}"
-        return ", ".join(one(s, r) for s, r in zip(self.scales, self.ratings))
 
     def unknowns(self, date: dt.date | None = None) -> tuple[Unknown, ...]:
         if self.value is not None:
