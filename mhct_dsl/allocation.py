@@ -47,7 +47,7 @@ from typing import Mapping
 
 from . import logic
 from .logic import Truth
-from .model import COLOURS, NOT_KNOWN, Cluster, RuleSet
+from .model import COLOURS, NOT_KNOWN, Cluster, RuleSet, row_class
 from .nodes import Grid, GridRow
 from .records import Assessment, Record, RecordError, assessment_from_ratings
 from .results import (
@@ -59,7 +59,6 @@ __all__ = ["allocate", "fit_cluster", "check_row", "rank_key", "fit_truth", "fit
 
 FIT_ORDER = {"fits": 0, "weaker": 1, "unknown": 2, "no": 3}
 VARIANCE = "variance"
-_STRENGTH = {colour: i for i, colour in enumerate(COLOURS)}  # red 0 (strongest) .. yellow 2
 
 
 _Row = tuple[tuple[str, ...], str, tuple[tuple[int, int], ...], str, frozenset[int]]
@@ -71,7 +70,7 @@ def _row_plan(row: GridRow) -> _Row | None:
     None for a ``none`` row."""
     if not row.bands:
         return None
-    colour = min((b.colour for b in row.bands), key=lambda c: _STRENGTH.get(c, len(COLOURS)))
+    colour = row_class(row)
     bands = tuple((b.low, b.high) for b in row.bands if b.colour == colour)
     allowed = frozenset(r for lo, hi in bands for r in range(lo, hi + 1))
     return tuple(row.scales), colour, bands, "|".join(row.scales), allowed

@@ -92,12 +92,6 @@ def duration(d: n.Duration) -> dict:
     return {"amount": d.amount, "unit": d.unit}
 
 
-def grid_row_class(row: n.GridRow) -> str | None:
-    """The row's strongest colour: what it demands of a rating (red > orange > yellow)."""
-    colours = {band.colour for band in row.bands}
-    return next((c for c in m.COLOURS if c in colours), None)
-
-
 def _cluster(c: m.Cluster) -> dict:
     inherit = c.source
     return {
@@ -113,7 +107,7 @@ def _cluster(c: m.Cluster) -> dict:
             "every": duration(c.review.every), "source": source(c.review.source, inherit)},
         "grid": None if c.grid is None else {
             "source": source(c.grid.source, inherit),
-            "rows": [{"scales": list(r.scales), "class": grid_row_class(r),
+            "rows": [{"scales": list(r.scales), "class": m.row_class(r),
                       "bands": [{"colour": b.colour, "low": b.low, "high": b.high}
                                 for b in r.bands],
                       "source": source(r.source, c.grid.source or inherit), "at": _at(r)}

@@ -15,6 +15,7 @@ from .nodes import (
     DecisionTreeDecl,
     Episode,
     Grid,
+    GridRow,
     Review,
     Source,
     TextAttr,
@@ -30,6 +31,13 @@ COLUMN_ORDER = ("step_up", "discharge", "step_down")
 COLOURS = ("red", "orange", "yellow")
 LIKELIHOODS = ("likely", "possible", "rare")
 DIRECTIONS = ("up", "same", "down")
+
+
+def row_class(row: GridRow) -> str | None:
+    """A grid row's class: its strongest colour (red > orange > yellow), which is what the row
+    demands of a rating; None for a ``none`` row."""
+    colours = {band.colour for band in row.bands}
+    return next((colour for colour in COLOURS if colour in colours), None)
 
 
 @attrs.frozen

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mhct_dsl import allocate, load_ruleset
-from mhct_dsl.export import grid_row_class
+from mhct_dsl.model import row_class
 
 PROTOTYPES = json.loads((Path(__file__).parent / "data" / "prototypes.json").read_text("utf-8"))
 RULES = load_ruleset()
@@ -35,7 +35,7 @@ def test_prototype_is_allocated_to_its_cluster_or_a_named_neighbour(prototype):
 def level(cluster: int, scale: str) -> float:
     """Mean rating of the row's class-colour bands: where the grid puts this scale's weight."""
     row = next(r for r in RULES.clusters[cluster].grid.rows if scale in r.scales)
-    colour = grid_row_class(row)
+    colour = row_class(row)
     ratings = [r for b in row.bands if b.colour == colour for r in range(b.low, b.high + 1)]
     return sum(ratings) / len(ratings)
 
