@@ -385,3 +385,36 @@ def test_comparison_with_the_current_cluster_is_three_valued():
     out = ev(n.FitsTransition("step_up"), unsure)
     assert out.value is None and "perhaps better than current cluster 10" in out.finding
     assert any(u.name == "3" for u in out.unknowns)
+
+
+# ---- second, direct tests for edges that one test alone guarded (issue 18) ------------------------
+
+
+def test_remained_a_9_at_the_latest_assessment_is_unknown_and_a_breach_still_decides():
+    nine_now = record(assessment("2012-03-01", s3=1), assessment("2013-03-01", s3=9))
+    out = ev(REMAINED, nine_now)
+    assert out.value is None
+    assert [(u.kind, u.name) for u in out.unknowns] == [("scale", "3")]
+    breach = record(assessment("2012-03-01", s3=9), assessment("2012-09-01", s3=3),
+                    assessment("2013-03-01", s3=1))
+    assert ev(REMAINED, breach).value is False
+
+
+def test_stable_a_rating_that_returns_to_where_it_was_is_not_stable():
+    back = record(assessment("2012-03-01", s4=2), assessment("2012-09-01", s4=3),
+                  assessment("2013-03-01", s4=2))
+    out = ev(STABLE, back)
+    assert out.value is False
+    assert out.unknowns == ()
+
+
+def test_fits_consistently_is_broken_by_the_rating_in_force_at_the_window_start():
+    cond = n.FitsClusters((11,), dur(12))
+    # 2012-01-01 is before the window (from 2012-03-01) but in force at its start: 6=4 misses
+    # cluster 11's red row (1-3), so the profile did not fit all through the window
+    rec = record(assessment("2012-01-01", s6=4), assessment("2012-06-01", s6=1),
+                 assessment("2013-03-01", s6=1))
+    assert ev(cond, rec).value is False
+    later = record(assessment("2012-01-01", s6=4), assessment("2012-03-01", s6=1),
+                   assessment("2013-03-01", s6=1))
+    assert ev(cond, later).value is True

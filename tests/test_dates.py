@@ -74,7 +74,8 @@ def test_describe():
     assert dates.describe(Duration(12, "month")) == "12 months"
 
 
-def test_parse_date_is_parse_iso():
-    assert dates.parse_date("2013-03-01") == dates.parse_iso("2013-03-01")
+def test_parse_date_reads_iso_dates_only():
+    assert dates.parse_date("2013-03-01") == D("2013-03-01")
+    assert dates.parse_date(" 2012-02-29 ") == D("2012-02-29")
     with pytest.raises(ValueError):
         dates.parse_date("1 March 2013")

@@ -37,7 +37,11 @@ def test_export_bundled_rules_every_item_has_provenance(capsys):
     def walk(value, path):
         if isinstance(value, dict):
             if "wording" in value or "bands" in value or "likelihood" in value:
-                assert value.get("source"), f"{path} has no provenance"
+                source = value.get("source")
+                assert isinstance(source, dict), f"{path} has no provenance"
+                assert source["kind"] in ("booklet", "reconstructed"), f"{path}: {source}"
+                assert isinstance(source["note"], str) and source["note"].strip(), \
+                    f"{path}: provenance without a note"
             for key, item in value.items():
                 walk(item, f"{path}.{key}")
         elif isinstance(value, list):
@@ -45,3 +49,8 @@ def test_export_bundled_rules_every_item_has_provenance(capsys):
                 walk(item, f"{path}[{i}]")
 
     walk(data["clusters"], "clusters")
+    eleven = data["clusters"][11]
+    assert {row["source"]["kind"] for row in eleven["grid"]["rows"]} == {"reconstructed"}
+    criterion = eleven["columns"]["discharge"]["criteria"][0]
+    assert criterion["source"]["kind"] == "booklet"
+    assert criterion["source"]["note"] == "Appendix 3, Care Cluster 11"

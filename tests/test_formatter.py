@@ -260,3 +260,39 @@ def test_long_cluster_lists_wrap_onto_continuation_lines():
     lines = text.splitlines()
     assert lines[2].startswith("        down possible 0, 2,") and lines[3].startswith("            ")
     assert parse_text(text) == rule_file and format_file(parse_text(text)) == text
+
+
+# ---- the one-line limit, exactly at WIDTH ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_item_of_exactly_width_stays_on_one_line(extra):
+    prefix = '    description "'
+    text = "w" * (WIDTH - len(prefix) - len('" source booklet "p.1"') - 4) + " end" + "x" * extra
+    out = _one_entry(n.TextAttr("description", text, n.Source("booklet", "p.1")))
+    body = out.splitlines()[1:-1]
+    assert len(prefix + text + '" source booklet "p.1"') == WIDTH + extra
+    assert len(body) == (1 if extra == 0 else 2)
+    assert all(len(line) <= WIDTH for line in body)
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_condition_of_exactly_width_stays_on_one_line(extra):
+    indent = " " * 12                                       # a criterion's condition
+    names = ["f" + str(i) for i in range(3)]
+    head = f"any {{ fact {names[0]}, fact {names[1]}, fact "
+    last = "z" * (WIDTH - len(indent) - len(head) - len(" }") + extra)
+    cond = n.AnyOf([n.FactIs(names[0]), n.FactIs(names[1]), n.FactIs(last)])
+    column = n.Column("discharge", "all", [n.Criterion("w", cond, n.Source("local", "r"))])
+    lines = _one_entry(column).splitlines()[1:-1]
+    assert len(indent + format_condition(cond)) == WIDTH + extra
+    assert (lines[2] == indent + format_condition(cond)) == (extra == 0)   # one line ...
+    assert (lines[2] == indent + "any {") == (extra == 1)                  # ... or broken
+
+
+def test_text_of_exactly_width_keeps_its_line_and_the_source_moves_down():
+    prefix = '    description "'
+    text = "w" * (WIDTH - len(prefix) - len('"') - 4) + " end"
+    out = _one_entry(n.TextAttr("description", text, n.Source("booklet", "p.1")))
+    assert out.splitlines()[1:-1] == [f'{prefix}{text}"', '        source booklet "p.1"']
+    assert len(out.splitlines()[1]) == WIDTH

@@ -5,7 +5,8 @@ import datetime as dt
 import attrs
 import pytest
 
-from evalkit import assessment, d, mini_ruleset, record, record_json, ratings
+from evalkit import assessment, cmp, d, mini_ruleset, record, record_json, ratings
+from mhct_dsl import nodes as n
 from mhct_dsl.records import RecordError
 from mhct_dsl.review import review
 
@@ -162,7 +163,9 @@ def test_as_of_default_and_next_review_due():
 def test_as_of_between_assessments_uses_the_history_then():
     rec = steady(s6=3, s1=2)
     result = review(RULES, rec, as_of="2012-12-31")
-    assert result.decision != "step_up"                   # the crisis rating is later
+    # the crisis rating is later: on 2012-12-31 the calm history decides, and discharge holds
+    assert result.decision == "discharge"
+    assert values(result, "step_up") == [False] and values(result, "discharge") == [True] * 4
     assert result.next_review_due == d("2013-07-01")       # from the 2012-07-01 assessment
     late = review(RULES, rec, as_of=dt.date(2014, 6, 1))
     assert late.review_overdue is True
@@ -246,9 +249,9 @@ def test_local_amendment_is_reviewed_with_local_provenance(tmp_path):
     assert (source["kind"], source["note"]) == ("local", "discharge ref 7")
     assert source["file"].endswith("local.mhr") and source["line"] == 9
     assert result.to_json()["ruleset"]["name"] == "Test Trust local booklet"
-    step_up = [c.value for c in result.criteria if c.column == "step_up"]
-    if step_up == [False]:
-        assert result.decision == "discharge"
+    # 6=1 and every other scale 0 fits no step-up target of cluster 10 (14, 15: item 6 at 3-4)
+    assert [c.value for c in result.criteria if c.column == "step_up"] == [False]
+    assert result.decision == "discharge"
 
 
 def test_national_rules_smoke():
@@ -260,8 +263,6 @@ def test_national_rules_smoke():
     from mhct_dsl.results import DECISIONS
 
     rules = national_ruleset()
-    if rules is None:
-        pytest.skip("the bundled national rules do not load right now")
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     from evaluate import synthetic_records
 
@@ -273,3 +274,40 @@ def test_national_rules_smoke():
         seen.add(result.decision)
         assert allocate(rules, rec).to_json()["id"] == rec.id
     assert len(seen) >= 3           # the synthetic records reach several different decisions
+
+
+# ---- column quantifiers, direct (issue 18) ---------------------------------------------------------
+
+
+def _cluster_11_with_step_up(quantifier, *criteria):
+    from evalkit import clusters_mini, column
+
+    clusters = clusters_mini()
+    clusters[11] = attrs.evolve(clusters[11], columns={
+        "step_up": column("step_up", quantifier, *criteria),
+        "discharge": column("discharge", "n/a"),
+        "step_down": column("step_down", "n/a"),
+    })
+    return mini_ruleset(clusters)
+
+
+TWO_SCALES = (("Scores above 2 on item 2.", n.ScaleIs("2", cmp(">", 2))),
+              ("Scores above 2 on item 3.", n.ScaleIs("3", cmp(">", 2))))
+
+
+def test_an_any_column_with_exactly_one_true_criterion_is_met():
+    rules = _cluster_11_with_step_up("any", *TWO_SCALES)
+    rec = record(assessment("2013-03-01", s6=1, s2=0, s3=3), current_cluster=11)
+    result = review(rules, rec)
+    assert values(result, "step_up") == [False, True]
+    assert result.decision == "step_up"
+
+
+def test_an_undecided_column_is_blocked_only_by_its_unknown_criterion():
+    rules = _cluster_11_with_step_up("any", *TWO_SCALES)
+    rec = record(assessment("2013-03-01", s6=1, s2=0, s3=9), current_cluster=11)
+    result = review(rules, rec)
+    assert values(result, "step_up") == [False, None]
+    assert result.decision == "needs_assessment"
+    assert [(b.column, b.index) for b in result.blocking_unknowns] == [("step_up", 2)]
+    assert [u.name for b in result.blocking_unknowns for u in b.unknowns] == ["3"]
