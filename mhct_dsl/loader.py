@@ -103,13 +103,16 @@ def fingerprint(sources: list[SourceFile], base: RuleSet | None) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def load_ruleset(path: str | Path | None = None, _depth: int = 0) -> RuleSet:
+def load_ruleset(path: str | Path | None = None) -> RuleSet:
     """Load and check a rule set; raise `RuleError` carrying every diagnostic if it is faulty."""
-    root = Path(path) if path is not None else bundled_rules_path()
+    return _load(Path(path) if path is not None else bundled_rules_path(), 0)
+
+
+def _load(root: Path, depth: int) -> RuleSet:
     read = read_sources(root)
     sources = {source.display: source.text for source in read}
     files = parse_sources(sources)
-    base = _load_base(files, root, sources, _depth)
+    base = _load_base(files, root, sources, depth)
     return check(files, fingerprint(read, base), base, sources)
 
 
@@ -126,7 +129,7 @@ def _load_base(files: list[n.RuleFile], root: Path, sources, depth: int) -> Rule
     else:
         target = (root if root.is_dir() else root.parent) / header.extends
     try:
-        return load_ruleset(target, depth + 1)
+        return _load(target, depth + 1)
     except RuleError as error:
         lead = Diagnostic("invalid-base", f"the base rule set `{header.extends}` cannot be "
                           "loaded", header.span, f"it resolves to {target}")

@@ -98,7 +98,7 @@ class Cluster:
         return tuple(found)
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class RuleSet:
     """A complete, checked rule set (national, or local with its base applied).
 
@@ -118,6 +118,11 @@ class RuleSet:
     header_entries: tuple[TextAttr | DateAttr, ...] = ()
     extends: str | None = None
     base: RuleSet | None = attrs.field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        # The default repr would print every cluster's grids and criteria (hundreds of kB).
+        return (f"<RuleSet {self.name!r} {self.version!r} {len(self.clusters)} clusters "
+                f"{self.fingerprint[:19]}>")
 
     def receipt(self) -> dict[str, str]:
         """The identity of the rules that made a decision: name, version, content fingerprint."""

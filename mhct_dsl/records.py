@@ -10,7 +10,8 @@ Decisions:
 - Ratings: keys ``"1"``..``"13"``, ``"A"``..``"E"`` (those a rule set declares, when it declares
   scales); values 0-4, or 9 for "not known". A missing key, or JSON ``null``, is "not rated".
   Both are *unknown* to the logic, but the evidence keeps them apart ("rated 9 (not known)" vs
-  "not rated"). Booleans and non-integers are rejected.
+  "not rated"). A string of ASCII digits (``"0"``, as a CSV cell or form gives it) reads as its
+  number; booleans, other strings and non-integers are rejected.
 - ``scale8_type`` is optional, one letter A-J.
 - Dates are strict ISO ``YYYY-MM-DD``. Assessments are sorted by date; two on the same date are an
   error (which one is current would be a guess).
@@ -214,6 +215,8 @@ def parse_ratings(ratings: object, *, record_id: str | None = None, field: str =
                               f"unknown scale {key!r}; scales are {', '.join(allowed)}")
         if value is None:
             continue
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)  # "0" as a CSV cell or a form field gives it
         if not _is_int(value) or not (0 <= value <= 4 or value == NOT_KNOWN):
             raise RecordError(record_id, f"{field}.{scale}",
                               f"rating must be 0-4, or 9 for not known; got {value!r}")

@@ -58,6 +58,11 @@ def _iso(date: dt.date | None) -> str | None:
     return None if date is None else date.isoformat()
 
 
+def _known_date(date: dt.date | None) -> dt.date | None:
+    """An undated assessment (ratings given without a date) carries ``date.min``: no date."""
+    return None if date == dt.date.min else date
+
+
 # ---- shared pieces -------------------------------------------------------------------------------
 
 
@@ -253,7 +258,7 @@ class AllocationResult:
     outcome: str
     blocking_unknowns: tuple[BlockingCandidate, ...] = ()
     group: str | None = None
-    date: dt.date | None = None
+    date: dt.date | None = attrs.field(default=None, converter=_known_date)
     recorded_cluster: int | None = None
     recorded_fit: str | None = None
     recorded_adheres: Truth = None
@@ -271,7 +276,7 @@ class AllocationResult:
             "blocking_unknowns": [b.to_json() for b in self.blocking_unknowns],
             "group": self.group,
             "outcome": self.outcome,
-            "date": None if self.date in (None, dt.date.min) else self.date.isoformat(),
+            "date": _iso(self.date),
             "recorded_cluster": self.recorded_cluster,
             "recorded_fit": self.recorded_fit,
             "recorded_adheres": (None if self.recorded_cluster is None

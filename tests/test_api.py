@@ -1,0 +1,42 @@
+"""The Python embedding contract (docs/api.md): signatures, reprs and values that match the JSON."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+import mhct_dsl
+from mhct_dsl import RecordError
+
+RULES = mhct_dsl.load_ruleset()
+RATINGS = {"1": 0, "2": 1, "3": 0, "4": 0, "5": 0, "6": 0, "7": 2, "8": 1, "9": 0, "10": 0,
+           "11": 0, "12": 0, "13": 0, "A": 0, "B": 0, "C": 0, "D": 0, "E": 0}
+
+
+def test_load_ruleset_takes_only_a_path():
+    assert list(inspect.signature(mhct_dsl.load_ruleset).parameters) == ["path"]
+
+
+def test_a_rule_set_prints_briefly():
+    text = repr(RULES)
+    assert text.startswith("<RuleSet 'Mental Health Clustering Booklet' 'V3.0 (2013/14)' "
+                           "22 clusters sha256:")
+    assert len(text) < 120 and str(RULES) == text
+
+
+def test_an_undated_allocation_has_no_date_in_python_as_in_json():
+    result = mhct_dsl.allocate(RULES, RATINGS)
+    assert result.date is None and result.to_json()["date"] is None
+
+
+def test_string_ratings_read_as_numbers_as_csv_cells_do():
+    as_text = {scale: str(value) for scale, value in RATINGS.items()}
+    assert mhct_dsl.allocate(RULES, as_text).to_json() == mhct_dsl.allocate(RULES, RATINGS).to_json()
+
+
+@pytest.mark.parametrize("bad", ["", " 1", "1.0", "٣", "²", "-1", "5", True])
+def test_other_strings_and_booleans_are_still_refused(bad):
+    with pytest.raises(RecordError) as error:
+        mhct_dsl.allocate(RULES, {**RATINGS, "7": bad})
+    assert error.value.field == "ratings.7"

@@ -1,0 +1,32 @@
+"""The package is typed (``py.typed``): ``mypy --strict`` sees real result types, not ``Any``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+EXAMPLE = Path(__file__).parent / "data" / "embedding.py"
+
+
+def mypy(tmp_path: Path, source: str) -> subprocess.CompletedProcess:
+    # Run outside the checkout so mypy sees the installed, typed package (not mhct_dsl/ as source).
+    (tmp_path / "example.py").write_text(source, encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"),
+         "example.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+
+
+def test_an_embedding_type_checks_strictly_with_typed_results(tmp_path):
+    result = mypy(tmp_path, EXAMPLE.read_text(encoding="utf-8"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    revealed = [line.split("Revealed type is ")[1] for line in result.stdout.splitlines()
+                if "Revealed type is" in line]
+    assert revealed == ['"int | None"', '"str"', '"str"', '"bool | None"']
+
+
+def test_a_misuse_of_a_result_is_caught(tmp_path):
+    source = EXAMPLE.read_text(encoding="utf-8") + "\nlabel: str = result.suggested\n"
+    result = mypy(tmp_path, source)
+    assert result.returncode == 1
+    assert 'Incompatible types in assignment (expression has type "int | None"' in result.stdout
