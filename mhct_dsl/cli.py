@@ -30,9 +30,27 @@ def _check(args) -> int:
             print(f"{path}: {count} error{'s' if count != 1 else ''}", file=sys.stderr)
             failed = True
             continue
-        print(f"{path}: ok — {ruleset.name} {ruleset.version}, {len(ruleset.clusters)} clusters, "
+        print(f"{path}: ok — {ruleset.name} {ruleset.version}, {_cluster_count(ruleset)}, "
               f"{len(ruleset.scales)} scales, {ruleset.fingerprint[:19]}")
     return 1 if failed else 0
+
+
+def _cluster_count(ruleset) -> str:
+    """``20 care clusters plus variance (0) and blank (9)``: the booklet's numbering, honestly."""
+    care = [c for c in ruleset.clusters.values() if c.kind == "standard"]
+    special = [f"{c.kind} ({c.number})" for c in ruleset.clusters.values() if c.kind != "standard"]
+    return f"{len(care)} care clusters" + (f" plus {' and '.join(special)}" if special else "")
+
+
+def _readable_input(path: str) -> str:
+    """The INPUT argument, opened once here so that a missing file is a usage error (exit 2)."""
+    if path != "-":
+        try:
+            with open(path, "rb"):
+                pass
+        except OSError as error:
+            raise OSError(f"cannot read input {path}: {error.strerror or error}") from None
+    return path
 
 
 def _fmt(args) -> int:
@@ -67,7 +85,7 @@ def _allocate(args) -> int:
     from .batch import run_allocate
 
     ruleset = load_ruleset(args.rules)
-    return run_allocate(ruleset, args.input, args.format, sys.stdout, sys.stderr, group=args.group)
+    return run_allocate(ruleset, _readable_input(args.input), args.format, sys.stdout, sys.stderr, group=args.group)
 
 
 def _review(args) -> int:
@@ -76,7 +94,7 @@ def _review(args) -> int:
 
     ruleset = load_ruleset(args.rules)
     as_of = parse_date(args.as_of) if args.as_of else None
-    return run_review(ruleset, args.input, args.format, sys.stdout, sys.stderr, as_of=as_of,
+    return run_review(ruleset, _readable_input(args.input), args.format, sys.stdout, sys.stderr, as_of=as_of,
                       explain=args.explain)
 
 
@@ -94,10 +112,30 @@ def _test(args) -> int:
     return run_rule_tests(args.rules, sys.stdout, sys.stderr)
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Shows an option's default in ``--help`` unless its help already says it."""
+
+    def _get_help_string(self, action):
+        help = action.help or ""
+        if action.option_strings and action.default not in (None, False, argparse.SUPPRESS) \
+                and "default" not in help:
+            help += " (default: %(default)s)"
+        return help
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, **kwargs):
+        super().__init__(formatter_class=_HelpFormatter, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     parser = argparse.ArgumentParser(
         prog="mhct", description="The Mental Health Clustering Booklet as rules-as-data.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"mhct {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                     parser_class=_Parser)
 
     check = commands.add_parser("check", help="validate rule files (exit 1 on any error)")
     check.add_argument("rules", nargs="*", help="rule set directories or files (default: bundled)")
@@ -114,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     allocate = commands.add_parser("allocate", help="rank cluster fits for each assessment")
     rules_option(allocate)
-    allocate.add_argument("--format", choices=("json", "jsonl", "csv"), default="json")
+    allocate.add_argument("--format", choices=("json", "jsonl", "csv"), default="json",
+                          help="output format")
     allocate.add_argument("--group", choices=("non_psychotic", "psychotic", "organic"),
                           help="the decision tree's first answer: restrict the candidates")
     allocate.add_argument("input", help="CSV, JSON or JSON-lines records ('-' for stdin)")
@@ -123,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     review = commands.add_parser("review", help="care-review decision for each record")
     rules_option(review)
     review.add_argument("--as-of", help="review date YYYY-MM-DD (default: latest assessment)")
-    review.add_argument("--format", choices=("json", "jsonl"), default="json")
+    review.add_argument("--format", choices=("json", "jsonl"), default="json",
+                        help="output format")
     review.add_argument("--explain", action="store_true",
                         help="print each decision's criteria as a table for a person")
     review.add_argument("input", help="JSON or JSON-lines records ('-' for stdin)")
@@ -131,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write the whole rule set as JSON")
     rules_option(export)
-    export.add_argument("--format", choices=("json",), default="json")
+    export.add_argument("--format", choices=("json",), default="json", help="output format")
     export.set_defaults(run=_export)
 
     test = commands.add_parser("test", help="run the example records kept beside the rules")
@@ -147,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     except RuleError as error:
         print(error.render(), file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `mhct ... | head`: the reader has gone; stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except (OSError, ValueError) as error:
         print(f"mhct: {error}", file=sys.stderr)
         return 2

@@ -21,7 +21,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 def test_check_ok_prints_a_summary(capsys):
     assert main(["check", str(PRELUDE)]) == 0
-    assert "ok — Test booklet T1, 4 clusters, 18 scales" in capsys.readouterr().out
+    assert "ok — Test booklet T1, 3 care clusters plus variance (0), 18 scales" in capsys.readouterr().out
 
 
 def test_check_error_exits_1_with_located_diagnostics(tmp_path, capsys):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from budget import examples
 from mhct_dsl import nodes as n
 from mhct_dsl.formatter import WIDTH, format_condition, format_file, format_int_list
 from mhct_dsl.parser import parse_text
@@ -26,7 +27,7 @@ GOLDEN = Path(__file__).resolve().parent / "golden" / "format"
 RULES = ROOT / "rules"
 
 PROPERTY_SETTINGS = settings(
-    max_examples=200,
+    max_examples=examples(200),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

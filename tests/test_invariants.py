@@ -15,6 +15,7 @@ import attrs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from budget import examples
 from evalkit import cmp, dur, mini_ruleset
 from mhct_dsl import nodes as n
 from mhct_dsl.allocation import allocate, fit_cluster, fit_truth, rank_key
@@ -24,7 +25,7 @@ from mhct_dsl.records import Assessment, Event, Record, parse_record
 from mhct_dsl.review import review
 
 RULES = mini_ruleset()
-SETTINGS = settings(max_examples=150, deadline=None,
+SETTINGS = settings(max_examples=examples(150), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 LIVE_SCALES = ("1", "2", "3", "4", "6", "7", "8", "12", "D")

@@ -7,6 +7,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from budget import examples
+
 from mhct_dsl.checker import check
 from mhct_dsl.diagnostics import RuleError
 from mhct_dsl.parser import keywords, parse_text
@@ -27,19 +29,19 @@ def parse_and_check(text: str) -> None:
         error.render()  # rendering a diagnostic must not fail either
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(max_size=300))
 def test_arbitrary_text_only_raises_rule_error(text):
     parse_and_check(text)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.sampled_from(TOKENS), max_size=60).map(" ".join))
 def test_keyword_soup_only_raises_rule_error(text):
     parse_and_check(text)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from(REAL_TEXTS),
     st.lists(
