@@ -17,16 +17,23 @@ tables instead of JSON.
 
 Errors are caught at the edge, per record: no traceback escapes for bad input. An unexpected
 internal failure on one record is reported as that record's error (``field`` ``"internal"``) and the
-run continues.
+run continues. The summary counts what was written, so in = ok + failed = results out. Record ids
+given more than once are named in a ``warning:`` line after the summary (both results are kept).
+
+Output is safe for where it goes: text a stream's encoding cannot hold (``Ł`` on a cp1252 console,
+an unpaired surrogate from a JSON ``\\ud800``) is written as JSON ``\\u`` escapes, or as
+backslash escapes in CSV and text; CSV cells starting with ``= + - @``, tab or carriage return get
+a leading ``'`` so that a spreadsheet shows them as text instead of running them as a formula
+(OWASP, "CSV injection"); control characters in ``--explain`` text are shown escaped (``\\x1b``).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import json
 import os
+import re
 import sys
 from typing import IO, Any, Callable, Iterator
 
@@ -81,15 +88,57 @@ def read_records(source, ruleset: RuleSet, *, allow_csv: bool = True
     elif ext == ".csv":
         kind = "csv"
     else:
-        kind = "json" if text.lstrip()[:1] in ("{", "[") else "csv"
+        kind = "json" if _looks_like_json(text) else "csv"
     if kind == "csv":
         if not allow_csv:
             yield {}, RecordError(None, "input", "a review needs JSON or JSON-lines records "
                                   "(with current_cluster and dated assessments), not CSV")
             return
-        yield from read_csv(io.StringIO(text, newline=""), ruleset)
+        yield from read_csv(text, ruleset)
     else:
         yield from read_json(text, ruleset, jsonl=True if kind == "jsonl" else None)
+
+
+def _looks_like_json(text: str) -> bool:
+    """JSON starts with ``{`` or ``[``; so does JSON-lines whose first line is broken, when some
+    later line starts with ``{`` and the first line has no comma (a CSV header always has one)."""
+    start = text.lstrip()
+    if start[:1] in ("{", "["):
+        return True
+    return "," not in start.split("\n", 1)[0] and "\n{" in start
+
+
+def _encodable(text: str, out: IO[str]) -> bool:
+    try:
+        text.encode(getattr(out, "encoding", None) or "utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _for(out: IO[str], text: str) -> str:
+    """``text`` with what ``out``'s encoding cannot hold written as backslash escapes."""
+    if _encodable(text, out):
+        return text
+    encoding = getattr(out, "encoding", None) or "utf-8"
+    return text.encode(encoding, "backslashreplace").decode(encoding)
+
+
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def escape_controls(text: str) -> str:
+    """Control characters (terminal escapes, bidi overrides, line separators; not ``\\n``) as
+    visible escapes, so that text from a record cannot drive the terminal it is printed on."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(cell: str) -> str:
+    """A CSV cell a spreadsheet will not evaluate: a leading ``'`` before ``= + - @ \\t \\r``."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
 class _Writer:
@@ -101,6 +150,8 @@ class _Writer:
 
     def write(self, obj: dict[str, Any]) -> None:
         text = json.dumps(obj, ensure_ascii=False)
+        if not _encodable(text, self.out):
+            text = json.dumps(obj)  # \u escapes: the same JSON value, in ASCII
         if self.fmt == "json":
             self.out.write(("[\n" if self.count == 0 else ",\n") + text)
         else:
@@ -120,37 +171,79 @@ def _internal(record_id, error: Exception, location) -> ErrorResult:
                        f"internal error ({type(error).__name__}): {error}", dict(location))
 
 
+def _outcome(item: Record | RecordError, location, evaluate: Callable):
+    """The result for one read item: an evaluation, or an error in its place."""
+    if isinstance(item, RecordError):
+        return ErrorResult.from_error(item, **location)
+    try:
+        return evaluate(item)
+    except RecordError as error:
+        return ErrorResult.from_error(error, **location)
+    except Exception as error:  # the edge: one record's failure must not stop the run
+        return _internal(item.id, error, location)
+
+
+def _where(location: dict[str, int]) -> str:
+    return " ".join(f"{k} {v}" for k, v in location.items()) or "the input"
+
+
+class _Ids:
+    """Record ids seen, to name those given more than once."""
+
+    SHOWN = 10
+
+    def __init__(self):
+        self.first: dict[str, str] = {}
+        self.repeated: dict[str, list[str]] = {}
+
+    def see(self, record_id: str | None, location) -> None:
+        if record_id is None:
+            return
+        where = _where(location)
+        if record_id in self.first:
+            self.repeated.setdefault(record_id, [self.first[record_id]]).append(where)
+        else:
+            self.first[record_id] = where
+
+    def warning(self) -> str:
+        if not self.repeated:
+            return ""
+        shown = [f"{escape_controls(repr(i))} ({', '.join(w[:3])}{', ...' if len(w) > 3 else ''})"
+                 for i, w in list(self.repeated.items())[:self.SHOWN]]
+        more = len(self.repeated) - self.SHOWN
+        return (f"warning: {len(self.repeated)} record id(s) given more than once: "
+                + "; ".join(shown) + (f"; and {more} more" if more > 0 else "") + "\n")
+
+
 def _run(source, ruleset: RuleSet, evaluate: Callable, emit: Callable, err: IO[str],
          allow_csv: bool) -> tuple[int, int]:
     total = failed = 0
+    ids = _Ids()
     try:
-        items = read_records(source, ruleset, allow_csv=allow_csv)
-        for location, item in items:
-            total += 1
-            if isinstance(item, RecordError):
-                failed += 1
-                emit(ErrorResult.from_error(item, **location))
-                continue
+        for location, item in read_records(source, ruleset, allow_csv=allow_csv):
+            result = _outcome(item, location, evaluate)
             try:
-                result = evaluate(item)
-            except RecordError as error:
-                failed += 1
-                emit(ErrorResult.from_error(error, **location))
-                continue
-            except Exception as error:  # the edge: one record's failure must not stop the run
-                failed += 1
-                emit(_internal(item.id, error, location))
-                continue
-            emit(result)
+                emit(result)
+            except (UnicodeError, ValueError) as error:  # this result only: say so in its place
+                result = ErrorResult(None, "output", f"the result cannot be written: {error}",
+                                     dict(location))
+                emit(result)
+            total += 1
+            failed += isinstance(result, ErrorResult)
+            ids.see(getattr(item, "record_id", None) or getattr(item, "id", None), location)
     except Exception as error:  # reading failed midway (should not happen; never a traceback)
+        emit(_internal(None, error, {}))
         total += 1
         failed += 1
-        emit(_internal(None, error, {}))
-    err.write(f"records in: {total}, ok: {total - failed}, failed: {failed}\n")
+    err.write(f"records in: {total}, ok: {total - failed}, failed: {failed}\n{ids.warning()}")
     return total, failed
 
 
 def _allocation_row(result) -> list[str]:
+    return [formula_safe(cell) for cell in _allocation_cells(result)]
+
+
+def _allocation_cells(result) -> list[str]:
     if isinstance(result, ErrorResult):
         where = "".join(f" ({k} {v})" for k, v in result.location.items())
         field = f"{result.field}: " if result.field else ""
@@ -184,7 +277,7 @@ def run_allocate(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None
         writer.writerow(CSV_COLUMNS)
 
         def emit(result):
-            writer.writerow(_allocation_row(result))
+            writer.writerow([_for(out, cell) for cell in _allocation_row(result)])
         close = None
     else:
         json_writer = _Writer(out, fmt)
@@ -220,7 +313,8 @@ def run_review(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None =
         count = [0]
 
         def emit(result):
-            out.write(("\n" if count[0] else "") + result.explain() + "\n")
+            text = _for(out, escape_controls(result.explain()))
+            out.write(("\n" if count[0] else "") + text + "\n")
             count[0] += 1
         close = None
     else:

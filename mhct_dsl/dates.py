@@ -9,6 +9,8 @@ Rules (decided, and tested at their edges):
 - ``month`` and ``year`` move the calendar month and clamp the day to the end of the target month:
   31 January + 1 month = 28 February (29 in a leap year); 29 February 2012 + 1 year =
   28 February 2013; 31 March - 1 month = 28/29 February. A year is 12 months.
+- Dates read from input (`parse_iso`) lie in 1900-2199 and the checker bounds durations (at most
+  100 years), so no window or next-review date can leave Python's calendar.
 - ``window_start(as_of, D) = as_of - D``: the first day of the window "for the past D" that ends on
   ``as_of``. Windows are inclusive of both ends (see `conditions`).
 
@@ -23,11 +25,14 @@ import re
 
 from .nodes import Duration
 
-__all__ = ["add", "subtract", "window_start", "parse_iso", "parse_date", "describe", "UNITS"]
+__all__ = ["add", "subtract", "window_start", "parse_iso", "parse_date", "describe", "in_range",
+           "UNITS", "EARLIEST", "LATEST"]
 
 UNITS = ("day", "week", "month", "year")
 
-_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(2199, 12, 31)
 
 
 def _unit(unit: str) -> str:
@@ -83,9 +88,19 @@ def parse_iso(text: object) -> dt.date:
     if not _ISO.fullmatch(value):
         raise ValueError(f"expected a date as YYYY-MM-DD, got {text!r}")
     try:
-        return dt.date.fromisoformat(value)
+        date = dt.date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"not a calendar date: {text!r}") from None
+    return in_range(date)
+
+
+def in_range(date: dt.date) -> dt.date:
+    """``date`` if it lies in `EARLIEST`..`LATEST`, else ``ValueError``: a wider range could carry
+    a review's date arithmetic off the calendar (9999-12-31 + 1 year)."""
+    if not EARLIEST <= date <= LATEST:
+        raise ValueError(f"{date.isoformat()} is outside the dates this tool accepts "
+                         f"({EARLIEST.isoformat()} to {LATEST.isoformat()})")
+    return date
 
 
 def parse_date(text: object) -> dt.date:

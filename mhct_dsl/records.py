@@ -21,7 +21,11 @@ Decisions:
   means the event history is unknown, so ``no event ... within`` is unknown; an empty list means
   there were none. With a rule set, undeclared kinds are errors.
 - Size limits: ``id`` a non-empty string of at most 200 characters; at most 1000 assessments,
-  10000 events, 1000 facts.
+  10000 events, 1000 facts. Dates lie in 1900-2199 (`dates.parse_iso`), so that no date
+  arithmetic of a review can leave the calendar.
+- A JSON object that repeats a key is an error for its record (which value counts would be a
+  guess); a numeric ``id`` is reported with its value. CSV ratings and cluster numbers are ASCII
+  digits only (``"³".isdigit()`` is true in Python; it is not a rating).
 - Unexpected keys (top level, in an assessment, in an event) are errors, not warnings: a clinical
   system must not drop data it was given without saying so. Allowed top-level keys are those of
   DESIGN.md plus ``recorded_cluster`` (the cluster a clinician recorded, for red-rule adherence)
@@ -34,17 +38,22 @@ sorting).
 Readers for batch input (`read_json`, `read_csv`) yield ``(location, record-or-error)`` pairs and
 never raise for bad content: a JSON document may be a single object, a list, or JSON-lines (one
 object per line, blank lines skipped; a line that is not JSON becomes an error for that line and
-the rest continue). CSV for allocation has one assessment a row: columns ``id,date,1..13,A..E``
-plus optional ``scale8_type``, ``recorded_cluster``, ``group``; a blank cell is "not rated". Rows
-are numbered as a spreadsheet shows them (the header is row 1).
+the rest continue). Lines end at ``\n`` only (``\r\n`` too): U+2028 or U+0085 inside a JSON
+string is content, not a line break. CSV for allocation has one assessment a row: columns
+``id,date,1..13,A..E`` plus optional ``scale8_type``, ``recorded_cluster``, ``group``; a blank cell
+is "not rated". Rows are the file's lines, numbered as a spreadsheet shows them (the header is row
+1); no column of this format holds a line break, so a quote left open is an error for its row
+("unclosed quote") and the next row is read as usual.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import json
+import re
+import threading
+from collections import Counter
 from typing import Any, Iterable, Iterator, Mapping
 
 import attrs
@@ -174,6 +183,14 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _shown(value: object) -> str:
+    """``repr`` for a message, bounded (the repr of a huge int would raise or flood)."""
+    if _is_int(value) and abs(value) > 10 ** 40:
+        return "a number of more than 40 digits"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _date(record_id, field: str, value: object) -> dt.date:
     try:
         return dates.parse_iso(value)
@@ -189,7 +206,7 @@ def _cluster_number(record_id, field: str, value: object) -> int | None:
     if value is None:
         return None
     if not _is_int(value) or value < 0:
-        raise RecordError(record_id, field, f"must be a cluster number (an integer >= 0), got {value!r}")
+        raise RecordError(record_id, field, f"must be a cluster number (an integer >= 0), got {_shown(value)}")
     return value
 
 
@@ -212,14 +229,14 @@ def parse_ratings(ratings: object, *, record_id: str | None = None, field: str =
         scale = str(key) if _is_int(key) else key
         if not isinstance(scale, str) or scale not in allowed:
             raise RecordError(record_id, f"{field}.{key}",
-                              f"unknown scale {key!r}; scales are {', '.join(allowed)}")
+                              f"unknown scale {_shown(key)}; scales are {', '.join(allowed)}")
         if value is None:
             continue
         if isinstance(value, str) and value.isascii() and value.isdigit():
             value = int(value)  # "0" as a CSV cell or a form field gives it
         if not _is_int(value) or not (0 <= value <= 4 or value == NOT_KNOWN):
             raise RecordError(record_id, f"{field}.{scale}",
-                              f"rating must be 0-4, or 9 for not known; got {value!r}")
+                              f"rating must be 0-4, or 9 for not known; got {_shown(value)}")
         out[scale] = value
     return out
 
@@ -228,7 +245,7 @@ def _scale8_type(record_id, field: str, value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or value not in PROBLEM_TYPES:
-        raise RecordError(record_id, field, f"scale 8 problem type must be one letter A-J, got {value!r}")
+        raise RecordError(record_id, field, f"scale 8 problem type must be one letter A-J, got {_shown(value)}")
     return value
 
 
@@ -237,7 +254,7 @@ def _unexpected(record_id, prefix: str, data: Mapping, allowed: Iterable[str]) -
     if extra:
         key = extra[0]
         raise RecordError(record_id, f"{prefix}{key}" if prefix else str(key),
-                          f"unexpected key {key!r}; allowed keys are {', '.join(allowed)}")
+                          f"unexpected key {_shown(key)}; allowed keys are {', '.join(allowed)}")
 
 
 def assessment_from_ratings(ratings: Mapping, date: dt.date | None = None, scale8_type=None,
@@ -280,12 +297,12 @@ def _facts(record_id, data: object, ruleset) -> dict[str, bool]:
             raise RecordError(record_id, f"facts.{name}", "fact names must be non-empty strings")
         if declared is not None and name not in declared:
             raise RecordError(record_id, f"facts.{name}",
-                              f"unknown fact {name!r}: the rule set does not declare it")
+                              f"unknown fact {_shown(name)}: the rule set does not declare it")
         if value is None:
             continue
         if not isinstance(value, bool):
             raise RecordError(record_id, f"facts.{name}",
-                              f"must be true, false or null (not asserted), got {value!r}")
+                              f"must be true, false or null (not asserted), got {_shown(value)}")
         out[name] = value
     return out
 
@@ -309,7 +326,7 @@ def _events(record_id, data: object, ruleset) -> tuple[Event, ...] | None:
             raise RecordError(record_id, f"{field}.kind", "is required (an event name)")
         if declared is not None and kind not in declared:
             raise RecordError(record_id, f"{field}.kind",
-                              f"unknown event {kind!r}: the rule set does not declare it")
+                              f"unknown event {_shown(kind)}: the rule set does not declare it")
         if "date" not in item:
             raise RecordError(record_id, f"{field}.date", "is required")
         out.append(Event(kind, _date(record_id, f"{field}.date", item["date"])))
@@ -321,6 +338,10 @@ def _record_id(data: Mapping) -> str:
     if "id" not in data:
         raise RecordError(None, "id", "is required")
     value = data["id"]
+    if _is_int(value) or isinstance(value, float):
+        shown = _shown(value)
+        raise RecordError(shown, "id", f"must be a string, got the number {shown}; quote it: "
+                          f'"{shown}"')
     if not isinstance(value, str):
         raise RecordError(None, "id", f"must be a string, got {type(value).__name__}")
     if not value.strip():
@@ -383,18 +404,89 @@ def parse_record(data: object, ruleset=None) -> Record:
 
 Item = tuple[dict[str, int], "Record | RecordError"]
 
+_ASCII_INT = re.compile(r"[0-9]{1,9}")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_JSON_BLANK = " \t\r"
 
-def _loads(text: str, one_line: bool = False) -> object:
-    """``json.loads`` whose every failure is a `_BadJSON` with a line number (the message gives
-    the column, and the line too for a multi-line document)."""
+
+class _Repeated(dict):
+    """A decoded JSON object that gave ``key`` more than once (the last value is kept)."""
+
+    def __init__(self, pairs: list, key: str):
+        super().__init__(pairs)
+        self.key = key
+
+
+_decoding = threading.local()  # .repeated: whether the text being decoded repeats a key
+
+
+def _object(pairs: list) -> dict:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    _decoding.repeated = True
+    seen: set[str] = set()
+    key = next(k for k, _ in pairs if k in seen or seen.add(k))
+    return _Repeated(pairs, key)
+
+
+def _repeated_key(value: object, path: str = "") -> tuple[str, str] | None:
+    """(field, key) of the first object in ``value`` that repeats a key, else None."""
+    if isinstance(value, _Repeated):
+        return f"{path}.{value.key}" if path else value.key, value.key
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _repeated_key(item, f"{path}.{key}" if path else key)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _repeated_key(item, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def _loads(text: str, one_line: bool = False) -> tuple[object, bool]:
+    """``(value, whether some object in it repeats a key)``; every failure is a `_BadJSON` with a
+    line number (the message gives the column, and the line too for a multi-line document)."""
+    _decoding.repeated = False
     try:
-        return json.loads(text)
+        try:
+            value = _DECODER.decode(text)
+        except ValueError as error:
+            if isinstance(error, json.JSONDecodeError):
+                raise
+            # An integer too long for int(): read again, keeping it as a marker for its record.
+            value = _LONG_DECODER.decode(text)
     except json.JSONDecodeError as error:
         where = (f"column {error.colno}" if one_line
                  else f"line {error.lineno}, column {error.colno}")
         raise _BadJSON(f"not valid JSON: {error.msg} ({where})", error.lineno) from None
     except RecursionError:
         raise _BadJSON("not valid JSON: nested too deeply", 1) from None
+    return value, _decoding.repeated
+
+
+class _LongNumber:
+    """A JSON integer too long for Python's ``int()``; its record reports it, the rest go on."""
+
+    def __init__(self, digits: str):
+        self.length = len(digits)
+
+    def __repr__(self) -> str:
+        return f"a number of {self.length} digits"
+
+
+def _int_or_long(digits: str) -> int | _LongNumber:
+    try:
+        return int(digits)
+    except ValueError:
+        return _LongNumber(digits)
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_object)
+_LONG_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_int=_int_or_long)
 
 
 class _BadJSON(ValueError):
@@ -404,94 +496,145 @@ class _BadJSON(ValueError):
         self.lineno = lineno
 
 
-def _decode_items(text: str, jsonl: bool | None) -> Iterator[tuple[dict[str, int], object]]:
-    """(location, decoded value or RecordError) for a JSON document or JSON-lines."""
-    lines = text.splitlines()
+def _json_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(line number, line) split at ``\n`` only: U+2028 and U+0085 are valid inside a JSON
+    string, so `str.splitlines` would cut a record in two."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip(_JSON_BLANK):
+            yield number, line
+
+
+def _is_json_lines(text: str) -> bool:
+    """Whether a text that is not one JSON document is JSON-lines: its first line is JSON, or
+    some line is a record on its own (an object with an ``id``), so that one broken line, the first
+    included, costs only its own record."""
+    for index, (_, line) in enumerate(_json_lines(text)):
+        try:
+            value, _ = _loads(line)
+        except _BadJSON:
+            continue
+        if index == 0 or (isinstance(value, dict) and "id" in value):
+            return True
+    return False
+
+
+def _decode_items(text: str, jsonl: bool | None
+                  ) -> Iterator[tuple[dict[str, int], object, bool]]:
+    """(location, decoded value or RecordError, whether it may repeat a key) for a JSON document
+    or JSON-lines."""
     if not text.strip():
         return
     if not jsonl:
         try:
-            value = _loads(text)
+            value, repeated = _loads(text)
         except _BadJSON as error:
-            first = next(line for line in lines if line.strip())
-            try:
-                _loads(first)
-            except _BadJSON:
+            if not _is_json_lines(text):
                 # Not JSON-lines either: one error for the document, at the parser's position.
                 yield ({"line": error.lineno},
-                       RecordError(None, "", error.message, line=error.lineno))
+                       RecordError(None, "", error.message, line=error.lineno), False)
                 return
         else:
             if isinstance(value, list):
                 for i, item in enumerate(value):
-                    yield {"index": i}, item
+                    yield {"index": i}, item, repeated
             else:
-                yield {}, value
+                yield {}, value, repeated
             return
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+    for number, line in _json_lines(text):
         try:
-            yield {"line": number}, _loads(line, one_line=True)
+            value, repeated = _loads(line, one_line=True)
         except _BadJSON as error:
-            yield {"line": number}, RecordError(None, "", error.message, line=number)
+            yield {"line": number}, RecordError(None, "", error.message, line=number), False
+        else:
+            yield {"line": number}, value, repeated
+
+
+def _parse_item(value: object, ruleset, repeated: bool) -> Record:
+    found = _repeated_key(value) if repeated else None
+    if found is not None:
+        field, key = found
+        record_id = value.get("id") if isinstance(value, dict) else None
+        raise RecordError(record_id if isinstance(record_id, str) else None, field,
+                          f"the key {_shown(key)} is given twice; which value counts would be a "
+                          "guess")
+    return parse_record(value, ruleset)
 
 
 def read_json(text: str, ruleset=None, *, jsonl: bool | None = None) -> Iterator[Item]:
     """Records from JSON text: one object, a list of objects, or JSON-lines.
 
     ``jsonl=True`` reads line by line. Otherwise the text is first read as one JSON document; if
-    that fails and its first non-blank line is itself valid JSON, it is read as JSON-lines, else it
+    that fails and it looks like JSON-lines (`_is_json_lines`), it is read line by line, else it
     is one error (a broken document, located by line).
     Yields ``(location, Record | RecordError)``; never raises for bad content.
     """
-    for location, value in _decode_items(text, jsonl):
+    for location, value, repeated in _decode_items(text, jsonl):
         if isinstance(value, RecordError):
             yield location, value
             continue
         try:
-            yield location, parse_record(value, ruleset)
+            yield location, _parse_item(value, ruleset, repeated)
         except RecordError as error:
             yield location, error.located(**location)
+
+
+def _csv_number(cell: str) -> int | None:
+    """An ASCII-digit cell as an int (at most nine digits), else None."""
+    return int(cell) if _ASCII_INT.fullmatch(cell) else None
 
 
 def _csv_rating(record_id, row: int, column: str, cell: str) -> int | None:
     cell = cell.strip()
     if not cell:
         return None
-    if cell.isdigit() and (0 <= int(cell) <= 4 or int(cell) == NOT_KNOWN):
-        return int(cell)
-    raise RecordError(record_id, column, f"rating must be 0-4, 9 or blank; got {cell!r}", row=row)
+    value = _csv_number(cell)
+    if value is not None and (0 <= value <= 4 or value == NOT_KNOWN):
+        return value
+    raise RecordError(record_id, column, f"rating must be 0-4, 9 or blank; got {_shown(cell)}",
+                      row=row)
+
+
+def _csv_lines(text: str) -> Iterator[tuple[int, list[str] | str]]:
+    """(row number, cells or the reason the row cannot be read) for each line of CSV text."""
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
+        if '"' not in line:  # no quoting: the cells are what lies between the commas
+            yield number, line.split(",") if line else []
+            continue
+        try:
+            yield number, next(csv.reader((line,), strict=True))
+        except csv.Error as error:
+            reason = str(error)
+            if reason == "unexpected end of data":
+                reason = "unclosed quote: a quoted cell does not end on its row"
+            yield number, f"unreadable CSV row: {reason}"
 
 
 def read_csv(stream: Iterable[str] | str, ruleset=None) -> Iterator[Item]:
-    """Allocation rows from CSV (one assessment a row); ``(location, Record | RecordError)``.
+    """Allocation rows from CSV (text or lines; one assessment a row); ``(location, Record | RecordError)``.
 
     A bad header yields one error (row 1) and nothing else: no row could be read reliably. A
     column missing from the header is an error rather than "all blank", so that a mistyped header
     cannot silently make a scale unknown for every row.
     """
-    if isinstance(stream, str):
-        stream = io.StringIO(stream)
-    reader = csv.reader(stream)
-    try:
-        header = next(reader)
-    except StopIteration:
+    text = stream if isinstance(stream, str) else "".join(stream)
+    rows = _csv_lines(text.removeprefix("\ufeff"))
+    _, header = next(rows)
+    if isinstance(header, str):
+        yield {"row": 1}, RecordError(None, "header", header, row=1)
         return
-    except csv.Error as error:
-        yield {"row": 1}, RecordError(None, "header", f"unreadable CSV: {error}", row=1)
+    if not header:
         return
-    header = [h.strip().lstrip("\ufeff") for h in header]
+    header = [h.strip() for h in header]
     allowed = _scale_ids(ruleset)
     required = ("id", "date") + allowed
     problem = None
-    duplicates = sorted({h for h in header if header.count(h) > 1})
+    duplicates = sorted(h for h, count in Counter(header).items() if count > 1)
     unknown = [h for h in header if h not in required + CSV_OPTIONAL]
     missing = [h for h in required if h not in header]
     if duplicates:
         problem = f"duplicate column(s): {', '.join(duplicates)}"
     elif unknown:
-        problem = (f"unexpected column(s): {', '.join(repr(h) for h in unknown)}; columns are "
+        problem = (f"unexpected column(s): {', '.join(_shown(h) for h in unknown)}; columns are "
                    f"{', '.join(required)} and optionally {', '.join(CSV_OPTIONAL)}")
     elif missing:
         problem = (f"missing column(s): {', '.join(missing)} (leave cells blank for ratings "
@@ -499,23 +642,16 @@ def read_csv(stream: Iterable[str] | str, ruleset=None) -> Iterator[Item]:
     if problem:
         yield {"row": 1}, RecordError(None, "header", problem, row=1)
         return
-    row_number = 1
-    while True:
-        row_number += 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            yield {"row": row_number}, RecordError(None, "", f"unreadable CSV row: {error}",
-                                                   row=row_number)
+    for row, cells in rows:
+        if isinstance(cells, str):
+            yield {"row": row}, RecordError(None, "", cells, row=row)
             continue
         if not any(c.strip() for c in cells):
             continue
         try:
-            yield {"row": row_number}, _csv_record(header, cells, row_number, allowed)
+            yield {"row": row}, _csv_record(header, cells, row, allowed)
         except RecordError as error:
-            yield {"row": row_number}, error.located(row=row_number)
+            yield {"row": row}, error.located(row=row)
 
 
 def _csv_record(header: list[str], cells: list[str], row: int, allowed) -> Record:
@@ -537,13 +673,13 @@ def _csv_record(header: list[str], cells: list[str], row: int, allowed) -> Recor
             ratings[scale] = value
     scale8 = values.get("scale8_type", "").strip() or None
     recorded = values.get("recorded_cluster", "").strip()
-    if recorded and not recorded.isdigit():
+    if recorded and _csv_number(recorded) is None:
         raise RecordError(record_id, "recorded_cluster",
-                          f"must be a cluster number or blank, got {recorded!r}", row=row)
+                          f"must be a cluster number or blank, got {_shown(recorded)}", row=row)
     group = values.get("group", "").strip() or None
     return Record(
         id=record_id,
         assessments=(Assessment(when, ratings, _scale8_type(record_id, "scale8_type", scale8)),),
-        recorded_cluster=int(recorded) if recorded else None,
+        recorded_cluster=_csv_number(recorded) if recorded else None,
         group=group,
     )

@@ -67,6 +67,10 @@ def _as_of(value, record: Record) -> dt.date:
             raise RecordError(record.id, "as_of", str(error)) from None
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
         raise RecordError(record.id, "as_of", f"must be a date, got {type(value).__name__}")
+    try:
+        dates.in_range(value)
+    except ValueError as error:
+        raise RecordError(record.id, "as_of", str(error)) from None
     if value < first:
         raise RecordError(record.id, "as_of",
                           f"{value.isoformat()} is before the first assessment "

@@ -153,7 +153,7 @@ def test_review_explain_writes_tables():
     code, out, err = run(run_review, stream, explain=True)
     assert "a: cluster 10 First Episode in Psychosis" in out
     assert "what would meet it" in out
-    assert "(no id): ERROR id: must be a string, got int (index 1)" in out
+    assert '5: ERROR id: must be a string, got the number 5; quote it: "5" (index 1)' in out
     assert code == 1 and err.endswith("failed: 1\n")
 
 
