@@ -46,8 +46,23 @@ def test_files(rules: Path) -> list[Path]:
     return sorted((root / "tests").glob("*.json"))
 
 
+def _name(case: Any, index: int) -> str:
+    name = case.get("name") if isinstance(case, dict) else None
+    return f"case {index + 1}" + (f" ({name})" if isinstance(name, str) else "")
+
+
 def run_case(ruleset: RuleSet, case: Any, file: str, index: int) -> CaseResult:
-    name = case.get("name", f"case {index + 1}") if isinstance(case, dict) else f"case {index + 1}"
+    """One case's result; a malformed case fails alone, named by file and position."""
+    try:
+        return _run_case(ruleset, case, file, index)
+    except Exception as error:  # the edge: one malformed case must not stop the others
+        return CaseResult(file, _name(case, index), (
+            f"the case cannot be run ({type(error).__name__}: {error}); see docs/rule-tests.md",))
+
+
+def _run_case(ruleset: RuleSet, case: Any, file: str, index: int) -> CaseResult:
+    name = case["name"] if isinstance(case, dict) and isinstance(case.get("name"), str) \
+        else _name(case, index)
     if not isinstance(case, dict) or not isinstance(case.get("expect"), dict):
         return CaseResult(file, name, ("a case is an object with `review` or `allocate` and an "
                                        "`expect` object",))
@@ -73,7 +88,9 @@ def run_case(ruleset: RuleSet, case: Any, file: str, index: int) -> CaseResult:
 
 def _compare(expect: dict, result: dict):
     for key, wanted in expect.items():
-        if key == "criteria":
+        if key in ("criteria", "fits") and not isinstance(wanted, dict):
+            yield f"`{key}` must be an object (see docs/rule-tests.md), got {json.dumps(wanted)}"
+        elif key == "criteria":
             yield from _compare_criteria(wanted, result.get("criteria", []))
         elif key == "fits":
             fits = {str(c["cluster"]): c["fit"] for c in result.get("candidates", [])}

@@ -7,12 +7,14 @@ and bad records and checks every good record comes out as it would alone.
 import csv
 import io
 import json
+import shutil
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evalkit import mini_ruleset, ratings, record_json
 from mhct_dsl.batch import formula_safe, run_allocate, run_review
+from mhct_dsl.loader import bundled_rules_path
 from mhct_dsl.model import SCALE_IDS
 from mhct_dsl.records import read_csv, read_json
 
@@ -282,3 +284,41 @@ def test_every_good_record_comes_out_as_it_would_alone(items):
         assert err.startswith(f"records in: {len(written)}, ok: {len(good)}, failed: {failed}\n")
     _, out, _ = run(run_review, JsonLinesFile(jsonl(*items)), fmt="jsonl")
     assert len(out.getvalue().split("\n")) - 1 == len(items)
+
+
+# ---- 6. `mhct test` survives a malformed case ---------------------------------------------------
+
+
+def test_6_mhct_test_names_file_and_case_and_goes_on(tmp_path, monkeypatch):
+    from mhct_dsl import ruletests
+
+    rules = tmp_path / "rules"
+    shutil.copytree(bundled_rules_path(), rules, ignore=shutil.ignore_patterns("tests"))
+    (rules / "tests").mkdir()
+    record = {"id": "x", "current_cluster": 10,
+              "assessments": [{"date": "2013-01-01", "ratings": {}}]}
+    cases = [{"name": "criteria a list", "review": record, "expect": {"criteria": [1]}},
+             {"name": "far future", "review": {**record, "assessments": [
+                 {"date": "9999-12-31", "ratings": {}}]}, "expect": {"decision": "remain"}},
+             {"name": "explodes", "allocate": {"ratings": {}}, "expect": {}},
+             {"name": "fine", "allocate": {"ratings": {}}, "expect": {"suggested": None}}]
+    (rules / "tests" / "bad.json").write_text(json.dumps({"cases": cases}))
+    real_allocate = ruletests.allocate
+
+    def allocate(ruleset, ratings, group):
+        if not ratings and group is None and allocate.calls == 0:
+            allocate.calls += 1
+            raise OverflowError("boom")
+        return real_allocate(ruleset, ratings, group)
+    allocate.calls = 0
+    monkeypatch.setattr(ruletests, "allocate", allocate)
+    out, err = io.StringIO(), io.StringIO()
+    assert ruletests.run_rule_tests(str(rules), out, err) == 1
+    text = out.getvalue()
+    bad = str(rules / "tests" / "bad.json")
+    assert f"FAIL {bad}: criteria a list\n    `criteria` must be an object" in text
+    assert f"FAIL {bad}: far future\n    the result has no `decision` (error: " in text
+    assert "9999-12-31 is outside the dates this tool accepts" in text
+    assert (f"FAIL {bad}: case 3 (explodes)\n    the case cannot be run (OverflowError: boom); "
+            "see docs/rule-tests.md") in text
+    assert "rule tests: 1 passed, 3 failed" in text
