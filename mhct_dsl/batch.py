@@ -79,7 +79,7 @@ def read_records(source, ruleset: RuleSet, *, allow_csv: bool = True
         return
     if text.startswith("\ufeff"):
         text = text[1:]
-    if not text.strip():
+    if not text.strip(" \t\r\n"):
         return  # no records: the summary says "records in: 0"
     if ext in (".jsonl", ".ndjson"):
         kind = "jsonl"

@@ -72,6 +72,7 @@ MAX_ASSESSMENTS = 1000
 MAX_EVENTS = 10000
 MAX_FACTS = 1000
 PROBLEM_TYPES = tuple("ABCDEFGHIJ")
+_ASCII_INT = re.compile(r"[0-9]{1,9}")  # digits int() reads in bounded time; "³" is not one
 
 RECORD_KEYS = ("id", "current_cluster", "cluster_since", "in_service_since", "assessments",
                "facts", "events", "recorded_cluster", "group")
@@ -206,7 +207,8 @@ def _cluster_number(record_id, field: str, value: object) -> int | None:
     if value is None:
         return None
     if not _is_int(value) or value < 0:
-        raise RecordError(record_id, field, f"must be a cluster number (an integer >= 0), got {_shown(value)}")
+        raise RecordError(record_id, field,
+                          f"must be a cluster number (an integer >= 0), got {_shown(value)}")
     return value
 
 
@@ -232,7 +234,7 @@ def parse_ratings(ratings: object, *, record_id: str | None = None, field: str =
                               f"unknown scale {_shown(key)}; scales are {', '.join(allowed)}")
         if value is None:
             continue
-        if isinstance(value, str) and value.isascii() and value.isdigit():
+        if isinstance(value, str) and _ASCII_INT.fullmatch(value):
             value = int(value)  # "0" as a CSV cell or a form field gives it
         if not _is_int(value) or not (0 <= value <= 4 or value == NOT_KNOWN):
             raise RecordError(record_id, f"{field}.{scale}",
@@ -245,7 +247,8 @@ def _scale8_type(record_id, field: str, value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or value not in PROBLEM_TYPES:
-        raise RecordError(record_id, field, f"scale 8 problem type must be one letter A-J, got {_shown(value)}")
+        raise RecordError(record_id, field,
+                          f"scale 8 problem type must be one letter A-J, got {_shown(value)}")
     return value
 
 
@@ -404,7 +407,6 @@ def parse_record(data: object, ruleset=None) -> Record:
 
 Item = tuple[dict[str, int], "Record | RecordError"]
 
-_ASCII_INT = re.compile(r"[0-9]{1,9}")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _JSON_BLANK = " \t\r"
 
@@ -522,7 +524,7 @@ def _decode_items(text: str, jsonl: bool | None
                   ) -> Iterator[tuple[dict[str, int], object, bool]]:
     """(location, decoded value or RecordError, whether it may repeat a key) for a JSON document
     or JSON-lines."""
-    if not text.strip():
+    if not text.strip(_JSON_BLANK + "\n"):
         return
     if not jsonl:
         try:

@@ -71,6 +71,10 @@ def test_1_a_number_of_5000_digits_fails_its_record_only():
     _, out, err = run(run_allocate, io.StringIO(csv_text))
     assert ids_and_errors(out.getvalue())[1] == ("b", None)
     assert err == "records in: 2, ok: 1, failed: 1\n"
+    as_string = json.dumps(review_record("s")).replace('"1": 0', f'"1": "{huge}"')
+    _, out, _ = run(run_review, io.StringIO(jsonl(as_string, review_record("t"))))
+    (_, error), (_, ok) = ids_and_errors(out.getvalue())
+    assert error["field"] == "assessments[0].ratings.1" and ok is None
     bad = json.dumps(review_record("x")).replace('"1": 0', f'"1": {huge}')
     for text in (jsonl(bad, review_record("y")), f"[{bad}, {json.dumps(review_record('y'))}]"):
         _, out, err = run(run_review, io.StringIO(text))
