@@ -1,4 +1,4 @@
-"""The ``mhct`` command: check, fmt, allocate, review, export and test.
+"""The ``mhct`` command: check, fmt, allocate, review, export, render and test.
 
 This module is the edge: every failure becomes a message and an exit status here, never a Python
 traceback (set ``MHCT_DEBUG=1`` to see one for a bug report). Exit status: 0 success, 1 rule-file
@@ -112,6 +112,12 @@ def _test(args) -> int:
     return run_rule_tests(args.rules, sys.stdout, sys.stderr)
 
 
+def _render(args) -> int:
+    from .render.cli import run_render
+
+    return run_render(load_ruleset(args.rules), args.out, args.pdf, sys.stdout, sys.stderr)
+
+
 class _HelpFormatter(argparse.HelpFormatter):
     """Shows an option's default in ``--help`` unless its help already says it."""
 
@@ -173,6 +179,13 @@ def build_parser() -> argparse.ArgumentParser:
     rules_option(export)
     export.add_argument("--format", choices=("json",), default="json", help="output format")
     export.set_defaults(run=_export)
+
+    render = commands.add_parser("render", help="write the booklet as HTML pages (and a PDF)")
+    rules_option(render)
+    render.add_argument("--out", default="booklet", help="output directory")
+    render.add_argument("--pdf", metavar="FILE",
+                        help="also print the whole booklet to FILE (needs headless Chromium)")
+    render.set_defaults(run=_render)
 
     test = commands.add_parser("test", help="run the example records kept beside the rules")
     test.add_argument("rules", nargs="?", default=None, help="rule set directory")

@@ -66,6 +66,23 @@ class Term:
 
 
 @attrs.frozen
+class Amendment:
+    """One local change to a cluster as an auditor reads it: which entry, what was done, the
+    commissioner's reference, and the national content it replaced (None for an addition).
+
+    ``action`` is ``add``, ``replace`` or ``remove`` (one criterion when ``index``, the base
+    column's 1-based criterion number, is given; else the whole entry) or ``quantifier``.
+    """
+
+    entry: str
+    action: str
+    source: Source
+    before: object = None
+    after: object = None
+    index: int | None = None
+
+
+@attrs.frozen
 class Cluster:
     """A care cluster with every attribute resolved; ``amended`` names entries a local set changed."""
 
@@ -83,6 +100,7 @@ class Cluster:
     source: Source
     notes: tuple[TextAttr, ...] = ()
     amended: frozenset[str] = frozenset()
+    amendments: tuple[Amendment, ...] = ()
 
     def targets(self, direction: str, likelihoods=("likely", "possible")) -> tuple[int, ...]:
         """Clusters this one moves to in ``direction`` with one of ``likelihoods``, in file order."""
