@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check bench clean
+.PHONY: demo test check bench clean docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: $(STAMP)
 	$(BIN)/mhct check rules
 	$(BIN)/mhct fmt --check rules
 	$(BIN)/python -m pytest
+
+# The rendered national booklet, committed; tests/test_render.py fails when it is stale.
+docs: $(STAMP)
+	$(BIN)/mhct render --out generated_docs
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/parse_check.py

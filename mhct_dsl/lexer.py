@@ -32,7 +32,7 @@ class MhrLexer(RegexLexer):
 
     tokens = {
         "root": [
-            (r"\s+", Text.Whitespace),
+            (r"\s+", Text),
             (r"#[^\n]*", Comment.Single),
             (r'"', String.Double, "string"),
             (words(PROVENANCE, suffix=r"\b"), Keyword.Pseudo),

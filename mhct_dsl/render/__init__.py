@@ -30,6 +30,7 @@ _ENV = jinja2.Environment(
 )
 _ENV.filters["mhr"] = view.mhr
 _ENV.filters["duration"] = view.duration_words
+_ENV.filters["interval"] = view.interval_words
 _ENV.filters["episode"] = view.episode_words
 _ENV.filters["clusters"] = view.clusters_words
 _ENV.filters["css_string"] = view.css_string

@@ -66,6 +66,13 @@ def duration_words(duration: n.Duration) -> str:
     return format_duration(duration)
 
 
+def interval_words(duration: n.Duration) -> str:
+    """'once a year', 'every 6 months': a review interval for a service user."""
+    if duration.amount == 1:
+        return f"once a {duration.unit}"
+    return "every " + format_duration(duration)
+
+
 def episode_words(episode: n.Episode | None) -> str | None:
     if episode is None:
         return None
