@@ -15,7 +15,7 @@ import attrs
 from . import model as m
 from . import nodes as n
 from . import schema
-from .diagnostics import Diagnostic, RuleError, did_you_mean, one_of
+from .diagnostics import Diagnostic, RuleError, did_you_mean, in_line_order, one_of
 
 PAIRS = {("7", "8")}
 MAX_CLUSTER = 99
@@ -622,5 +622,5 @@ def check(files: list[n.RuleFile], fingerprint: str, base: m.RuleSet | None = No
     checker = _Checker(files, base)
     ruleset = checker.run(fingerprint)
     if checker.diagnostics or ruleset is None:
-        raise RuleError(checker.diagnostics, sources)
+        raise RuleError(in_line_order(checker.diagnostics, [f.path for f in files]), sources)
     return ruleset

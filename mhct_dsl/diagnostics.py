@@ -56,6 +56,20 @@ class RuleError(Exception):
         return "\n".join(d.render(self.sources) for d in self.diagnostics)
 
 
+def in_line_order(diagnostics: list[Diagnostic], paths: list[str]) -> list[Diagnostic]:
+    """Diagnostics file by file (in ``paths`` order), then by line and column; those without a
+    place (about the rule set as a whole) first. Stable: one place keeps the order found."""
+    order = {path: index for index, path in enumerate(paths)}
+
+    def key(diagnostic: Diagnostic) -> tuple[int, int, int]:
+        span = diagnostic.span
+        if span is None:
+            return (-1, 0, 0)
+        return (order.get(span.path, len(order)), span.line, span.column)
+
+    return sorted(diagnostics, key=key)
+
+
 def did_you_mean(word: str, choices) -> str | None:
     """A hint naming the closest of ``choices`` to ``word``, or None when nothing is close."""
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)

@@ -9,6 +9,8 @@ a decision receipt pins the exact rules that produced it.
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -113,7 +115,33 @@ def _load(root: Path, depth: int) -> RuleSet:
     sources = {source.display: source.text for source in read}
     files = parse_sources(sources)
     base = _load_base(files, root, sources, depth)
-    return check(files, fingerprint(read, base), base, sources)
+    try:
+        return check(files, fingerprint(read, base), base, sources)
+    except RuleError as error:
+        if root.is_file() and any(d.code == "missing-ruleset" for d in error.diagnostics):
+            raise RuleError([_part_of_a_set(d, root) for d in error.diagnostics],
+                            error.sources) from None
+        raise
+
+
+def _part_of_a_set(diagnostic: Diagnostic, file: Path) -> Diagnostic:
+    """A lone file of a rule set has no header: point at the directory that has one."""
+    if diagnostic.code != "missing-ruleset":
+        return diagnostic
+    for directory in list(file.resolve().parents)[:3]:
+        if any(_has_header(candidate) for candidate in sorted(directory.glob("*.mhr"))):
+            shown = os.path.relpath(directory)
+            return attrs.evolve(diagnostic, message=f"{file} is one file of a rule set, which has "
+                                "no `ruleset` header of its own",
+                                hint=f"check the whole rule set: mhct check {shown}")
+    return diagnostic
+
+
+def _has_header(file: Path) -> bool:
+    try:
+        return re.search(r"^ruleset\b", file.read_text(encoding="utf-8"), re.MULTILINE) is not None
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _load_base(files: list[n.RuleFile], root: Path, sources, depth: int) -> RuleSet | None:

@@ -1,17 +1,17 @@
 """Text to syntax tree: ``grammar/mhr.lark`` (LALR) and a builder that makes `nodes`.
 
-Lark is confined to this module. Parsing is two steps: Lark's ``parse()`` keeping every token,
+Lark is confined to this module and `parse_errors` (which turns a failed parse into diagnostics). Parsing is two steps: Lark's ``parse()`` keeping every token,
 then a direct walk (`_Build`) that gives each node a `Span` from the first and last token under
 it and drops the anonymous tokens (keywords, braces) before calling the rule's builder: what
 Lark's ``propagate_positions`` plus a ``Transformer`` would do, at well under half the cost.
 Comments are ignored by the grammar and found by a small scan; each is attached to the next
-commentable node (or kept as the file's trailing comments), which lets the formatter keep them. Lark's syntax
-errors become `Diagnostic`s with a location, the tokens that would have been accepted, and a
-"did you mean" when a misspelt keyword is the likely cause.
+commentable node (or kept as the file's trailing comments), which lets the formatter keep them. A
+file that fails to parse goes to `parse_errors.syntax_errors` for its diagnostics.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import functools
 import re
@@ -20,11 +20,11 @@ from pathlib import Path
 
 import attrs
 from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedInput
 
 from . import nodes as n
-from .diagnostics import Diagnostic, RuleError, did_you_mean
-from .schema import ATTRIBUTE_NAMES
+from .diagnostics import Diagnostic, RuleError
+from .parse_errors import syntax_errors
 
 MAX_SOURCE_BYTES = 2_000_000
 
@@ -80,8 +80,8 @@ def parse_text(text: str, path: str = "<string>") -> n.RuleFile:
         )
     try:
         tree = _lark().parse(text)
-    except UnexpectedInput as error:
-        raise RuleError([_syntax_diagnostic(error, text, path)], {path: text}) from None
+    except UnexpectedInput:
+        raise RuleError(syntax_errors(text, path), {path: text}) from None
     try:
         return _Build(path, _comments(text)).build(tree)
     except RuleError as error:
@@ -90,86 +90,22 @@ def parse_text(text: str, path: str = "<string>") -> n.RuleFile:
 
 # ---- syntax errors ------------------------------------------------------------------------------
 
-_READABLE = {
-    "STRING": "a quoted string", "INT": "a number", "NAME": "a name", "LETTER": "a scale letter",
-    "DATE": "a date (YYYY-MM-DD)", "UNIT": "a unit (days, weeks, months, years)",
-    "COMPARATOR": "a comparison (=, <=, >=, <, >)", "LBRACE": "`{`", "RBRACE": "`}`",
-    "COMMA": "`,`", "VBAR": "`|`", "PLUS": "`+`", "$END": "end of file",
-}
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
 
 
-def _readable(terminal: str) -> str:
-    if terminal in _READABLE:
-        return _READABLE[terminal]
-    for t in _lark().terminals:
-        if t.name == terminal and t.pattern.type == "str":
-            return f"`{t.pattern.value}`"
-    return terminal.lower()
-
-
-def _expected_hint(expected) -> str | None:
-    names = sorted({_readable(t) for t in expected if not t.startswith("__ANON")})
-    if not names:
-        return None
-    if len(names) > 8:
-        names = names[:8] + ["..."]
-    return "expected " + (names[0] if len(names) == 1 else "one of " + ", ".join(names))
-
-
-def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str) -> Diagnostic:
-    line, column = max(error.line, 1), max(error.column, 1)
-    if isinstance(error, UnexpectedCharacters):
-        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
-        span = n.Span(path, line, column, line, column + 1)
-        if char == '"':
-            return Diagnostic("unterminated-string", "unterminated string", span,
-                              'a string ends with `"` on the same line; join long text with '
-                              'adjacent strings: "first part " "second part"')
-        return Diagnostic("unexpected-character", f"unexpected character {char!r}", span,
-                          _expected_hint(error.allowed))
-    if isinstance(error, UnexpectedEOF) or (
-        isinstance(error, UnexpectedToken) and error.token.type == "$END"
-    ):
-        last = text.rstrip().splitlines() or [""]
-        span = n.Span(path, len(last), len(last[-1]) + 1, len(last), len(last[-1]) + 2)
-        return Diagnostic("unexpected-eof", "unexpected end of file", span,
-                          _expected_hint(error.expected) or "a block is not closed with `}`")
-    assert isinstance(error, UnexpectedToken)
-    token = error.token
-    span = n.Span(path, line, column, token.end_line or line,
-                  token.end_column or column + len(str(token)))
-    misspelt = _misspelt_keyword(text, line, column, path)
-    if misspelt is not None:
-        return misspelt
-    return Diagnostic("unexpected-token", f"unexpected {_describe(token)}", span,
-                      _expected_hint(error.expected))
-
-
-def _misspelt_keyword(text: str, line: int, column: int, path: str) -> Diagnostic | None:
-    """The commonest syntax error is a misspelt keyword: look at the words before the error."""
-    lines = text.splitlines()
-    full = lines[line - 1] if line <= len(lines) else ""
-    word_end = re.match(r"[a-z0-9_]*", full[column - 1:]).end() + column - 1
-    source_line = full[:word_end]
-    code = re.sub(r'"(\\.|[^"\\])*"?', lambda m: " " * len(m.group()), source_line)
-    for match in re.finditer(r"[a-z][a-z0-9_]*", code.split("#", 1)[0]):
-        word = match.group()
-        if word in keywords() or word in ATTRIBUTE_NAMES:
-            continue
-        suggestion = did_you_mean(word, keywords())
-        if suggestion:
-            column = match.start() + 1
-            span = n.Span(path, line, column, line, column + len(word))
-            return Diagnostic("unknown-keyword", f"`{word}` is not a keyword", span, suggestion)
-    return None
-
-
-def _describe(token: Token) -> str:
-    if token.type == "STRING":
-        return "string " + (token.value if len(token.value) < 40 else token.value[:37] + '..."')
-    if token.type in ("INT", "NAME", "LETTER", "DATE", "UNIT"):
-        return f"{_readable(token.type).removeprefix('a ').removeprefix('an ')} `{token.value}`"
-    return f"`{token.value}`"
+def _calendar_hint(text: str) -> str:
+    """Why a well-formed YYYY-MM-DD is no date: the month, or how many days the month has."""
+    year, month, day = (int(part) for part in text.split("-"))
+    if not 1 <= month <= 12:
+        return f"the month is {month:02d}; months run from 01 to 12"
+    if year == 0:
+        return "years start at 0001"
+    days = calendar.monthrange(year, month)[1]
+    month_year = f"{_MONTHS[month - 1]} {year}"
+    return f"days start at 01; {month_year} has {days} days" if day == 0 else \
+        f"{month_year} has {days} days"
 
 
 def _token_span(token: Token, path: str) -> n.Span:
@@ -323,7 +259,7 @@ class _Build:
         except ValueError:
             raise RuleError([Diagnostic("invalid-date", f"`{date.value}` is not a calendar date",
                                         _token_span(date, self.path),
-                                        "write dates as YYYY-MM-DD")]) from None
+                                        _calendar_hint(date.value))]) from None
         return n.DateAttr(str(key), value, source, span=span)
 
     def rating(self, span, value, text, source):

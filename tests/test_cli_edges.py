@@ -59,3 +59,12 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
 def test_check_counts_care_clusters_as_the_booklet_does(capsys):
     assert main(["check"]) == 0
     assert "20 care clusters plus variance (0) and blank (9), 18 scales" in capsys.readouterr().out
+
+
+def test_checking_one_file_of_a_rule_set_points_at_the_directory(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert main(["check", "rules/clusters/cluster-03.mhr"]) == 1
+    assert capsys.readouterr().err == (
+        "error: rules/clusters/cluster-03.mhr is one file of a rule set, which has no `ruleset` "
+        "header of its own\nhint: check the whole rule set: mhct check rules\n"
+        "rules/clusters/cluster-03.mhr: 1 error\n")
