@@ -335,9 +335,8 @@ class _Checker:
             self._source(row.source)
             known = [s for s in row.scales if self._scale_id(s, row.span)]
             if len(row.scales) > 1 and tuple(row.scales) not in PAIRS:
-                self.error("invalid-pair", f"scales {'|'.join(row.scales)} cannot share a row",
-                           row.span, "only 7|8 may share a row (the booklet's note on scales 7 "
-                           "and 8)")
+                self.error("invalid-pair", f"scales {row.label} cannot share a row",
+                           row.span, "only scales 7 and 8 may share a row (`max(7,8)` or `7|8`)")
             for scale in known:
                 if scale in covered:
                     self.error("duplicate-entry", f"scale {scale} has two grid rows", row.span,
@@ -350,7 +349,7 @@ class _Checker:
                 for rating in range(band.low, band.high + 1):
                     if rating in coloured:
                         self.error("overlapping-bands", f"rating {rating} of scale "
-                                   f"{'|'.join(row.scales)} is both {coloured[rating]} and "
+                                   f"{row.label} is both {coloured[rating]} and "
                                    f"{band.colour}", band.span, "each rating has one colour")
                         break
                     coloured[rating] = band.colour

@@ -107,7 +107,8 @@ def _cluster(c: m.Cluster) -> dict:
             "every": duration(c.review.every), "source": source(c.review.source, inherit)},
         "grid": None if c.grid is None else {
             "source": source(c.grid.source, inherit),
-            "rows": [{"scales": list(r.scales), "class": m.row_class(r),
+            "rows": [{"scales": list(r.scales), "reading": r.reading if len(r.scales) > 1 else None,
+                      "class": m.row_class(r),
                       "bands": [{"colour": b.colour, "low": b.low, "high": b.high}
                                 for b in r.bands],
                       "source": source(r.source, c.grid.source or inherit), "at": _at(r)}

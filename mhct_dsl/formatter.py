@@ -371,7 +371,7 @@ def _entry(out: _Lines, entry, indent: str, first: bool) -> None:
 
 def _grid_row(out: _Lines, row: n.GridRow, indent: str, first: bool) -> None:
     out.comments(row.comments, indent)
-    scales = "|".join(row.scales)
+    scales = row.label
     bands = "  ".join(_band(band) for band in row.bands) if row.bands else "none"
     # Two spaces before the source clause, as between bands.
     out.add(indent, [f"{scales:<4} {bands}" + (" " if row.source is not None else "")],

@@ -280,13 +280,22 @@ class Band:
 
 @attrs.frozen
 class GridRow:
-    """``scales bands [source]``; ``scales`` has two ids for a pair row like ``7|8``; no bands = ``none``."""
+    """``scales bands [source]``; ``scales`` has two ids for a pair row, read ``either`` (``7|8``)
+    or ``max`` (``max(7,8)``, the higher rating); no bands = ``none``."""
 
     scales: tuple[str, ...] = attrs.field(converter=tuple)
     bands: tuple[Band, ...] = attrs.field(converter=tuple)
     source: Source | None = None
+    reading: str = "either"
     span: Span | None = _span()
     comments: tuple[str, ...] = _comments()
+
+    @property
+    def label(self) -> str:
+        """The scales as written: ``6``, ``7|8`` (either reading) or ``max(7,8)`` (max reading)."""
+        if self.reading == "max" and len(self.scales) > 1:
+            return f"max({','.join(self.scales)})"
+        return "|".join(self.scales)
 
 
 @attrs.frozen(cache_hash=True)  # the interpreter caches compiled grids by grid

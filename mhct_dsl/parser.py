@@ -210,7 +210,10 @@ class _Build:
         return tuple(value for item in items for value in item)
 
     def scale_set(self, span, *ids):
-        return tuple(map(str, ids))
+        return "either", tuple(map(str, ids))
+
+    def max_scale_set(self, span, *ids):
+        return "max", tuple(map(str, ids))
 
     # declarations
     def start(self, span, *declarations):
@@ -280,10 +283,11 @@ class _Build:
     def grid(self, span, source, *rows):
         return n.Grid(rows, source, span=span)
 
-    def grid_row(self, span, scales, *rest):
+    def grid_row(self, span, scale_set, *rest):
+        reading, scales = scale_set
         *bands, source = rest
         bands = [] if bands == ["none"] else bands
-        return n.GridRow(scales, bands, source, span=span)
+        return n.GridRow(scales, bands, source, reading, span=span)
 
     def rating_range(self, span, low, high=None):
         return (int(low), int(high) if high is not None else int(low))

@@ -25,7 +25,7 @@ KEYWORDS = frozenset(
     ruleset extends scale fact event cluster amend decision_tree group branch clusters rating
     problem_type episode review every grid red orange yellow transitions not scale remained for
     stable within no fits consistently in source national none step_up step_down discharge one any
-    all up same down likely possible rare in_service in_cluster booklet reconstructed local
+    all up same down likely possible rare in_service in_cluster booklet reconstructed local max
     """.split()
 )
 UNIT_WORDS = frozenset(u + s for u in ("day", "week", "month", "year") for s in ("", "s"))
@@ -163,16 +163,17 @@ def bands(draw) -> n.Band:
     return n.Band(draw(st.sampled_from(["red", "orange", "yellow"])), low, high)
 
 
-grid_rows = st.builds(
-    n.GridRow,
-    st.one_of(
-        scale_ids.map(lambda s: (s,)),
-        st.just(("7", "8")),
-        st.lists(scale_ids, min_size=2, max_size=4).map(tuple),
+_row_bands = st.one_of(st.just(()), st.lists(bands(), min_size=1, max_size=3).map(tuple))
+grid_rows = st.one_of(
+    st.builds(n.GridRow, scale_ids.map(lambda s: (s,)), _row_bands, sources, comments=comments),
+    st.builds(
+        n.GridRow,
+        st.one_of(st.just(("7", "8")), st.lists(scale_ids, min_size=2, max_size=4).map(tuple)),
+        _row_bands,
+        sources,
+        st.sampled_from(["either", "max"]),
+        comments=comments,
     ),
-    st.one_of(st.just(()), st.lists(bands(), min_size=1, max_size=3).map(tuple)),
-    sources,
-    comments=comments,
 )
 grids = st.builds(n.Grid, st.lists(grid_rows, max_size=5), sources, comments=comments)
 
