@@ -1,113 +1,60 @@
-"""Cluster allocation: the booklet's "How do I cluster someone who is newly referred?", Step 3.
+"""Cluster allocation: the booklet's "How do I cluster someone who is newly referred?", Steps 2-3.
 
-For every cluster that has a rating grid (the variance cluster 0 and the blank cluster 9 have
-none and are never candidates), each grid row is checked against the assessment's ratings:
+Every cluster with a rating grid is a candidate (the variance cluster 0 and the blank cluster 9
+have none). Its grid rows are checked soundly (`rows`: ``max(7,8)`` reads the higher rating) and
+it gets a fit label and a place in the ranking (`ranking`): a label or a suggestion made while
+ratings are unknown (9 or not rated) holds for every value they could take (the booklet: a 9 "is
+likely to make accurate clustering impractical and indicate that further assessment is required").
 
-- A row's *class* is the strongest colour on it (red > orange > yellow). The row is *met* when the
-  rating lies in a band of the class colour; bands of weaker colours on the same row are
-  informational. A row written ``none`` has no colour and is not checked.
-- A pair row ``7|8`` (the booklet's note on scales 7 and 8) is met when either scale's rating is
-  in such a band: Kleene OR, so it is unknown when neither known rating is in a band and at least
-  one is unknown (9 or not rated).
-- A single-scale row is unknown when its rating is 9 or missing.
+The outcome, the first that applies:
 
-Fit (booklet: red "must be rated ... if not, try another cluster"; orange "a mismatch reflects a
-weaker fit"; yellow "significantly less bearing"):
+1. ``no_rated_needs``: all 18 ratings known and 0; nothing is suggested.
+2. ``further_assessment_required`` when every known rating is 0 and some are unknown (the person
+   may have no rated needs); ``blocking_unknowns`` names the unknown ratings (``cluster`` null).
+3. ``variance``: every cluster of every group is definitely ``no``; suggests the variance cluster.
+4. ``group_needed``: the decision-tree group (Step 2) is not settled.
+5. ``no_fit_in_group``: every cluster of the settled group is definitely ``no`` but a cluster of
+   another group could fit (``by_group`` names the other groups' best candidates).
+6. The definite best of the group (`ranking.decide`) is suggested; the outcome is its label
+   (``fits``/``weaker``), or ``further_assessment_required`` when unknown orange rows leave the
+   label open (``blocking_unknowns`` names them). Without a definite best:
+   ``further_assessment_required`` with the unknown red and orange ratings of each contender
+   that has any.
 
-- any red row false -> ``"no"``; else any red row unknown -> ``"unknown"``;
-- else any orange row false -> ``"weaker"``; else ``"fits"``.
-- Unknown orange rows do not weaken (they are listed); yellow rows never change the fit.
-
-Ranking, best first (`rank_key`): fit ``fits`` < ``weaker`` < ``unknown`` < ``no``; then fewer orange
-mismatches; then fewer unknown red rows, then fewer unknown orange rows; then more red rows met;
-then more orange rows met; then the lower cluster number, so the order is total and deterministic.
-
-Suggestion: the best candidate whose fit is ``fits`` or ``weaker``. If there is none: the variance
-cluster (the cluster whose kind is ``variance``) when every candidate is ``"no"``; otherwise
-``null`` with ``blocking_unknowns`` naming, for each ``"unknown"`` candidate, the red rows and
-ratings that need assessing ("further assessment required"). The booklet's final word stands:
-"the final clustering decision is yours"; this is a suggestion with its reasons.
-
-An optional decision-tree hint (booklet Step 2) restricts the candidates to the clusters of a
-group of ``ruleset.tree`` (``psychotic``); a branch name (``first_episode``) is accepted too, group
-names are looked up first. A record's own ``group`` overrides the caller's.
+The decision-tree group is settled by the first that applies: the record's own ``group``, or the
+caller's ``group`` argument for a record without one (both given and different: a `RecordError`
+on ``group``); the group of ``recorded_cluster``; the grids, when exactly one group has a cluster
+that is not definitely ``no``. ``group_source`` says which ("record", "argument",
+"recorded_cluster", "grids"). A group argument may name a branch (``first_episode``); group names
+are looked up first. ``by_group`` gives each group's best candidate by `ranking.rank_key`.
 
 ``recorded_cluster`` (a cluster already recorded for this assessment) is checked too, for red-rule
-adherence audits: its fit, and ``recorded_adheres`` = its red check (fits/weaker -> true,
-no -> false, unknown -> unknown). For the variance cluster, adherence means no candidate fits.
+adherence audits: its fit, and ``recorded_adheres`` = its red rows all met (Kleene). For the
+variance cluster, adherence means no cluster's red rows are all met.
 
-Everything here is pure apart from a bounded `functools.lru_cache` of compiled grids (it is
-thread-safe, and grids are immutable), so `allocate` is safe to call from many threads.
+Pure apart from a bounded `functools.lru_cache` of compiled grids (thread-safe, grids are
+immutable), so `allocate` is safe to call from many threads.
 """
 
 from __future__ import annotations
 
-import functools
 from typing import Mapping
 
 from . import logic
 from .logic import Truth
-from .model import COLOURS, NOT_KNOWN, Cluster, RuleSet, row_class
-from .nodes import Grid, GridRow
+from .model import COLOURS, NOT_KNOWN, SCALE_IDS, Cluster, RuleSet
+from .ranking import FIT_ORDER, decide, fit_label, fit_labels, rank_key
 from .records import Assessment, Record, RecordError, assessment_from_ratings
 from .results import (
-    AllocationResult, BlockingCandidate, Candidate, ColourSummary, RowCheck,
+    AllocationResult, BlockingCandidate, Candidate, ColourSummary, GroupBest, scale_unknown,
 )
+from .rows import check_row, plan, row_checks, row_value
 
 __all__ = ["allocate", "fit_cluster", "check_row", "rank_key", "fit_truth", "fits_better",
            "group_clusters", "FIT_ORDER", "VARIANCE"]
 
-FIT_ORDER = {"fits": 0, "weaker": 1, "unknown": 2, "no": 3}
 VARIANCE = "variance"
-
-
-_Row = tuple[tuple[str, ...], str, tuple[tuple[int, int], ...], str, frozenset[int]]
-_Plan = tuple[_Row, ...]
-
-
-def _row_plan(row: GridRow) -> _Row | None:
-    """(scales, class colour, bands of that colour, label, ratings in those bands) for a row;
-    None for a ``none`` row."""
-    if not row.bands:
-        return None
-    colour = row_class(row)
-    bands = tuple((b.low, b.high) for b in row.bands if b.colour == colour)
-    allowed = frozenset(r for lo, hi in bands for r in range(lo, hi + 1))
-    return tuple(row.scales), colour, bands, "|".join(row.scales), allowed
-
-
-@functools.lru_cache(maxsize=4096)
-def _plan(grid: Grid) -> _Plan:
-    """A grid compiled for checking (grids hash once: `Grid` caches its hash)."""
-    return tuple(p for p in (_row_plan(row) for row in grid.rows) if p is not None)
-
-
-def _row_value(scales, allowed, ratings) -> Truth:
-    """Is any of the row's ratings in its class bands? Kleene OR; 9 or unrated is unknown."""
-    value: Truth = False
-    for scale in scales:
-        raw = ratings.get(scale)
-        if raw is None or raw == NOT_KNOWN:
-            value = None
-        elif raw in allowed:
-            return True
-    return value
-
-
-def _check(scales, colour, bands, allowed, ratings) -> RowCheck:
-    raws = tuple(ratings.get(s) for s in scales)
-    return RowCheck(scales, colour, bands, raws, _row_value(scales, allowed, ratings))
-
-
-def check_row(row: GridRow, assessment: Assessment) -> RowCheck | None:
-    """One grid row against an assessment; None for a ``none`` row."""
-    plan = _row_plan(row)
-    return None if plan is None else _check(*plan[:3], plan[4], assessment.ratings)
-
-
-def _row_checks(plan: _Plan, ratings) -> tuple[RowCheck, ...]:
-    return tuple(_check(scales, colour, bands, allowed, ratings)
-                 for scales, colour, bands, _, allowed in plan)
+FURTHER = "further_assessment_required"
 
 
 def fit_cluster(cluster: Cluster, assessment: Assessment) -> Candidate | None:
@@ -115,41 +62,23 @@ def fit_cluster(cluster: Cluster, assessment: Assessment) -> Candidate | None:
     if cluster.grid is None:
         return None
     ratings = assessment.ratings
-    plan = _plan(cluster.grid)
+    compiled = plan(cluster.grid)
     lists = {colour: ([], [], []) for colour in COLOURS}
-    for scales, colour, _, label, allowed in plan:
-        value = _row_value(scales, allowed, ratings)
+    for scales, reading, colour, _, label, allowed in compiled:
+        value = row_value(scales, reading, allowed, ratings)
         met, missed, unknown = lists[colour]
         (met if value is True else missed if value is False else unknown).append(label)
     red, orange, yellow = (ColourSummary(*map(tuple, lists[c])) for c in COLOURS)
-    if red.missed:
-        fit = "no"
-    elif red.unknown:
-        fit = "unknown"
-    elif orange.missed:
-        fit = "weaker"
-    else:
-        fit = "fits"
-    return Candidate(cluster.number, cluster.name, cluster.group, cluster.branch, fit,
-                     red, orange, yellow, functools.partial(_row_checks, plan, ratings))
+    labels = fit_labels(red, orange)
+    return Candidate(cluster.number, cluster.name, cluster.group, cluster.branch,
+                     fit_label(labels), red, orange, yellow,
+                     lambda: row_checks(compiled, ratings), labels)
 
 
 def fit_truth(fit: str) -> Truth:
-    """The red check as a truth value: fits/weaker -> True, no -> False, unknown -> None."""
+    """A definite label's red check: fits/weaker -> True, no -> False, unknown -> None (use
+    `Candidate.truth` for a candidate: its red rows can be met while its label is open)."""
     return {"fits": True, "weaker": True, "no": False}.get(fit)
-
-
-def rank_key(candidate: Candidate) -> tuple:
-    """Sort key, best first; see the module docstring for the order."""
-    return (
-        FIT_ORDER[candidate.fit],
-        candidate.orange_mismatches,
-        len(candidate.red.unknown),
-        len(candidate.orange.unknown),
-        -len(candidate.red.met),
-        -len(candidate.orange.met),
-        candidate.cluster,
-    )
 
 
 def _quality_bounds(candidate: Candidate) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -169,7 +98,7 @@ def fits_better(candidate: Candidate, current: Candidate | None) -> Truth:
     current does not fit)? Three-valued: true only if it holds however the unknown ratings turn
     out, false only if it cannot hold, else unknown. Without ``current``: ``candidate`` fits."""
     if current is None:
-        return fit_truth(candidate.fit)
+        return candidate.truth
     best, worst = _quality_bounds(candidate)
     current_best, current_worst = _quality_bounds(current)
     if worst[0] == 0 and worst < current_best:
@@ -179,9 +108,13 @@ def fits_better(candidate: Candidate, current: Candidate | None) -> Truth:
     return None
 
 
+def _tree_groups(ruleset: RuleSet):
+    return ruleset.tree.groups if ruleset.tree is not None else ()
+
+
 def group_clusters(ruleset: RuleSet, group: str) -> frozenset[int]:
     """Clusters under a decision-tree group (or branch) name; `RecordError` if it names neither."""
-    groups = ruleset.tree.groups if ruleset.tree is not None else ()
+    groups = _tree_groups(ruleset)
     for g in groups:
         if g.name == group:
             return frozenset(n for b in g.branches for n in b.clusters)
@@ -212,73 +145,118 @@ def _as_assessment(value, ruleset: RuleSet) -> Assessment:
                       f"(or an Assessment or Record), not {type(value).__name__}")
 
 
-def allocate(ruleset: RuleSet, ratings_or_assessment, group: str | None = None, *,
-             record_id: str | None = None, recorded_cluster: int | None = None) -> AllocationResult:
-    """Rank every cluster with a grid against one assessment and suggest one.
+def _given_group(record: Record | None, argument: str | None) -> tuple[str | None, str | None]:
+    """(group, source) from the record's own ``group`` and the caller's argument."""
+    own = record.group if record is not None else None
+    if own is not None and argument is not None and own != argument:
+        raise RecordError(None, "group", f"the record's group {own!r} differs from the group "
+                          f"asked for ({argument!r}); give one, or make them agree")
+    if own is not None:
+        return own, "record"
+    return (argument, "argument") if argument is not None else (None, None)
+
+
+def _settle_group(ruleset, given, recorded_cluster):
+    """(group, source, members) per the module docstring; (None, None, None) if unsettled."""
+    group, source = given
+    if group is None and recorded_cluster is not None:
+        group = ruleset.clusters[recorded_cluster].group
+        source = "recorded_cluster" if group is not None else None
+    if group is None:
+        return None, None, None
+    return group, source, group_clusters(ruleset, group)
+
+
+def _by_group(ruleset: RuleSet, candidates) -> dict[str, GroupBest | None]:
+    """Each group's best candidate that is not definitely ``no`` (None: all are)."""
+    out: dict[str, GroupBest | None] = {}
+    for g in _tree_groups(ruleset):
+        best = next((c for c in candidates if c.group == g.name and not c.red.missed), None)
+        out[g.name] = None if best is None else GroupBest(best.cluster, best.fit)
+    return out
+
+
+def _blocking(candidate: Candidate, colours, date) -> BlockingCandidate:
+    rows = [r for r in candidate.rows if r.colour in colours and r.value is None]
+    return BlockingCandidate(candidate.cluster, tuple(r.label for r in rows),
+                             tuple(dict.fromkeys(u for r in rows for u in r.unknowns(date))))
+
+
+def _outcome(assessment, candidates, members, variance):
+    """(suggested, outcome, blocking) per the module docstring, steps 1-6."""
+    ratings = assessment.ratings
+    unknown = [s for s in SCALE_IDS if ratings.get(s) in (None, NOT_KNOWN)]
+    if all(ratings.get(s) in (0, None, NOT_KNOWN) for s in SCALE_IDS):
+        if not unknown:
+            return None, "no_rated_needs", ()
+        return None, FURTHER, (BlockingCandidate(None, tuple(unknown), tuple(
+            scale_unknown(s, ratings.get(s), assessment.date) for s in unknown)),)
+    if all(c.red.missed for c in candidates):
+        return variance, VARIANCE, ()
+    if members is None:
+        return None, "group_needed", ()
+    best, contenders = decide(c for c in candidates if c.cluster in members)
+    if not contenders:
+        return None, "no_fit_in_group", ()
+    if best is None:
+        blocking = (_blocking(c, ("red", "orange"), assessment.date) for c in contenders)
+        return None, FURTHER, tuple(b for b in blocking if b.rows)
+    if best.fit == "unknown":
+        return best.cluster, FURTHER, (_blocking(best, ("orange",), assessment.date),)
+    return best.cluster, best.fit, ()
+
+
+def allocate(ruleset: RuleSet,
+             ratings_or_assessment: Mapping[str, int | None] | Assessment | Record,
+             group: str | None = None, *, record_id: str | None = None,
+             recorded_cluster: int | None = None) -> AllocationResult:
+    """Rank every cluster with a grid against one assessment and suggest one (module docstring).
 
     ``ratings_or_assessment`` is a ratings mapping (``{"1": 0, ..., "E": 9}``; validated, may raise
-    `RecordError`), an `Assessment`, or a `Record` (its latest assessment, its id, and its own
-    ``group`` and ``recorded_cluster`` when the arguments leave them unset).
+    `RecordError`), an `Assessment`, or a `Record` (its latest assessment, its id, its own
+    ``group`` (``group`` is the default for a record without one) and its ``recorded_cluster``
+    when the argument leaves it unset).
     """
-    if isinstance(ratings_or_assessment, Record):
-        record = ratings_or_assessment
+    record = ratings_or_assessment if isinstance(ratings_or_assessment, Record) else None
+    if record is not None:
         record_id = record_id if record_id is not None else record.id
-        group = record.group or group
-        recorded_cluster = recorded_cluster if recorded_cluster is not None else record.recorded_cluster
+        if recorded_cluster is None:
+            recorded_cluster = record.recorded_cluster
     try:
+        given = _given_group(record, group)
         assessment = _as_assessment(ratings_or_assessment, ruleset)
-        members = None if group is None else group_clusters(ruleset, group)
+        if given[0] is not None:
+            group_clusters(ruleset, given[0])
+        if recorded_cluster is not None and recorded_cluster not in ruleset.clusters:
+            raise RecordError(None, "recorded_cluster",
+                              f"cluster {recorded_cluster} is not in the rule set {ruleset.name!r}")
     except RecordError as error:
         raise RecordError(record_id, error.field, error.message, **error.location) from None
 
-    candidates = []
-    for number in sorted(ruleset.clusters):
-        if members is not None and number not in members:
-            continue
-        candidate = fit_cluster(ruleset.clusters[number], assessment)
-        if candidate is not None:
-            candidates.append(candidate)
-    candidates.sort(key=rank_key)
-
-    suggested, outcome, blocking = None, "no_candidates", ()
-    if candidates:
-        best = candidates[0]
-        if best.fit in ("fits", "weaker"):
-            suggested, outcome = best.cluster, best.fit
-        elif all(c.fit == "no" for c in candidates):
-            suggested, outcome = _variance_cluster(ruleset), "variance"
-        else:
-            outcome = "further_assessment_required"
-            blocking = tuple(
-                BlockingCandidate(
-                    c.cluster, c.red.unknown,
-                    tuple(dict.fromkeys(u for r in c.rows if r.colour == "red"
-                                        for u in r.unknowns(assessment.date))))
-                for c in candidates if c.fit == "unknown")
+    candidates = sorted((c for c in (fit_cluster(ruleset.clusters[n], assessment)
+                                     for n in sorted(ruleset.clusters)) if c is not None),
+                        key=rank_key)
+    settled, source, members = _settle_group(ruleset, given, recorded_cluster)
+    suggested, outcome, blocking = _outcome(assessment, candidates, members,
+                                            _variance_cluster(ruleset))
 
     recorded_fit, adheres = None, None
     if recorded_cluster is not None:
-        recorded_fit, adheres = _recorded(ruleset, recorded_cluster, assessment, candidates,
-                                          record_id)
+        recorded_fit, adheres = _recorded(ruleset.clusters[recorded_cluster], assessment,
+                                          candidates)
     return AllocationResult(
         id=record_id, ruleset=ruleset.receipt(), candidates=tuple(candidates),
-        suggested=suggested, outcome=outcome, blocking_unknowns=blocking, group=group,
+        suggested=suggested, outcome=outcome, blocking_unknowns=blocking, group=settled,
         date=assessment.date, recorded_cluster=recorded_cluster, recorded_fit=recorded_fit,
-        recorded_adheres=adheres,
+        recorded_adheres=adheres, group_source=source, by_group=_by_group(ruleset, candidates),
     )
 
 
-def _recorded(ruleset: RuleSet, number: int, assessment: Assessment, candidates, record_id):
-    cluster = ruleset.clusters.get(number)
-    if cluster is None:
-        raise RecordError(record_id, "recorded_cluster",
-                          f"cluster {number} is not in the rule set {ruleset.name!r}")
-    candidate = next((c for c in candidates if c.cluster == number), None)
-    if candidate is None:
-        candidate = fit_cluster(cluster, assessment)
+def _recorded(cluster: Cluster, assessment: Assessment, candidates):
+    candidate = next((c for c in candidates if c.cluster == cluster.number), None)
     if candidate is not None:
-        return candidate.fit, fit_truth(candidate.fit)
+        return candidate.fit, candidate.truth
     if cluster.kind == VARIANCE:
         # Variance is right exactly when no cluster's red ratings match.
-        return VARIANCE, logic.not_(logic.any_of(fit_truth(c.fit) for c in candidates))
+        return VARIANCE, logic.not_(logic.any_of(c.truth for c in candidates))
     return "not_allocatable", False

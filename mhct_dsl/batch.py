@@ -48,8 +48,8 @@ __all__ = ["run_allocate", "run_review", "read_records", "OUTPUT_FORMATS", "TOP_
 
 OUTPUT_FORMATS = ("json", "jsonl", "csv")
 TOP_CANDIDATES = 5
-CSV_COLUMNS = ("id", "suggested", "fit", "candidates", "recorded_cluster", "recorded_fit",
-               "recorded_adheres", "error")
+CSV_COLUMNS = ("id", "suggested", "fit", "outcome", "candidates", "recorded_cluster",
+               "recorded_fit", "recorded_adheres", "error")
 
 
 def _read_text(source) -> tuple[str, str | None]:
@@ -247,13 +247,13 @@ def _allocation_cells(result) -> list[str]:
     if isinstance(result, ErrorResult):
         where = "".join(f" ({k} {v})" for k, v in result.location.items())
         field = f"{result.field}: " if result.field else ""
-        return [result.id or "", "", "", "", "", "", "", f"{field}{result.message}{where}"]
-    top = result.candidates[0].fit if result.candidates else ""
+        return [result.id or "", "", "", "", "", "", "", "", f"{field}{result.message}{where}"]
+    chosen = None if result.suggested is None else result.candidate(result.suggested)
     shown = ";".join(f"{c.cluster}:{c.fit}" for c in result.candidates[:TOP_CANDIDATES])
     adheres = "" if result.recorded_cluster is None else str(
         {True: "true", False: "false"}.get(result.recorded_adheres, "unknown"))
-    return [result.id or "", "" if result.suggested is None else str(result.suggested), top,
-            shown, "" if result.recorded_cluster is None else str(result.recorded_cluster),
+    return [result.id or "", "" if result.suggested is None else str(result.suggested),
+            "" if chosen is None else chosen.fit, result.outcome, shown, "" if result.recorded_cluster is None else str(result.recorded_cluster),
             result.recorded_fit or "", adheres, ""]
 
 

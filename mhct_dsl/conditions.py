@@ -33,7 +33,7 @@ Semantics of each form (decided; the tests pin the edges):
     ``in_service_since`` (``cluster_since``) <= ``as_of - D``; unknown when the date is missing.
 ``fits cluster N, M [consistently for D]``
     The ratings fit (allocation fit ``fits`` or ``weaker``) any named cluster: Kleene OR over the
-    clusters' red checks (``unknown`` fit -> unknown). A named cluster without a grid is unknown.
+    clusters' red checks (a red row unknown -> unknown). A named cluster without a grid is unknown.
 ``fits step_up|step_down [consistently for D]``
     As above over the current cluster's likely and possible targets in that direction
     (``Cluster.targets("up"|"down", ("likely", "possible"))``); no targets -> false. A target that
@@ -57,7 +57,7 @@ from typing import Callable, Iterable
 import attrs
 
 from . import dates, logic
-from .allocation import fit_cluster, fit_truth, fits_better
+from .allocation import fit_cluster, fits_better
 from .formatter import format_condition
 from .logic import Truth
 from .model import Cluster, RuleSet
@@ -381,7 +381,7 @@ def _fits_at(numbers: tuple[int, ...], assessment: Assessment, ctx: Context,
             continue
         truth = fits_better(candidate, current)
         note = candidate.note()
-        if current is not None and fit_truth(candidate.fit) and truth is not True:
+        if current is not None and candidate.truth and truth is not True:
             note += (f", {'not' if truth is False else 'perhaps'} better than current cluster "
                      f"{versus} ({current.fit})")
         values.append(truth)

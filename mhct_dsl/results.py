@@ -8,10 +8,10 @@ Allocation (`AllocationResult.to_json`)::
 
     {"id", "ruleset": {"name", "version", "fingerprint"}, "trace_schema": "1",
      "candidates": [Candidate...], "suggested": N | null, "blocking_unknowns": [...],
-     "group": hint | null, "outcome", "date", "recorded_cluster", "recorded_fit",
-     "recorded_adheres"}
+     "group": settled group | null, "group_source", "by_group": {group: {"cluster", "fit"} | null},
+     "outcome", "date", "recorded_cluster", "recorded_fit", "recorded_adheres"}
 
-    Candidate: {"cluster", "name", "group", "branch", "fit",
+    Candidate: {"cluster", "name", "group", "branch", "fit", "possible",
                 "red": {"met", "missed", "unknown"}, "orange": {...}, "yellow": {...},
                 "orange_mismatches"}
 
@@ -45,7 +45,7 @@ from .logic import Truth
 
 __all__ = [
     "TRACE_SCHEMA", "Evidence", "Unknown", "Outcome", "RowCheck", "ColourSummary", "Candidate",
-    "BlockingCandidate", "AllocationResult", "CriterionTrace", "ColumnTrace", "TargetFit",
+    "BlockingCandidate", "GroupBest", "AllocationResult", "scale_unknown", "CriterionTrace", "ColumnTrace", "TargetFit",
     "BlockingCriterion", "ReviewResult", "ErrorResult", "FITS", "DECISIONS",
 ]
 
@@ -149,19 +149,20 @@ class RowCheck:
     expected: tuple[tuple[int, int], ...]
     ratings: tuple[int | None, ...]
     value: Truth
-
-    @property
-    def label(self) -> str:
-        return "|".join(self.scales)
+    label: str = attrs.field(
+        default=attrs.Factory(lambda self: "|".join(self.scales), takes_self=True))
 
     def unknowns(self, date: dt.date | None = None) -> tuple[Unknown, ...]:
         if self.value is not None:
             return ()
-        when = "" if date is None or date == dt.date.min else f" on {date.isoformat()}"
-        return tuple(
-            Unknown("scale", scale, ("rated 9 (not known)" if raw == 9 else "not rated") + when)
-            for scale, raw in zip(self.scales, self.ratings) if raw is None or raw == 9
-        )
+        return tuple(scale_unknown(scale, raw, date)
+                     for scale, raw in zip(self.scales, self.ratings) if raw is None or raw == 9)
+
+
+def scale_unknown(scale: str, raw: int | None, date: dt.date | None = None) -> Unknown:
+    """An unknown rating: "rated 9 (not known)" or "not rated", with the assessment's date."""
+    when = "" if date is None or date == dt.date.min else f" on {date.isoformat()}"
+    return Unknown("scale", scale, ("rated 9 (not known)" if raw == 9 else "not rated") + when)
 
 
 @attrs.frozen
@@ -178,7 +179,8 @@ class ColourSummary:
 
 @attrs.frozen
 class Candidate:
-    """One cluster's fit to an assessment (booklet Step 3) with its row checks."""
+    """One cluster's fit to an assessment (booklet Step 3) with its row checks; ``possible``
+    lists the labels some filling of the unknown ratings could give (one when ``fit`` is definite)."""
 
     cluster: int
     name: str
@@ -189,6 +191,8 @@ class Candidate:
     orange: ColourSummary
     yellow: ColourSummary
     row_checks: Any = attrs.field(default=tuple, eq=False, repr=False)
+    possible: tuple[str, ...] = attrs.field(
+        default=attrs.Factory(lambda self: (self.fit,), takes_self=True))
 
     @property
     def rows(self) -> tuple[RowCheck, ...]:
@@ -202,8 +206,8 @@ class Candidate:
 
     @property
     def truth(self) -> Truth:
-        """The red check as a truth value: fits/weaker -> True, no -> False, unknown -> None."""
-        return {"fits": True, "weaker": True, "no": False}.get(self.fit)
+        """The red check (every red row met) as a truth value: Kleene AND of the red rows."""
+        return False if self.red.missed else None if self.red.unknown else True
 
     def note(self) -> str:
         """``cluster 14: no (red missed 6)``: the fit and the rows behind it."""
@@ -212,14 +216,17 @@ class Candidate:
             details.append("red missed " + ", ".join(self.red.missed))
         if self.red.unknown:
             details.append("red unknown " + ", ".join(self.red.unknown))
-        if self.fit == "weaker" and self.orange.missed:
+        if self.fit in ("weaker", "unknown") and self.orange.missed:
             details.append("orange missed " + ", ".join(self.orange.missed))
+        if self.fit == "unknown" and self.orange.unknown:
+            details.append("orange unknown " + ", ".join(self.orange.unknown))
         return f"cluster {self.cluster}: {self.fit}" + (f" ({'; '.join(details)})" if details else "")
 
     def to_json(self) -> dict[str, Any]:
         return {
             "cluster": self.cluster, "name": self.name, "group": self.group,
-            "branch": self.branch, "fit": self.fit, "red": self.red.to_json(),
+            "branch": self.branch, "fit": self.fit, "possible": list(self.possible),
+            "red": self.red.to_json(),
             "orange": self.orange.to_json(), "yellow": self.yellow.to_json(),
             "orange_mismatches": self.orange_mismatches,
         }
@@ -227,9 +234,10 @@ class Candidate:
 
 @attrs.frozen
 class BlockingCandidate:
-    """A candidate whose fit is unknown: the red rows and the unknown ratings behind them."""
+    """A candidate whose unknown rows could change the answer: those rows and the unknown ratings
+    behind them (``cluster`` None: unknown ratings that could mean no rated needs)."""
 
-    cluster: int
+    cluster: int | None
     rows: tuple[str, ...]
     unknowns: tuple[Unknown, ...]
 
@@ -238,12 +246,25 @@ class BlockingCandidate:
                 "unknowns": [u.to_json() for u in self.unknowns]}
 
 
+@attrs.frozen
+class GroupBest:
+    """A decision-tree group's best candidate (not definitely ``no``): cluster and fit label."""
+
+    cluster: int
+    fit: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"cluster": self.cluster, "fit": self.fit}
+
+
 OUTCOME_TEXT = {
     "fits": "fits the suggested cluster's red and orange ratings",
     "weaker": "a weaker fit: red ratings match, some orange ratings do not",
-    "variance": "no cluster's red ratings match: variance (cluster 0)",
-    "further_assessment_required": "further assessment required: unknown ratings decide the fit",
-    "no_candidates": "no cluster with a rating grid to compare",
+    "variance": "no cluster of any group can fit: variance (cluster 0)",
+    "further_assessment_required": "further assessment required: unknown ratings decide it",
+    "no_fit_in_group": "no cluster of the group fits; clusters of another group could",
+    "no_rated_needs": "no rated needs: every rating is 0",
+    "group_needed": "decision-tree group needed (Step 2): clusters of more than one group could fit",
 }
 
 
@@ -262,6 +283,8 @@ class AllocationResult:
     recorded_cluster: int | None = None
     recorded_fit: str | None = None
     recorded_adheres: Truth = None
+    group_source: str | None = None
+    by_group: dict[str, GroupBest | None] = attrs.field(factory=dict)
 
     def candidate(self, cluster: int) -> Candidate | None:
         return next((c for c in self.candidates if c.cluster == cluster), None)
@@ -275,6 +298,8 @@ class AllocationResult:
             "suggested": self.suggested,
             "blocking_unknowns": [b.to_json() for b in self.blocking_unknowns],
             "group": self.group,
+            "group_source": self.group_source,
+            "by_group": {g: None if b is None else b.to_json() for g, b in self.by_group.items()},
             "outcome": self.outcome,
             "date": _iso(self.date),
             "recorded_cluster": self.recorded_cluster,
@@ -292,8 +317,16 @@ class AllocationResult:
         if self.recorded_cluster is not None:
             lines.append(f"recorded cluster {self.recorded_cluster}: {self.recorded_fit}; "
                          f"red rules met: {logic.word(self.recorded_adheres)}")
+        if self.group is not None:
+            lines.append(f"group: {self.group} (from {self.group_source.replace('_', ' ')})")
+        if self.by_group:
+            lines.append("best per group: " + "; ".join(
+                f"{g} {'none' if b is None else f'{b.cluster} ({b.fit})'}"
+                for g, b in self.by_group.items()))
         for block in self.blocking_unknowns:
-            lines.append(f"  cluster {block.cluster} needs: " + "; ".join(map(str, block.unknowns)))
+            who = "no rated needs unless" if block.cluster is None else \
+                f"cluster {block.cluster} needs"
+            lines.append(f"  {who}: " + "; ".join(map(str, block.unknowns)))
         rows = [("cluster", "fit", "red missed", "red unknown", "orange missed")]
         for c in self.candidates:
             rows.append((f"{c.cluster} {c.name}"[:40], c.fit, " ".join(c.red.missed) or "-",

@@ -33,9 +33,9 @@ def review_record(id, cluster=10, **by_scale):
 
 def test_allocate_csv_to_json_keeps_order_and_errors_in_place(tmp_path):
     path = tmp_path / "in.csv"
-    path.write_text("\n".join([HEADER, csv_row("a", "2013-03-01", s6=2),
-                               csv_row("b", "2013-03-01", s6=7),
-                               csv_row("c", "2013-03-01", s7=1)]) + "\n")
+    path.write_text("\n".join([HEADER + ",group", csv_row("a", "2013-03-01", s6=2) + ",psychotic",
+                               csv_row("b", "2013-03-01", s6=7) + ",",
+                               csv_row("c", "2013-03-01", s7=1) + ",non_psychotic"]) + "\n")
     code, out, err = run(run_allocate, str(path))
     results = json.loads(out)
     assert [r["id"] for r in results] == ["a", "b", "c"]
@@ -54,12 +54,13 @@ def test_allocate_all_good_returns_zero_and_csv_output(tmp_path):
     code, out, err = run(run_allocate, path, fmt="csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and err == "records in: 2, ok: 2, failed: 0\n"
-    assert list(rows[0]) == ["id", "suggested", "fit", "candidates", "recorded_cluster",
-                             "recorded_fit", "recorded_adheres", "error"]
-    assert rows[0]["suggested"] == "10" and rows[0]["fit"] == "fits"
+    assert list(rows[0]) == ["id", "suggested", "fit", "outcome", "candidates",
+                             "recorded_cluster", "recorded_fit", "recorded_adheres", "error"]
+    assert rows[0]["suggested"] == "10" and rows[0]["fit"] == "fits"    # group from cluster 10
     assert rows[0]["candidates"].startswith("10:fits;11:fits")
     assert (rows[0]["recorded_fit"], rows[0]["recorded_adheres"]) == ("fits", "true")
-    assert rows[1]["suggested"] == "" and rows[1]["fit"] == "unknown"
+    assert (rows[1]["suggested"], rows[1]["fit"]) == ("", "")
+    assert rows[1]["outcome"] == "further_assessment_required"
 
 
 def test_allocate_csv_output_error_row(tmp_path):
@@ -87,10 +88,27 @@ def test_allocate_stream_content_detection_and_group():
     code, out, _ = run(run_allocate, stream, group="non_psychotic")
     result = json.loads(out)[0]
     assert code == 0 and result["group"] == "non_psychotic" and result["suggested"] == 1
-    assert [c["cluster"] for c in result["candidates"]] == [1, 2]
+    assert result["group_source"] == "argument"
     csv_stream = io.StringIO(HEADER + "\n" + csv_row("z", "2013-03-01", s6=2) + "\n")
     code, out, _ = run(run_allocate, csv_stream)
     assert json.loads(out)[0]["id"] == "z"
+
+
+def test_group_precedence_is_the_python_one():
+    # issue 11 finding 5: the record's own group, --group as the default for records without one,
+    # and a contradiction is an error record (allocate() raises the same RecordError).
+    records = [record_json(("2013-03-01", ratings(0, s6=2, s7=2)), id="own", group="psychotic"),
+               record_json(("2013-03-01", ratings(0, s6=2, s7=2)), id="plain"),
+               record_json(("2013-03-01", ratings(0, s6=2, s7=2)), id="clash",
+                           group="non_psychotic")]
+    code, out, err = run(run_allocate, io.StringIO(json.dumps(records)), group="psychotic")
+    own, plain, clash = json.loads(out)
+    assert (own["group"], own["group_source"], own["suggested"]) == ("psychotic", "record", 10)
+    assert (plain["group"], plain["group_source"]) == ("psychotic", "argument")
+    assert clash["error"]["field"] == "group" and "differs" in clash["error"]["message"]
+    assert code == 1 and "failed: 1" in err
+    code, out, _ = run(run_allocate, io.StringIO(json.dumps(records[1:2])))
+    assert json.loads(out)[0]["outcome"] == "group_needed"
 
 
 def test_allocate_bad_group_and_format_are_reported_not_raised():

@@ -6,6 +6,7 @@
     definite decisions.
 (b) Evaluation ignores input order: of facts in the dict, of assessments and of events.
 (c) Allocation ranking is deterministic and total, and the suggestion is consistent with it.
+(Soundness of allocation under every filling of unknown ratings: tests/test_allocation_soundness.py.)
 """
 
 import datetime as dt
@@ -18,8 +19,9 @@ from hypothesis import strategies as st
 from budget import examples
 from evalkit import cmp, dur, mini_ruleset
 from mhct_dsl import nodes as n
-from mhct_dsl.allocation import allocate, fit_cluster, fit_truth, rank_key
+from mhct_dsl.allocation import allocate, fit_cluster, rank_key
 from mhct_dsl.conditions import evaluate
+from mhct_dsl.ranking import best_key, worst_key
 from mhct_dsl.model import SCALE_IDS
 from mhct_dsl.records import Assessment, Event, Record, parse_record
 from mhct_dsl.review import review
@@ -167,8 +169,7 @@ def test_forgetting_a_rating_never_makes_a_red_check_more_definite(data, record)
         if cluster.grid is None:
             continue
         for old, new in zip(record.assessments, weaker.assessments):
-            assert refines(fit_truth(fit_cluster(cluster, old).fit),
-                           fit_truth(fit_cluster(cluster, new).fit))
+            assert refines(fit_cluster(cluster, old).truth, fit_cluster(cluster, new).truth)
 
 
 @SETTINGS
@@ -234,18 +235,20 @@ def test_allocation_is_deterministic_and_the_suggestion_is_consistent(record, rn
 
     keys = [rank_key(c) for c in result.candidates]
     assert keys == sorted(keys) and len(set(keys)) == len(keys)       # sorted and total
-    numbers = [c.cluster for c in result.candidates]
-    fits = [c.fit for c in result.candidates]
-    if result.suggested is None:
-        assert result.outcome in ("further_assessment_required", "no_candidates")
-        assert "unknown" in fits or not fits
-        assert not {"fits", "weaker"} & set(fits)
-        assert [b.cluster for b in result.blocking_unknowns] == [
-            c.cluster for c in result.candidates if c.fit == "unknown"]
-    elif result.outcome == "variance":
-        assert result.suggested == 0 and set(fits) == {"no"}
-    else:
-        assert result.suggested == numbers[0] and fits[0] in ("fits", "weaker")
+    fits = {c.cluster: c.fit for c in result.candidates}
+    if result.outcome == "variance":
+        assert result.suggested == 0 and set(fits.values()) == {"no"}
+    elif result.suggested is None:
+        assert result.outcome in ("further_assessment_required", "group_needed",
+                                  "no_fit_in_group", "no_rated_needs")
+    else:        # the suggestion dominates every other candidate of the group that could fit
+        members = {c.cluster for c in result.candidates if group in (c.group, c.branch)}
+        chosen = result.candidate(result.suggested)
+        assert chosen.truth is True and result.suggested in members
+        assert result.outcome == (chosen.fit if chosen.fit != "unknown"
+                                  else "further_assessment_required")
+        assert all(worst_key(chosen) < best_key(c) for c in result.candidates
+                   if c.cluster in members and c is not chosen and c.fit != "no")
 
 
 # ---- thread safety ---------------------------------------------------------------------------------

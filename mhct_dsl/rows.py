@@ -1,0 +1,89 @@
+"""Grid rows checked against ratings: is a row met, not met, or unknown?
+
+A row's *class* is its strongest colour (`model.row_class`); the row is *met* when the rating it
+reads lies in a band of that colour. Bands of weaker colours on the same row are informational; a
+row written ``none`` has no colour and is not checked.
+
+What a row reads:
+
+- a single-scale row reads that scale's rating;
+- a pair row ``max(7,8)`` (the *max* reading) reads the higher of the two ratings, so a more
+  severe rating never selects a milder cluster: 7=4, 8=0 does not meet ``red 1..2``;
+- a pair row ``7|8`` (the *either* reading) is met when either rating lies in a band.
+
+Unknown ratings (9 or not rated) are handled soundly: a row is True only if it is met for every
+value 0-4 the unknown ratings could take, False only if it is met for none, otherwise unknown
+(None). So for ``max(7,8) red 1..2``: 7=4, 8=9 is False (the higher is at least 4), 7=1, 8=9 is
+unknown. For ``7|8`` this is Kleene OR: True if a known rating is in a band, else unknown if a
+rating is unknown, else False. A single scale is the max of one rating.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from .logic import Truth
+from .model import NOT_KNOWN, RATINGS, row_class
+from .nodes import Grid, GridRow
+from .records import Assessment
+from .results import RowCheck
+
+__all__ = ["Plan", "RowPlan", "plan", "row_plan", "row_value", "check_row", "row_checks"]
+
+# (scales, reading, class colour, bands of that colour, label, ratings in those bands)
+RowPlan = tuple[tuple[str, ...], str, str, tuple[tuple[int, int], ...], str, frozenset[int]]
+Plan = tuple[RowPlan, ...]
+
+
+def row_plan(row: GridRow) -> RowPlan | None:
+    """A row compiled for checking; None for a ``none`` row."""
+    if not row.bands:
+        return None
+    colour = row_class(row)
+    bands = tuple((b.low, b.high) for b in row.bands if b.colour == colour)
+    allowed = frozenset(r for lo, hi in bands for r in range(lo, hi + 1))
+    return tuple(row.scales), row.reading, colour, bands, row.label, allowed
+
+
+@functools.lru_cache(maxsize=4096)
+def plan(grid: Grid) -> Plan:
+    """A grid compiled for checking (grids hash once: `Grid` caches its hash)."""
+    return tuple(p for p in (row_plan(row) for row in grid.rows) if p is not None)
+
+
+def row_value(scales, reading: str, allowed: frozenset[int], ratings) -> Truth:
+    """Is the row met? Sound under unknown ratings (see the module docstring)."""
+    known, unknown = [], False
+    for scale in scales:
+        raw = ratings.get(scale)
+        if raw is None or raw == NOT_KNOWN:
+            unknown = True
+        else:
+            known.append(raw)
+    if reading == "either" and len(scales) > 1:
+        if any(r in allowed for r in known):
+            return True
+        return None if unknown else False
+    # The higher rating: known exactly, or anything from the highest known rating up to 4.
+    low = max(known, default=min(RATINGS))
+    possible = range(low, max(RATINGS) + 1) if unknown else (low,)
+    hits = sum(r in allowed for r in possible)
+    return True if hits == len(possible) else False if hits == 0 else None
+
+
+def _check(row: RowPlan, ratings) -> RowCheck:
+    scales, reading, colour, bands, label, allowed = row
+    raws = tuple(ratings.get(s) for s in scales)
+    return RowCheck(scales, colour, bands, raws, row_value(scales, reading, allowed, ratings),
+                    label)
+
+
+def check_row(row: GridRow, assessment: Assessment) -> RowCheck | None:
+    """One grid row against an assessment; None for a ``none`` row."""
+    compiled = row_plan(row)
+    return None if compiled is None else _check(compiled, assessment.ratings)
+
+
+def row_checks(compiled: Plan, ratings) -> tuple[RowCheck, ...]:
+    """Every checked row of a compiled grid, in grid order."""
+    return tuple(_check(row, ratings) for row in compiled)
