@@ -15,7 +15,7 @@ DECLARATIONS = ("ruleset", "extends", "scale", "fact", "event", "cluster", "amen
                 "decision_tree", "group", "branch", "clusters", "grid", "transitions", "rating",
                 "problem_type", "episode", "review", "every")
 LOGIC = ("not", "all", "any", "one", "remained", "stable", "for", "within", "no", "in", "fits",
-         "consistently", "n/a")
+         "consistently", "n/a", "max")
 AMENDMENTS = ("add", "replace", "remove", "quantifier")
 COLUMNS = ("step_up", "step_down", "discharge", "in_service", "in_cluster")
 BANDS = ("red", "orange", "yellow", "none", "up", "same", "down", "likely", "possible", "rare")
@@ -45,7 +45,7 @@ class MhrLexer(RegexLexer):
             (r"\d{4}-\d{2}-\d{2}", Number.Other),
             (r"\d+", Number.Integer),
             (r"<=|>=|=|<|>|\.\.|\+|\|", Operator),
-            (r"[{},]", Punctuation),
+            (r"[{}(),]", Punctuation),
             (r"[A-Z]\b", Number.Integer),
             (r"[a-z][a-z0-9_]*", Name.Variable),
             (r".", Text),

@@ -109,7 +109,7 @@ def grid_rows(cluster: m.Cluster, scales: dict[str, m.Scale]) -> list[GridRowVie
             for rating in range(band.low, band.high + 1):
                 cells[rating] = band.colour
         rows.append(GridRowView(
-            label=" | ".join(row.scales),
+            label=row.label,
             titles=tuple(scales[s].title for s in row.scales if s in scales),
             cells=tuple(cells), row_class=m.row_class(row),
             prov=prov(row.source, cluster.grid.source, cluster.source)))
