@@ -87,42 +87,42 @@ def plain_grids(ruleset) -> dict[int, list[tuple[tuple[str, ...], str, set[int]]
                 continue
             colour = min((b.colour for b in row.bands), key=STRENGTH.__getitem__)
             allowed = {r for b in row.bands if b.colour == colour for r in range(b.low, b.high + 1)}
-            rows.append((tuple(row.scales), colour, allowed))
+            rows.append((tuple(row.scales), row.reading, colour, allowed))
         out[number] = rows
     return out
 
 
 def naive_allocate(grids, ratings: dict[str, int]):
-    """Red and orange checks only; returns (suggested, {cluster: fit})."""
+    """Red and orange checks only (a 9 could be any of 0-4); returns (suggested, {cluster: fit})."""
     fits = {}
     for number, rows in grids.items():
-        red_no = red_unknown = False
+        red_no = red_unknown = orange_unknown = False
         orange_missed = 0
-        for scales, colour, allowed in rows:
+        for scales, reading, colour, allowed in rows:
             if colour == "yellow":
                 continue
-            hit = unknown = False
-            for s in scales:
-                r = ratings.get(s)
-                if r is None or r == 9:
-                    unknown = True
-                elif r in allowed:
-                    hit = True
-            if hit:
-                continue
+            known = [ratings[s] for s in scales if ratings.get(s) not in (None, 9)]
+            unknown = len(known) < len(scales)
+            if reading == "either" and len(scales) > 1:
+                value = True if any(r in allowed for r in known) else None if unknown else False
+            else:
+                values = range(max(known, default=0), 5) if unknown else (max(known),)
+                hits = sum(v in allowed for v in values)
+                value = True if hits == len(values) else False if hits == 0 else None
             if colour == "red":
-                if unknown:
-                    red_unknown = True
-                else:
-                    red_no = True
-            elif not unknown:
-                orange_missed += 1
+                red_no |= value is False
+                red_unknown |= value is None
+            else:
+                orange_missed += value is False
+                orange_unknown |= value is None
         if red_no:
             fits[number] = ("no", orange_missed)
         elif red_unknown:
             fits[number] = ("unknown", orange_missed)
+        elif orange_missed:
+            fits[number] = ("weaker", orange_missed)
         else:
-            fits[number] = ("weaker" if orange_missed else "fits", orange_missed)
+            fits[number] = ("unknown" if orange_unknown else "fits", orange_missed)
     order = {"fits": 0, "weaker": 1}
     best = min((f for f in fits.items() if f[1][0] in order),
                key=lambda f: (order[f[1][0]], f[1][1], f[0]), default=None)

@@ -1,7 +1,7 @@
 """mhct-dsl: the Mental Health Clustering Booklet (MHCT V3.0, 2013/14) as rules-as-data.
 
     rules = load_ruleset()                         # the bundled national rules, checked
-    allocate(rules, ratings, group="psychotic")    # ranked cluster fits (booklet Step 3)
+    allocate(rules, ratings, group="psychotic")    # ranked cluster fits (booklet Steps 2-3)
     review(rules, record, as_of="2014-03-01")      # the six-step care-review decision, traced
 
 Importing has no side effects; the grammar is compiled on first parse. A loaded `RuleSet` is

@@ -10,9 +10,11 @@ first non-blank character ``{`` or ``[`` means JSON, else CSV). ``"-"`` reads st
 rows are single assessments, so CSV suits allocation only; ``run_review`` rejects it.
 
 Output (``fmt``): ``json`` = one JSON array, ``jsonl`` = one object a line; for allocation also
-``csv`` = one row a record with ``id, suggested, fit, candidates, recorded_cluster, recorded_fit,
-recorded_adheres, error``, where ``fit`` is the top candidate's fit and ``candidates`` the top
-five as ``cluster:fit`` joined by ``;``. Review with ``explain=True`` writes the person-readable
+``csv`` = one row a record with ``id, suggested, fit, outcome, candidates, recorded_cluster,
+recorded_fit, recorded_adheres, error``, where ``fit`` is the suggested cluster's fit (blank when
+nothing is suggested), ``outcome`` the allocation outcome and ``candidates`` the top five as
+``cluster:fit`` joined by ``;``. ``group`` (``--group``) is the default group for records without
+their own; a record whose own group differs is an error record (as in `allocation.allocate`). Review with ``explain=True`` writes the person-readable
 tables instead of JSON.
 
 Errors are caught at the edge, per record: no traceback escapes for bad input. An unexpected
@@ -253,7 +255,8 @@ def _allocation_cells(result) -> list[str]:
     adheres = "" if result.recorded_cluster is None else str(
         {True: "true", False: "false"}.get(result.recorded_adheres, "unknown"))
     return [result.id or "", "" if result.suggested is None else str(result.suggested),
-            "" if chosen is None else chosen.fit, result.outcome, shown, "" if result.recorded_cluster is None else str(result.recorded_cluster),
+            "" if chosen is None else chosen.fit, result.outcome, shown,
+            "" if result.recorded_cluster is None else str(result.recorded_cluster),
             result.recorded_fit or "", adheres, ""]
 
 

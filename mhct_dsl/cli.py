@@ -160,8 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     rules_option(allocate)
     allocate.add_argument("--format", choices=("json", "jsonl", "csv"), default="json",
                           help="output format")
-    allocate.add_argument("--group", choices=("non_psychotic", "psychotic", "organic"),
-                          help="the decision tree's first answer: restrict the candidates")
+    allocate.add_argument("--group", metavar="GROUP",
+                          help="decision-tree group or branch (Step 2) for records without their "
+                               "own 'group'; a record whose group differs is an error")
     allocate.add_argument("input", help="CSV, JSON or JSON-lines records ('-' for stdin)")
     allocate.set_defaults(run=_allocate)
 

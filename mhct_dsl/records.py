@@ -29,7 +29,8 @@ Decisions:
 - Unexpected keys (top level, in an assessment, in an event) are errors, not warnings: a clinical
   system must not drop data it was given without saying so. Allowed top-level keys are those of
   DESIGN.md plus ``recorded_cluster`` (the cluster a clinician recorded, for red-rule adherence)
-  and ``group`` (a decision-tree hint for allocation).
+  and ``group`` (the record's decision-tree group for allocation, Step 2: it wins over a caller's
+  default, and a caller's group that differs is an error; see `allocation`).
 
 Errors raise `RecordError(record_id, field, message)`; ``field`` is a JSON-path-like string naming
 the input position, e.g. ``assessments[2].ratings.7`` (indexes are positions in the input, before
