@@ -9,9 +9,11 @@ of the base's clusters, and it may declare new facts and events but not redefine
 from __future__ import annotations
 
 import collections
+import datetime as dt
 
 import attrs
 
+from . import dates
 from . import model as m
 from . import nodes as n
 from . import schema
@@ -322,7 +324,7 @@ class _Checker:
         if cluster.episode is not None:
             self._episode(cluster.episode)
         if cluster.review is not None:
-            self._duration(cluster.review.every)
+            self._review(cluster.review)
         if cluster.transitions is not None:
             self._transitions(cluster, clusters)
         for column in cluster.columns.values():
@@ -364,6 +366,17 @@ class _Checker:
             high = f"..{episode.high}" if episode.high is not None else ""
             self.error("inverted-range", f"episode {episode.low}{high} {episode.unit}s is not a "
                        "valid length", episode.span, "write LOW..HIGH with 0 < LOW < HIGH")
+
+    def _review(self, review: n.Review) -> None:
+        self._duration(review.every)
+        fresh = review.mhct_within
+        if fresh is None:
+            return
+        self._duration(fresh)
+        reference = dt.date(2001, 1, 1)
+        if dates.add(reference, fresh) > dates.add(reference, review.every):
+            self.error("invalid-value", "`mhct within` is longer than the review interval",
+                       fresh.span, "a review's MHCT may be at most one review interval old")
 
     def _duration(self, duration: n.Duration) -> None:
         if duration.amount <= 0:

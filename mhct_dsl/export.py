@@ -104,7 +104,9 @@ def _cluster(c: m.Cluster) -> dict:
             "low": c.episode.low, "high": c.episode.high, "open_ended": c.episode.open_ended,
             "unit": c.episode.unit, "source": source(c.episode.source, inherit)},
         "review": None if c.review is None else {
-            "every": duration(c.review.every), "source": source(c.review.source, inherit)},
+            "every": duration(c.review.every),
+            "mhct_within": None if c.review.mhct_within is None else duration(c.review.mhct_within),
+            "source": source(c.review.source, inherit)},
         "grid": None if c.grid is None else {
             "source": source(c.grid.source, inherit),
             "rows": [{"scales": list(r.scales), "reading": r.reading if len(r.scales) > 1 else None,

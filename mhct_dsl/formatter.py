@@ -354,7 +354,9 @@ def _entry(out: _Lines, entry, indent: str, first: bool) -> None:
     elif isinstance(entry, n.Episode):
         out.add(indent, [_episode(entry)], source)
     elif isinstance(entry, n.Review):
-        out.add(indent, [f"review every {format_duration(entry.every)}"], source)
+        fresh = ("" if entry.mhct_within is None
+                 else f" mhct within {format_duration(entry.mhct_within)}")
+        out.add(indent, [f"review every {format_duration(entry.every)}{fresh}"], source)
     elif isinstance(entry, n.Grid):
         _block(out, indent, ["grid"], source, entry.rows, _grid_row)
     elif isinstance(entry, n.Column):

@@ -260,10 +260,12 @@ class Episode:
 
 @attrs.frozen
 class Review:
-    """``review every D``: the maximum interval between cluster reviews."""
+    """``review every D [mhct within M]``: the maximum interval between cluster reviews, and how
+    old the latest MHCT may be at a review (None: the interval itself)."""
 
     every: Duration
     source: Source | None = None
+    mhct_within: Duration | None = attrs.field(default=None, kw_only=True)
     span: Span | None = _span()
     comments: tuple[str, ...] = _comments()
 

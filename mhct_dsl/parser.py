@@ -277,8 +277,11 @@ class _Build:
         high = int(high_or_plus[0]) if high_or_plus and not open_ended else None
         return n.Episode(int(low), high, open_ended, _unit(unit), source, span=span)
 
-    def review(self, span, every, source):
-        return n.Review(every, source, span=span)
+    def review(self, span, every, mhct_within, source):
+        return n.Review(every, source, mhct_within=mhct_within, span=span)
+
+    def fresh_mhct(self, span, duration):
+        return duration
 
     def grid(self, span, source, *rows):
         return n.Grid(rows, source, span=span)

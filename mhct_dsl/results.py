@@ -390,14 +390,20 @@ class ColumnTrace:
 
 @attrs.frozen
 class TargetFit:
-    """A step-up/step-down target cluster, its likelihood, and how the latest ratings fit it."""
+    """A step-up/step-down target cluster (or, at a variance review, allocation's suggestion),
+    its likelihood, how the latest ratings fit it, and its own review interval and the review it
+    would be due for (the latest MHCT's date plus that interval)."""
 
     cluster: int
     likelihood: str
     fit: str
+    review_every: str | None = None
+    next_review_due: dt.date | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"cluster": self.cluster, "likelihood": self.likelihood, "fit": self.fit}
+        return {"cluster": self.cluster, "likelihood": self.likelihood, "fit": self.fit,
+                "review_every": self.review_every,
+                "next_review_due": _iso(self.next_review_due)}
 
 
 @attrs.frozen
@@ -421,7 +427,11 @@ DECISION_TEXT = {
     "step_down": "step-down criteria met: re-cluster using the MHCT ratings",
     "remain": "the existing cluster allocation remains valid",
     "needs_assessment": "further assessment required: the criteria below cannot be decided",
+    "recluster": "variance review: re-cluster using the latest MHCT ratings",
 }
+# Review flag: the decision is remain although the latest ratings miss the current cluster's red
+# rows (the booklet's "must be rated"): the allocation itself needs checking.
+RED_ROWS_FAIL = "remain_while_red_rows_fail"
 
 
 @attrs.frozen
@@ -441,6 +451,9 @@ class ReviewResult:
     blocking_unknowns: tuple[BlockingCriterion, ...] = ()
     next_review_due: dt.date | None = None
     note: str = ""
+    current_fit: Candidate | None = None
+    flags: tuple[str, ...] = ()
+    allocation: AllocationResult | None = None
 
     @property
     def review_overdue(self) -> bool | None:
@@ -464,6 +477,13 @@ class ReviewResult:
             "note": self.note,
             "columns": [c.to_json() for c in self.columns],
             "targets": [t.to_json() for t in self.targets],
+            "current_fit": None if self.current_fit is None else {
+                "fit": self.current_fit.fit,
+                "red_rules_met": logic.to_json(self.current_fit.truth),
+                "red_missed": list(self.current_fit.red.missed),
+                "red_unknown": list(self.current_fit.red.unknown)},
+            "flags": list(self.flags),
+            "allocation": None if self.allocation is None else self.allocation.to_json(),
         }
 
     def explain(self) -> str:
@@ -475,6 +495,12 @@ class ReviewResult:
         ]
         if self.suggested_clusters:
             lines.append("suggested clusters: " + ", ".join(map(str, self.suggested_clusters)))
+        for target in self.targets:
+            if target.cluster in self.suggested_clusters and target.review_every is not None:
+                lines.append(f"cluster {target.cluster}: review every {target.review_every}, "
+                             f"next due {_iso(target.next_review_due)}")
+        if self.current_fit is not None:
+            lines.append(f"current cluster fit: {self.current_fit.note()}")
         if self.next_review_due is not None:
             overdue = " (overdue)" if self.review_overdue else ""
             lines.append(f"next review due: {self.next_review_due.isoformat()}{overdue}")

@@ -1,8 +1,13 @@
 """Care review: the booklet's "Step-by-step guide ... at care reviews", for the current cluster.
 
 `review(ruleset, record, as_of=None)` follows the six steps on the page of the record's current
-cluster (which must exist in the rule set and have care-transition columns):
+cluster (which must exist in the rule set and have care-transition columns, or be the variance
+cluster):
 
+2. a new MHCT: when the latest assessment on or before ``as_of`` is older than the cluster allows
+   (``review every D mhct within M``: ``M``, by default ``D``; dated on or after ``as_of - M``
+   is fresh), the decision is ``"needs_assessment"`` with "complete a new MHCT (step 2)" as its
+   blocker; the columns are still evaluated, all informational.
 3. step-up column (quantifier one/any/all): true -> ``"step_up"``, with ``suggested_clusters`` =
    the likely and possible step-up targets that fit the latest ratings (fit ``fits``/``weaker``)
    strictly better than the current cluster (`allocation.fits_better`), best first by the
@@ -23,10 +28,17 @@ Decisions beyond the booklet's text:
   each column's overall value and status (evaluated / not_applicable / absent).
 - ``blocking_unknowns`` (only for ``needs_assessment``): each unknown criterion of the column the
   decision hinges on, with the unknown ratings, facts, dates or history behind it.
-- ``as_of`` defaults to the latest assessment's date; an ``as_of`` before the first assessment is
-  a record error. Assessments and events after ``as_of`` are ignored.
+- ``as_of`` defaults to the latest assessment's date; an ``as_of`` before the first assessment or
+  before ``cluster_since`` (a cluster the person was not yet in) is a record error. Assessments
+  and events after ``as_of`` are ignored.
 - ``next_review_due`` = the date of the latest assessment on or before ``as_of`` plus the cluster's
   maximum review interval (``null`` without one); ``review_overdue`` compares it with ``as_of``.
+  Each target carries its own interval and next review (the latest MHCT's date plus it).
+- ``current_fit``: the latest ratings against the current cluster's grid; a ``remain`` while its
+  red rows fail carries the flag ``remain_while_red_rows_fail``.
+- The variance cluster (no protocol; reviewed every 6 months) re-runs allocation on the latest
+  MHCT: still variance -> ``"remain"``; a suggested cluster -> ``"recluster"`` with it as the
+  suggestion; no suggestion -> ``"needs_assessment"`` with allocation's blockers.
 - ``targets`` lists every likely/possible target in the decided direction with its fit, so an
   auditor sees the ones that did not fit too. If a step is met but no target fits, the note says
   to re-cluster from the ratings (booklet Step 3 of allocation).
@@ -40,27 +52,30 @@ import datetime as dt
 from typing import Mapping
 
 from . import dates, logic
-from .allocation import fits_better, rank_key
+from .allocation import VARIANCE, allocate, fits_better, rank_key
 from .conditions import Context, TRANSITION_LIKELIHOODS, evaluate_in
 from .model import COLUMN_ORDER, Cluster, RuleSet
-from .records import Record, RecordError, parse_record
+from .records import Assessment, Record, RecordError, parse_record
 from .results import (
-    DECISION_TEXT, BlockingCriterion, ColumnTrace, CriterionTrace, ReviewResult, TargetFit,
+    DECISION_TEXT, RED_ROWS_FAIL, BlockingCriterion, ColumnTrace, CriterionTrace, ReviewResult,
+    TargetFit, Unknown,
 )
 
 __all__ = ["review", "transition_targets"]
 
 # A met column decides the review by its own name: step_up, discharge or step_down.
 DIRECTION_BY_COLUMN = {"step_up": "up", "step_down": "down"}
+STEP_2 = ("2. After completing an appropriate re-assessment of risks and needs complete a new "
+          "MHCT.")
 
 
-def _as_of(value, record: Record) -> dt.date:
+def _as_of(value, record: Record, cluster: Cluster) -> dt.date:
     first = record.assessments[0].date if record.assessments else None
     if first is None:
         raise RecordError(record.id, "assessments", "a review needs at least one assessment")
     if value is None:
-        return record.assessments[-1].date
-    if isinstance(value, str):
+        value = record.assessments[-1].date
+    elif isinstance(value, str):
         try:
             value = dates.parse_iso(value)
         except ValueError as error:
@@ -75,6 +90,11 @@ def _as_of(value, record: Record) -> dt.date:
         raise RecordError(record.id, "as_of",
                           f"{value.isoformat()} is before the first assessment "
                           f"({first.isoformat()})")
+    since = record.cluster_since
+    if since is not None and value < since:
+        raise RecordError(record.id, "as_of",
+                          f"{value.isoformat()} is before cluster_since ({since.isoformat()}): "
+                          f"the person was not yet in cluster {cluster.number}")
     return value
 
 
@@ -86,10 +106,31 @@ def _cluster(ruleset: RuleSet, record: Record) -> Cluster:
     if cluster is None:
         raise RecordError(record.id, "current_cluster",
                           f"cluster {number} is not in the rule set {ruleset.name!r}")
-    if not cluster.columns:
+    if not cluster.columns and cluster.kind != VARIANCE:
         raise RecordError(record.id, "current_cluster",
                           f"cluster {number} has no care transition protocol to review against")
     return cluster
+
+
+def _stale(cluster: Cluster, latest: Assessment, when: dt.date) -> BlockingCriterion | None:
+    """Step 2's blocker when the latest MHCT is older than the cluster allows at ``when``."""
+    if cluster.review is None:
+        return None
+    limit = cluster.review.mhct_within or cluster.review.every
+    if latest.date >= dates.window_start(when, limit):
+        return None
+    reason = (f"the latest MHCT is dated {latest.date.isoformat()}, more than "
+              f"{dates.describe(limit)} before the review on {when.isoformat()}")
+    return BlockingCriterion("assessment", 2, STEP_2, (Unknown("assessment", "latest", reason),))
+
+
+def _target_fit(ctx: Context, latest: Assessment, number: int, likelihood: str) -> TargetFit:
+    candidate = ctx.fit(number, latest)
+    target = ctx.ruleset.clusters.get(number)
+    every = None if target is None or target.review is None else target.review.every
+    return TargetFit(number, likelihood, "no grid" if candidate is None else candidate.fit,
+                     None if every is None else dates.describe(every),
+                     None if every is None else dates.add(latest.date, every))
 
 
 def transition_targets(cluster: Cluster, direction: str) -> list[tuple[int, str]]:
@@ -118,14 +159,18 @@ def review(ruleset: RuleSet, record: Record | Mapping, as_of: dt.date | str | No
     if not isinstance(record, Record):
         record = parse_record(record, ruleset)
     cluster = _cluster(ruleset, record)
-    when = _as_of(as_of, record)
+    when = _as_of(as_of, record, cluster)
+    latest = record.latest(when)
+    stale = _stale(cluster, latest, when)
+    if cluster.kind == VARIANCE:
+        return _variance_review(ruleset, record, cluster, when, latest, stale)
     ctx = Context(record, ruleset, cluster, when)
 
-    decision: str | None = None
+    decision: str | None = "needs_assessment" if stale is not None else None
     deciding: str | None = None
     criteria: list[CriterionTrace] = []
     columns: list[ColumnTrace] = []
-    blocking: list[BlockingCriterion] = []
+    blocking: list[BlockingCriterion] = [stale] if stale is not None else []
     for kind in COLUMN_ORDER:
         column = cluster.columns.get(kind)
         decisive = decision is None
@@ -154,34 +199,73 @@ def review(ruleset: RuleSet, record: Record | Mapping, as_of: dt.date | str | No
     if decision is None:
         decision = "remain"
 
-    latest = record.latest(when)
     targets: list[TargetFit] = []
     suggested: list[int] = []
+    flags: list[str] = []
     note = DECISION_TEXT[decision]
+    current = ctx.fit(cluster.number, latest)
     if decision in DIRECTION_BY_COLUMN:
         fitted = []
-        current = ctx.fit(cluster.number, latest)
         for number, likelihood in transition_targets(cluster, DIRECTION_BY_COLUMN[decision]):
+            targets.append(_target_fit(ctx, latest, number, likelihood))
             candidate = ctx.fit(number, latest)
-            fit = "no grid" if candidate is None else candidate.fit
-            targets.append(TargetFit(number, likelihood, fit))
             if candidate is not None and fits_better(candidate, current) is True:
                 fitted.append((rank_key(candidate)[:-1], likelihood != "likely", number))
         suggested = [number for _, _, number in sorted(fitted)]
         if not suggested:
             note += ("; no likely/possible target fits the latest ratings: re-cluster from the "
                      "ratings (allocation)")
+    elif stale is not None:
+        note = f"complete a new MHCT (step 2): {stale.unknowns[0].reason}"
     elif decision == "needs_assessment":
         note = f"further assessment required: the {deciding.replace('_', '-')} criteria " \
                "cannot be decided until the unknowns listed are assessed"
-
-    next_due = None
-    if cluster.review is not None and latest is not None:
-        next_due = dates.add(latest.date, cluster.review.every)
+    elif decision == "remain" and current is not None and current.truth is False:
+        flags.append(RED_ROWS_FAIL)
+        note += (f"; but the latest ratings miss cluster {cluster.number}'s red rows "
+                 f"({', '.join(current.red.missed)}): check the allocation")
 
     return ReviewResult(
         id=record.id, ruleset=ruleset.receipt(), current_cluster=cluster.number,
         cluster_name=cluster.name, as_of=when, decision=decision, criteria=tuple(criteria),
         columns=tuple(columns), suggested_clusters=tuple(suggested), targets=tuple(targets),
-        blocking_unknowns=tuple(blocking), next_review_due=next_due, note=note,
+        blocking_unknowns=tuple(blocking), next_review_due=_next_due(cluster, latest), note=note,
+        current_fit=current, flags=tuple(flags),
+    )
+
+
+def _next_due(cluster: Cluster, latest: Assessment) -> dt.date | None:
+    return None if cluster.review is None else dates.add(latest.date, cluster.review.every)
+
+
+def _variance_review(ruleset: RuleSet, record: Record, cluster: Cluster, when: dt.date,
+                     latest: Assessment, stale: BlockingCriterion | None) -> ReviewResult:
+    """Cluster 0 has no care transition protocol: its review re-runs allocation on the latest
+    MHCT against every cluster and says what fits now."""
+    found = allocate(ruleset, latest, record.group, record_id=record.id)
+    suggested: tuple[int, ...] = ()
+    blocking: tuple[BlockingCriterion, ...] = ()
+    if stale is not None:
+        decision, blocking = "needs_assessment", (stale,)
+        note = f"complete a new MHCT (step 2): {stale.unknowns[0].reason}"
+    elif found.outcome == VARIANCE:
+        decision = "remain"
+        note = "variance review: the latest MHCT still fits no cluster, so variance remains"
+    elif found.suggested is not None:
+        decision, suggested = "recluster", (found.suggested,)
+        note = (f"variance review: the latest MHCT fits cluster {found.suggested} "
+                f"({found.outcome}): re-cluster (allocation)")
+    else:
+        decision = "needs_assessment"
+        blocking = tuple(BlockingCriterion("allocation", b.cluster, f"cluster {b.cluster}",
+                                           b.unknowns) for b in found.blocking_unknowns)
+        note = (f"variance review: allocation cannot suggest a cluster "
+                f"({found.outcome.replace('_', ' ')})")
+    ctx = Context(record, ruleset, cluster, when)
+    targets = tuple(_target_fit(ctx, latest, n, "allocation") for n in suggested)
+    return ReviewResult(
+        id=record.id, ruleset=ruleset.receipt(), current_cluster=cluster.number,
+        cluster_name=cluster.name, as_of=when, decision=decision, criteria=(), columns=(),
+        suggested_clusters=suggested, targets=targets, blocking_unknowns=blocking,
+        next_review_due=_next_due(cluster, latest), note=note, allocation=found,
     )

@@ -25,7 +25,7 @@ KEYWORDS = frozenset(
     ruleset extends scale fact event cluster amend decision_tree group branch clusters rating
     problem_type episode review every grid red orange yellow transitions not scale remained for
     stable within no fits consistently in source national none step_up step_down discharge one any
-    all up same down likely possible rare in_service in_cluster booklet reconstructed local max
+    all up same down likely possible rare in_service in_cluster booklet reconstructed local max mhct
     """.split()
 )
 UNIT_WORDS = frozenset(u + s for u in ("day", "week", "month", "year") for s in ("", "s"))
@@ -208,7 +208,7 @@ entries = st.one_of(
     st.builds(n.ProblemType, st.sampled_from(string.ascii_uppercase), texts, sources,
               comments=comments),
     episodes(),
-    st.builds(n.Review, durations, sources, comments=comments),
+    st.builds(n.Review, durations, sources, mhct_within=st.none() | durations, comments=comments),
     grids,
     columns(),
     transitions,

@@ -19,6 +19,7 @@ def test_export_local_marks_amendments_and_local_provenance():
     two = next(c for c in data["clusters"] if c["number"] == 2)
     assert two["amended"] == ["discharge", "note", "review"]
     assert two["review"] == {"every": {"amount": 8, "unit": "week"},
+                             "mhct_within": {"amount": 4, "unit": "week"},
                              "source": {"kind": "local", "note": "Board paper 2014/07, item 4"}}
     fact = two["columns"]["discharge"]["criteria"][1]
     assert fact["condition"] == {"type": "fact", "name": "completed_course"}

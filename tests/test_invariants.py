@@ -106,6 +106,9 @@ def record_and_as_of(draw):
     record = draw(records())
     first = record.assessments[0].date
     as_of = draw(st.none() | st.dates(min_value=first, max_value=dt.date(2014, 6, 30)))
+    end = as_of or record.assessments[-1].date
+    if record.cluster_since is not None and record.cluster_since > end:
+        record = attrs.evolve(record, cluster_since=end)  # a review before it is an error
     return record, as_of
 
 

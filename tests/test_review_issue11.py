@@ -1,0 +1,158 @@
+"""Issue 11, review findings 7-9, with the issue's inputs on the national rules (ratings not
+listed are 0) and the language form behind them on fixtures."""
+
+import pytest
+
+from evalkit import load_text_ruleset, mini_ruleset
+from mhct_dsl.loader import load_ruleset
+from mhct_dsl.records import RecordError
+from mhct_dsl.review import review
+
+NATIONAL = load_ruleset()
+SCALES = "1 2 3 4 5 6 7 8 9 10 11 12 13 A B C D E".split()
+
+
+def profile(**by_scale):
+    """All 18 ratings, 0 unless given as ``s7=2``."""
+    return {s: by_scale.get(f"s{s}", 0) for s in SCALES}
+
+
+def one(cluster, date, ratings, **extra):
+    return {"id": "I11", "current_cluster": cluster,
+            "assessments": [{"date": date, "ratings": ratings}], "events": [], **extra}
+
+
+CRISIS_RESOLVED = profile(s6=1, s7=1, s8=1, s9=1, s10=1, s12=2, sD=1)
+C14_DISCHARGE_FACTS = {"medication_stable_adherent": True,
+                       "residual_risks_manageable_in_primary_care": True,
+                       "social_inclusion_meets_expectations": True}
+
+
+# ---- finding 7: a review decides on a fresh MHCT ---------------------------------------------------
+
+
+def test_finding_7_a_year_old_mhct_needs_a_new_one_not_discharge():
+    rec = one(14, "2013-01-31", CRISIS_RESOLVED, facts=C14_DISCHARGE_FACTS)
+    assert review(NATIONAL, rec).decision == "discharge"  # reviewed the day it was rated
+    result = review(NATIONAL, rec, as_of="2014-01-31")
+    assert result.decision == "needs_assessment"
+    assert result.note.startswith("complete a new MHCT (step 2)")
+    [block] = result.blocking_unknowns
+    assert (block.column, block.index, block.unknowns[0].kind) == ("assessment", 2, "assessment")
+    assert "more than 4 weeks before the review on 2014-01-31" in block.unknowns[0].reason
+    assert all(c.decisive is False for c in result.criteria)
+
+
+def test_finding_7_the_limit_is_inclusive_and_defaults_to_the_review_interval():
+    rec = one(14, "2014-01-03", CRISIS_RESOLVED, facts=C14_DISCHARGE_FACTS)
+    assert review(NATIONAL, rec, as_of="2014-01-31").decision == "discharge"  # exactly 4 weeks
+    assert review(NATIONAL, rec, as_of="2014-02-01").decision == "needs_assessment"
+
+
+LOCAL_FRESH = '''\
+ruleset "Fresh MHCT" extends national source local "test" {
+    version "L1"
+}
+
+amend cluster 14 source local "MHCT at most 2 weeks old at a review" {
+    review every 4 weeks mhct within 2 weeks
+}
+'''
+
+
+def test_finding_7_a_rule_file_can_demand_a_fresher_mhct(tmp_path):
+    rules = load_text_ruleset(tmp_path, LOCAL_FRESH)
+    rec = one(14, "2014-01-10", CRISIS_RESOLVED, facts=C14_DISCHARGE_FACTS)
+    assert review(rules, rec, as_of="2014-01-24").decision == "discharge"
+    assert review(rules, rec, as_of="2014-01-25").decision == "needs_assessment"
+    assert review(NATIONAL, rec, as_of="2014-01-25").decision == "discharge"
+
+
+def test_finding_7_mhct_within_longer_than_the_interval_is_a_rule_error(tmp_path):
+    from mhct_dsl.diagnostics import RuleError
+
+    with pytest.raises(RuleError, match="longer than the review interval"):
+        load_text_ruleset(tmp_path, LOCAL_FRESH.replace("within 2 weeks", "within 2 months"))
+
+
+# ---- finding 8: a variance review re-runs allocation -----------------------------------------------
+
+
+def test_finding_8_variance_review_says_what_fits_now():
+    rec = one(0, "2014-03-03", profile(s6=3, s7=1, s8=1, s9=2, s10=1, s12=1), group="psychotic")
+    result = review(NATIONAL, rec)
+    assert result.decision == "recluster"
+    assert result.suggested_clusters == (result.allocation.suggested,)
+    assert result.allocation.suggested in (10, 11, 12, 13, 14, 15, 16, 17)
+    assert result.next_review_due.isoformat() == "2014-09-03"  # cluster 0: every 6 months
+    assert result.to_json()["allocation"]["suggested"] == result.allocation.suggested
+
+
+def test_finding_8_variance_review_that_still_fits_nothing_remains():
+    rules = mini_ruleset()
+    rec = one(0, "2014-03-03", profile(s7=4, s8=4))  # clusters 1, 2 need 7|8 in 1..3; 10-15 item 6
+    result = review(rules, rec)
+    assert result.allocation.outcome == "variance"
+    assert (result.decision, result.suggested_clusters) == ("remain", ())
+
+
+def test_finding_8_variance_review_with_an_unknown_deciding_rating_needs_assessment():
+    rules = mini_ruleset()
+    rec = one(0, "2014-03-03", profile(s6=9, s7=4, s8=4))
+    result = review(rules, rec)
+    assert result.decision == "needs_assessment"
+    assert {u.name for b in result.blocking_unknowns for u in b.unknowns} == {"6"}
+
+
+# ---- finding 9: as-of, next reviews, the current cluster's own fit ---------------------------------
+
+
+def test_finding_9_as_of_before_cluster_since_is_a_record_error():
+    rec = one(14, "2014-01-03", CRISIS_RESOLVED, cluster_since="2014-02-01")
+    with pytest.raises(RecordError, match="before cluster_since") as error:
+        review(NATIONAL, rec, as_of="2014-01-20")
+    assert error.value.field == "as_of"
+
+
+def test_finding_9_each_target_carries_its_own_review_interval():
+    rules = mini_ruleset()
+    rec = one(11, "2013-03-01", profile(s6=1, s3=3), in_service_since="2010-01-01")
+    result = review(rules, rec)
+    assert result.decision == "step_up"
+    assert result.next_review_due.isoformat() == "2013-09-01"  # cluster 11: every 6 months
+    # the fixture's cluster 14 states no interval of its own
+    assert result.to_json()["targets"] == [
+        {"cluster": 14, "likelihood": "likely", "fit": "no", "review_every": None,
+         "next_review_due": None}]
+
+
+def test_finding_9_national_step_down_targets_have_their_own_next_review():
+    rec = {"id": "C14-down", "current_cluster": 14, "events": [],
+           "assessments": [{"date": "2014-03-03", "ratings": profile(
+               s1=1, s2=1, s6=3, s7=2, s8=1, s9=3, s10=3, s11=1, s12=3, sA=1, sC=1, sD=1, sE=2)}],
+           "facts": {**C14_DISCHARGE_FACTS, "residual_risks_manageable_in_primary_care": False}}
+    result = review(NATIONAL, rec)
+    assert result.decision == "step_down"
+    due = {t["cluster"]: (t["review_every"], t["next_review_due"])
+           for t in result.to_json()["targets"]}
+    assert due[13] == ("1 year", "2015-03-03")
+    assert due[10] == ("1 year", "2015-03-03")
+
+
+def test_finding_9_remain_while_the_current_red_rows_fail_is_flagged():
+    rules = mini_ruleset()
+    # cluster 11 needs item 6 in 1..3 (red); 6=0 misses it, nothing else is met: remain
+    rec = one(11, "2013-03-01", profile(s6=0), in_service_since="2012-01-01")
+    result = review(rules, rec)
+    assert result.decision == "remain"
+    assert result.flags == ("remain_while_red_rows_fail",)
+    assert "miss cluster 11's red rows (6)" in result.note
+    assert result.to_json()["current_fit"] == {
+        "fit": "no", "red_rules_met": False, "red_missed": ["6"], "red_unknown": []}
+
+
+def test_finding_9_remain_with_the_red_rows_met_has_no_flag():
+    rules = mini_ruleset()
+    rec = one(11, "2013-03-01", profile(s6=1), in_service_since="2012-01-01")
+    result = review(rules, rec)
+    assert (result.decision, result.flags, result.current_fit.fit) == ("remain", (), "fits")
