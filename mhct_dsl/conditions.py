@@ -25,9 +25,11 @@ Semantics of each form (decided; the tests pin the edges):
 ``fact NAME``
     The record's assertion: true / false; unasserted -> unknown.
 ``event NAME within D`` / ``no event NAME within D``
-    Events of that kind dated in ``[as_of - D, as_of]``, both ends inclusive: an event exactly on
-    the window start counts as "within the past D" (the conservative reading for "no inpatient
-    stay for the past year"). Events after ``as_of`` are ignored. ``no`` negates. Without an event
+    Events of that kind whose span (``date`` to ``end``, one day without ``end``, open while
+    ``ongoing``) overlaps the window ``[as_of - D, as_of]``, both ends inclusive: a package that
+    started 14 months ago and ended 6 months ago is "within the past year", and one that ended
+    exactly on the window start still counts (the conservative reading for "no inpatient stay for
+    the past year"). Events starting after ``as_of`` are ignored. ``no`` negates. Without an event
     history in the record (no ``events`` key) both are unknown.
 ``in_service >= D`` / ``in_cluster >= D``
     ``in_service_since`` (``cluster_since``) <= ``as_of - D``; unknown when the date is missing.
@@ -322,14 +324,14 @@ def _event(cond: EventWithin, ctx: Context) -> Outcome:
         return Outcome(None, cond, "no event history in the record", requirement, (),
                        (Unknown("events", cond.name, "event history not provided"),))
     matches = [e for e in ctx.record.events
-               if e.kind == cond.name and start <= e.date <= ctx.as_of]
+               if e.kind == cond.name and e.overlaps(start, ctx.as_of)]
     found = bool(matches)
     if found:
         evidence = tuple(Evidence("event", cond.name, True, e.date,
-                                  f"{cond.name} on {e.date.isoformat()}") for e in matches)
-        last = matches[-1].date
-        finding = f"{cond.name} on {', '.join(e.date.isoformat() for e in matches)}"
-        if cond.absent:
+                                  f"{cond.name} {e.describe()}") for e in matches)
+        finding = f"{cond.name} " + ", ".join(e.describe() for e in matches)
+        if cond.absent and not any(e.ongoing for e in matches):
+            last = max(e.end or e.date for e in matches)
             free = _first_date(dates.add(last, cond.duration),
                                lambda d: dates.window_start(d, cond.duration) > last)
             requirement += f" (met from {free.isoformat()} if there are no further events)"

@@ -17,9 +17,11 @@ Decisions:
   error (which one is current would be a guess).
 - ``facts``: name -> ``true``/``false``; ``null`` means unasserted (unknown), as does absence. With a
   rule set, a name it does not declare is an error (a typo must not read as "unknown").
-- ``events``: a list of ``{"kind", "date"}``. The *absence* of the ``"events"`` key (or ``null``)
-  means the event history is unknown, so ``no event ... within`` is unknown; an empty list means
-  there were none. With a rule set, undeclared kinds are errors.
+- ``events``: a list of ``{"kind", "date", "end", "ongoing"}``: ``date`` is the first day,
+  ``end`` (optional, not before ``date``) the last; without ``end`` the event is one day long;
+  ``"ongoing": true`` (no ``end`` then) marks one still running. The *absence* of the ``"events"``
+  key (or ``null``) means the event history is unknown, so ``no event ... within`` is unknown; an
+  empty list means there were none. With a rule set, undeclared kinds are errors.
 - Size limits: ``id`` a non-empty string of at most 200 characters; at most 1000 assessments,
   10000 events, 1000 facts. Dates lie in 1900-2199 (`dates.parse_iso`), so that no date
   arithmetic of a review can leave the calendar.
@@ -78,7 +80,7 @@ _ASCII_INT = re.compile(r"[0-9]{1,9}")  # digits int() reads in bounded time; "Â
 RECORD_KEYS = ("id", "current_cluster", "cluster_since", "in_service_since", "assessments",
                "facts", "events", "recorded_cluster", "group")
 ASSESSMENT_KEYS = ("date", "ratings", "scale8_type")
-EVENT_KEYS = ("kind", "date")
+EVENT_KEYS = ("kind", "date", "end", "ongoing")
 CSV_REQUIRED = ("id", "date") + SCALE_IDS
 CSV_OPTIONAL = ("scale8_type", "recorded_cluster", "group")
 
@@ -140,10 +142,25 @@ class Assessment:
 
 @attrs.frozen
 class Event:
-    """A dated event of a declared kind (e.g. ``inpatient_or_iht``)."""
+    """An event of a declared kind (e.g. ``inpatient_or_iht``) from ``date`` to ``end`` (its last
+    day; None: one day long), or still running (``ongoing``)."""
 
     kind: str
     date: dt.date
+    end: dt.date | None = None
+    ongoing: bool = False
+
+    def overlaps(self, start: dt.date, stop: dt.date) -> bool:
+        """Whether any day of the event lies in ``[start, stop]``."""
+        return self.date <= stop and (self.ongoing or (self.end or self.date) >= start)
+
+    def describe(self) -> str:
+        """``on 2013-01-02``, ``from 2013-01-02 to 2013-02-01``, ``from 2013-01-02 (ongoing)``."""
+        if self.ongoing:
+            return f"from {self.date.isoformat()} (ongoing)"
+        if self.end is None or self.end == self.date:
+            return f"on {self.date.isoformat()}"
+        return f"from {self.date.isoformat()} to {self.end.isoformat()}"
 
 
 @attrs.frozen
@@ -315,7 +332,7 @@ def _events(record_id, data: object, ruleset) -> tuple[Event, ...] | None:
     if data is None:
         return None
     if not isinstance(data, list):
-        raise RecordError(record_id, "events", "must be a list of {kind, date} objects")
+        raise RecordError(record_id, "events", "must be a list of {kind, date[, end]} objects")
     if len(data) > MAX_EVENTS:
         raise RecordError(record_id, "events", f"more than {MAX_EVENTS} events")
     declared = getattr(ruleset, "events", None) if ruleset is not None else None
@@ -333,8 +350,19 @@ def _events(record_id, data: object, ruleset) -> tuple[Event, ...] | None:
                               f"unknown event {_shown(kind)}: the rule set does not declare it")
         if "date" not in item:
             raise RecordError(record_id, f"{field}.date", "is required")
-        out.append(Event(kind, _date(record_id, f"{field}.date", item["date"])))
-    out.sort(key=lambda e: (e.date, e.kind))
+        start = _date(record_id, f"{field}.date", item["date"])
+        end = _optional_date(record_id, f"{field}.end", item.get("end"))
+        ongoing = item.get("ongoing", False)
+        if not isinstance(ongoing, bool):
+            raise RecordError(record_id, f"{field}.ongoing", f"must be true or false, got {ongoing!r}")
+        if end is not None and end < start:
+            raise RecordError(record_id, f"{field}.end",
+                              f"{end.isoformat()} is before the event's date {start.isoformat()}")
+        if end is not None and ongoing:
+            raise RecordError(record_id, f"{field}.end",
+                              "an ongoing event has no end yet: give `end` or `\"ongoing\": true`")
+        out.append(Event(kind, start, end, ongoing))
+    out.sort(key=lambda e: (e.date, e.kind, e.end or e.date, e.ongoing))
     return tuple(out)
 
 

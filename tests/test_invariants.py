@@ -91,13 +91,15 @@ def records(draw):
     when = sorted(draw(st.lists(dates, min_size=1, max_size=5, unique=True)))
     history = tuple(draw(assessments(w)) for w in when)
     facts = draw(st.dictionaries(st.sampled_from(SOME_FACTS), st.booleans()))
-    events = draw(st.none() | st.lists(dates, max_size=3))
+    events = draw(st.none() | st.lists(st.tuples(dates, st.integers(0, 400), st.booleans()),
+                                       max_size=3))
     return Record(
         id="H", assessments=history, current_cluster=draw(st.sampled_from((10, 11))),
         in_service_since=draw(st.none() | dates), cluster_since=draw(st.none() | dates),
         facts=facts,
         events=None if events is None else tuple(
-            Event("inpatient_or_iht", e) for e in sorted(events)),
+            Event("inpatient_or_iht", start, None if ongoing else start + dt.timedelta(days),
+                  ongoing) for start, days, ongoing in sorted(events)),
     )
 
 
@@ -194,7 +196,9 @@ def as_json(record: Record, rng: random.Random) -> dict:
     assessments = [{"date": a.date.isoformat(), "ratings": dict(a.ratings)} for a in record.assessments]
     facts = list(record.facts.items())
     events = None if record.events is None else [
-        {"kind": e.kind, "date": e.date.isoformat()} for e in record.events]
+        {"kind": e.kind, "date": e.date.isoformat(),
+         **({"ongoing": True} if e.ongoing else {"end": e.end.isoformat()})}
+        for e in record.events]
     rng.shuffle(assessments)
     rng.shuffle(facts)
     if events is not None:

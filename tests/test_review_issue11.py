@@ -156,3 +156,62 @@ def test_finding_9_remain_with_the_red_rows_met_has_no_flag():
     rec = one(11, "2013-03-01", profile(s6=1), in_service_since="2012-01-01")
     result = review(rules, rec)
     assert (result.decision, result.flags, result.current_fit.fit) == ("remain", (), "fits")
+
+
+# ---- finding 10: events have a span; "within D" means the span overlaps the window -----------------
+
+
+def _c10_discharge(events):
+    """Cluster 10, every discharge criterion met but the inpatient/IHT one, which ``events`` decide."""
+    calm = profile(s6=1, s12=1, s7=1, s8=1)
+    return {"id": "C10", "current_cluster": 10, "in_service_since": "2010-01-01",
+            "assessments": [{"date": "2013-03-01", "ratings": calm},
+                            {"date": "2014-03-01", "ratings": calm}],
+            "facts": {"medication_stable_past_year": True, "detained_mha": False,
+                      "residual_risks_manageable_in_primary_care": True,
+                      "social_inclusion_meets_expectations": True,
+                      "no_longer_requires_service": True},
+            "events": events}
+
+
+def _inpatient_criterion(result):
+    return next(c for c in result.criteria if c.column == "discharge"
+                and c.wording.startswith("Has required no inpatient"))
+
+
+def test_finding_10_a_package_that_started_14_months_ago_and_ended_6_months_ago_counts():
+    package = {"kind": "inpatient_or_iht", "date": "2013-01-01", "end": "2013-09-01"}
+    criterion = _inpatient_criterion(review(NATIONAL, _c10_discharge([package])))
+    assert criterion.value is False
+    assert criterion.outcome.finding == "inpatient_or_iht from 2013-01-01 to 2013-09-01"
+    assert "met from 2014-09-02" in criterion.outcome.requirement  # 2014-09-01 still overlaps
+    one_day = {"kind": "inpatient_or_iht", "date": "2013-01-01"}  # the old reading: start only
+    assert _inpatient_criterion(review(NATIONAL, _c10_discharge([one_day]))).value is True
+
+
+def test_finding_10_window_ends_are_inclusive_and_ongoing_events_stay_open():
+    ended_at_start = {"kind": "inpatient_or_iht", "date": "2012-12-01", "end": "2013-03-01"}
+    assert _inpatient_criterion(review(NATIONAL, _c10_discharge([ended_at_start]))).value is False
+    ended_before = {"kind": "inpatient_or_iht", "date": "2012-12-01", "end": "2013-02-28"}
+    assert _inpatient_criterion(review(NATIONAL, _c10_discharge([ended_before]))).value is True
+    ongoing = {"kind": "inpatient_or_iht", "date": "2012-01-01", "ongoing": True}
+    criterion = _inpatient_criterion(review(NATIONAL, _c10_discharge([ongoing])))
+    assert criterion.value is False
+    assert "met from" not in criterion.outcome.requirement
+    later = {"kind": "inpatient_or_iht", "date": "2014-03-02", "ongoing": True}
+    assert _inpatient_criterion(review(NATIONAL, _c10_discharge([later]))).value is True
+
+
+@pytest.mark.parametrize("event, field, words", [
+    ({"date": "2013-01-02", "end": "2013-01-01"}, "events[0].end", "before the event's date"),
+    ({"date": "2013-01-02", "end": "2013-02-01", "ongoing": True}, "events[0].end", "ongoing"),
+    ({"date": "2013-01-02", "ongoing": "yes"}, "events[0].ongoing", "true or false"),
+    ({"date": "2013-01-02", "end": "2013-02-30"}, "events[0].end", "not a calendar date"),
+])
+def test_finding_10_malformed_spans_are_record_errors(event, field, words):
+    from mhct_dsl.records import parse_record
+
+    rec = _c10_discharge([{"kind": "inpatient_or_iht", **event}])
+    with pytest.raises(RecordError, match=words) as error:
+        parse_record(rec, NATIONAL)
+    assert error.value.field == field
