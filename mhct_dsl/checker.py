@@ -49,7 +49,8 @@ class _Checker:
         scales = self._scales(decls[n.ScaleDecl], local)
         facts = self._terms(decls[n.FactDecl], "fact", self.base.facts if self.base else {})
         events = self._terms(decls[n.EventDecl], "event", self.base.events if self.base else {})
-        self.scales, self.facts, self.events = scales, facts, events
+        teams = self._terms(decls[n.TeamDecl], "team", self.base.teams if self.base else {})
+        self.scales, self.facts, self.events, self.teams = scales, facts, events, teams
 
         clusters = self._clusters(decls[n.ClusterDecl], local)
         for amend in decls[n.AmendDecl]:
@@ -76,6 +77,7 @@ class _Checker:
                 for e in header.entries if isinstance(e, (n.TextAttr, n.DateAttr))),
             extends=header.extends,
             base=self.base,
+            teams=teams,
         )
 
     # ---- header -----------------------------------------------------------------------------
@@ -454,6 +456,10 @@ class _Checker:
                            or f'declare it: event {cond.name} "booklet wording"')
         elif isinstance(cond, n.Tenure):
             self._duration(cond.duration)
+            if cond.team is not None and cond.team not in self.teams:
+                self.error("unknown-team", f"team `{cond.team}` is not declared", cond.span,
+                           did_you_mean(cond.team, self.teams)
+                           or f'declare it: team {cond.team} "booklet wording"')
         elif isinstance(cond, n.FitsClusters):
             if cond.consistently is not None:
                 self._duration(cond.consistently)

@@ -31,8 +31,9 @@ Semantics of each form (decided; the tests pin the edges):
     exactly on the window start still counts (the conservative reading for "no inpatient stay for
     the past year"). Events starting after ``as_of`` are ignored. ``no`` negates. Without an event
     history in the record (no ``events`` key) both are unknown.
-``in_service >= D`` / ``in_cluster >= D``
-    ``in_service_since`` (``cluster_since``) <= ``as_of - D``; unknown when the date is missing.
+``in_service >= D`` / ``in_cluster >= D`` / ``with_team NAME >= D``
+    ``in_service_since`` (``cluster_since``, the record's ``team_since`` date for the team)
+    <= ``as_of - D``; unknown when the date is missing.
 ``fits cluster N, M [consistently for D]``
     The ratings fit (allocation fit ``fits`` or ``weaker``) any named cluster: Kleene OR over the
     clusters' red checks (a red row unknown -> unknown). A named cluster without a grid is unknown.
@@ -342,9 +343,13 @@ def _event(cond: EventWithin, ctx: Context) -> Outcome:
 
 
 def _tenure(cond: Tenure, ctx: Context) -> Outcome:
-    field = "in_service_since" if cond.scope == "in_service" else "cluster_since"
-    since = getattr(ctx.record, field)
-    what = "in service" if cond.scope == "in_service" else "in the current cluster"
+    if cond.team is not None:
+        field, what = f"team_since.{cond.team}", f"with team {cond.team}"
+        since = ctx.record.team_since.get(cond.team)
+    else:
+        field = "in_service_since" if cond.scope == "in_service" else "cluster_since"
+        since = getattr(ctx.record, field)
+        what = "in service" if cond.scope == "in_service" else "in the current cluster"
     threshold = dates.window_start(ctx.as_of, cond.duration)
     requirement = f"needs {dates.describe(cond.duration)} {what} (since {threshold.isoformat()} or earlier)"
     if since is None:

@@ -42,6 +42,7 @@ def export(ruleset: m.RuleSet) -> dict:
         "scales": [_scale(scale) for scale in ruleset.scales.values()],
         "facts": [_term(term) for term in ruleset.facts.values()],
         "events": [_term(term) for term in ruleset.events.values()],
+        "teams": [_term(term) for term in ruleset.teams.values()],
         "decision_tree": _tree(ruleset.tree),
         "clusters": [_cluster(cluster) for cluster in ruleset.clusters.values()],
     }

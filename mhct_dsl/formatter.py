@@ -86,7 +86,8 @@ def format_condition(cond: n.Condition) -> str:
         prefix = "no event" if cond.absent else "event"
         return f"{prefix} {cond.name} within {format_duration(cond.duration)}"
     if isinstance(cond, n.Tenure):
-        return f"{cond.scope} >= {format_duration(cond.duration)}"
+        scope = cond.scope if cond.team is None else f"{cond.scope} {cond.team}"
+        return f"{scope} >= {format_duration(cond.duration)}"
     if isinstance(cond, n.FitsClusters):
         return f"fits cluster {format_int_list(cond.clusters)}" + _consistently(cond.consistently)
     if isinstance(cond, n.FitsTransition):
@@ -305,6 +306,8 @@ def _declaration(out: _Lines, decl) -> None:
         out.add("", [f"fact {decl.name} ", _Text(decl.wording)], decl.source)
     elif isinstance(decl, n.EventDecl):
         out.add("", [f"event {decl.name} ", _Text(decl.wording)], decl.source)
+    elif isinstance(decl, n.TeamDecl):
+        out.add("", [f"team {decl.name} ", _Text(decl.wording)], decl.source)
     elif isinstance(decl, n.DecisionTreeDecl):
         header = ["decision_tree ", _Text(decl.title)]
         _block(out, "", header, decl.source, decl.groups, _group)

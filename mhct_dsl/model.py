@@ -135,6 +135,7 @@ class RuleSet:
     fingerprint: str
     header_entries: tuple[TextAttr | DateAttr, ...] = ()
     extends: str | None = None
+    teams: dict[str, Term] = attrs.Factory(dict)
     base: RuleSet | None = attrs.field(default=None, repr=False)
 
     def __repr__(self) -> str:

@@ -157,11 +157,13 @@ class EventWithin:
 
 @attrs.frozen
 class Tenure:
-    """``in_service >= D`` or ``in_cluster >= D``: time since the record's start date."""
+    """``in_service >= D``, ``in_cluster >= D`` or ``with_team NAME >= D`` (scope ``with_team``):
+    time since the record's start date for it."""
 
     scope: str
     duration: Duration
     span: Span | None = _span()
+    team: str | None = attrs.field(default=None, kw_only=True)
 
 
 @attrs.frozen
@@ -407,6 +409,17 @@ class FactDecl:
 
 
 @attrs.frozen
+class TeamDecl:
+    """``team NAME "booklet wording" [source]``: a team whose start date a record may give."""
+
+    name: str
+    wording: str
+    source: Source | None = None
+    span: Span | None = _span()
+    comments: tuple[str, ...] = _comments()
+
+
+@attrs.frozen
 class EventDecl:
     """``event NAME "booklet wording" [source]``."""
 
@@ -476,7 +489,7 @@ class AmendDecl:
 
 
 Declaration = Union[
-    RuleSetDecl, ScaleDecl, FactDecl, EventDecl, DecisionTreeDecl, ClusterDecl, AmendDecl
+    RuleSetDecl, ScaleDecl, FactDecl, EventDecl, TeamDecl, DecisionTreeDecl, ClusterDecl, AmendDecl
 ]
 
 

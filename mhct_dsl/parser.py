@@ -132,7 +132,7 @@ def _unit(word: str) -> str:
 
 # Rules whose nodes keep the comments written above them.
 _COMMENTABLE = frozenset({
-    "ruleset", "scale", "fact", "event", "cluster", "amend", "decision_tree", "group", "branch",
+    "ruleset", "scale", "fact", "event", "team", "cluster", "amend", "decision_tree", "group", "branch",
     "text_attr", "word_attr", "date_attr", "rating", "problem_type", "episode", "review", "grid",
     "grid_row", "column", "criterion", "transitions", "move", "discharge_move",
 })
@@ -233,6 +233,9 @@ class _Build:
 
     def event(self, span, name, wording, source):
         return n.EventDecl(str(name), wording, source, span=span)
+
+    def team(self, span, name, wording, source):
+        return n.TeamDecl(str(name), wording, source, span=span)
 
     def cluster(self, span, number, name, source, *entries):
         return n.ClusterDecl(int(number), name, entries, source, span=span)
@@ -362,6 +365,9 @@ class _Build:
 
     def tenure_condition(self, span, scope, duration):
         return n.Tenure(str(scope), duration, span=span)
+
+    def team_condition(self, span, name, duration):
+        return n.Tenure("with_team", duration, span=span, team=str(name))
 
     def consistently(self, span, duration):
         return duration

@@ -30,9 +30,11 @@ Decisions:
   digits only (``"³".isdigit()`` is true in Python; it is not a rating).
 - Unexpected keys (top level, in an assessment, in an event) are errors, not warnings: a clinical
   system must not drop data it was given without saying so. Allowed top-level keys are those of
-  DESIGN.md plus ``recorded_cluster`` (the cluster a clinician recorded, for red-rule adherence)
-  and ``group`` (the record's decision-tree group for allocation, Step 2: it wins over a caller's
-  default, and a caller's group that differs is an error; see `allocation`).
+  DESIGN.md plus ``recorded_cluster`` (the cluster a clinician recorded, for red-rule adherence),
+  ``group`` (the record's decision-tree group for allocation, Step 2: it wins over a caller's
+  default, and a caller's group that differs is an error; see `allocation`) and ``team_since``
+  (team name -> the date the person started with that team, for ``with_team NAME >= D``; with a
+  rule set, names it does not declare as a ``team`` are errors; a team not listed is unknown).
 
 Errors raise `RecordError(record_id, field, message)`; ``field`` is a JSON-path-like string naming
 the input position, e.g. ``assessments[2].ratings.7`` (indexes are positions in the input, before
@@ -78,7 +80,7 @@ PROBLEM_TYPES = tuple("ABCDEFGHIJ")
 _ASCII_INT = re.compile(r"[0-9]{1,9}")  # digits int() reads in bounded time; "³" is not one
 
 RECORD_KEYS = ("id", "current_cluster", "cluster_since", "in_service_since", "assessments",
-               "facts", "events", "recorded_cluster", "group")
+               "facts", "events", "recorded_cluster", "group", "team_since")
 ASSESSMENT_KEYS = ("date", "ratings", "scale8_type")
 EVENT_KEYS = ("kind", "date", "end", "ongoing")
 CSV_REQUIRED = ("id", "date") + SCALE_IDS
@@ -176,6 +178,7 @@ class Record:
     events: tuple[Event, ...] | None = None
     recorded_cluster: int | None = None
     group: str | None = None
+    team_since: Mapping[str, dt.date] = attrs.field(factory=dict, converter=dict)
 
     def history(self, as_of: dt.date | None = None) -> tuple[Assessment, ...]:
         """Assessments dated on or before ``as_of`` (all of them when ``as_of`` is None), oldest first."""
@@ -366,6 +369,22 @@ def _events(record_id, data: object, ruleset) -> tuple[Event, ...] | None:
     return tuple(out)
 
 
+def _team_since(record_id, data: object, ruleset) -> dict[str, dt.date]:
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise RecordError(record_id, "team_since", "must be an object mapping team names to dates")
+    declared = getattr(ruleset, "teams", None) if ruleset is not None else None
+    out: dict[str, dt.date] = {}
+    for name, value in data.items():
+        if declared is not None and name not in declared:
+            raise RecordError(record_id, f"team_since.{name}",
+                              f"unknown team {name!r}: the rule set does not declare it")
+        if value is not None:
+            out[name] = _date(record_id, f"team_since.{name}", value)
+    return out
+
+
 def _record_id(data: Mapping) -> str:
     if "id" not in data:
         raise RecordError(None, "id", "is required")
@@ -429,6 +448,7 @@ def parse_record(data: object, ruleset=None) -> Record:
         recorded_cluster=_cluster_number(record_id, "recorded_cluster",
                                          data.get("recorded_cluster")),
         group=group,
+        team_since=_team_since(record_id, data.get("team_since"), ruleset),
     )
 
 

@@ -228,7 +228,7 @@ CRITERIA: list[tuple[int, str, int, str, str]] = [
     (10, _D, 8,
      "Has received three years of intervention from an Early Intervention in Psychosis Team, or "
      "no longer feels they require a service.",
-     "any { in_cluster >= 3 years  fact no_longer_requires_service }"),
+     "any { with_team eip >= 3 years  fact no_longer_requires_service }"),
     (10, _N, 1,
      "Has a prescribed period of treatment from an Early Intervention in Psychosis Team or "
      "equivalent (depending on age).",

@@ -26,6 +26,7 @@ KEYWORDS = frozenset(
     problem_type episode review every grid red orange yellow transitions not scale remained for
     stable within no fits consistently in source national none step_up step_down discharge one any
     all up same down likely possible rare in_service in_cluster booklet reconstructed local max mhct
+    team with_team
     """.split()
 )
 UNIT_WORDS = frozenset(u + s for u in ("day", "week", "month", "year") for s in ("", "s"))
@@ -128,6 +129,7 @@ leaf_conditions = st.one_of(
     st.builds(n.FactIs, names),
     st.builds(n.EventWithin, names, durations, st.booleans()),
     st.builds(n.Tenure, st.sampled_from(["in_service", "in_cluster"]), durations),
+    st.builds(n.Tenure, st.just("with_team"), durations, team=names),
     st.builds(n.FitsClusters, int_lists(), st.one_of(st.none(), durations)),
     st.builds(n.FitsTransition, st.sampled_from(["step_up", "step_down"]),
               st.one_of(st.none(), durations)),
@@ -234,6 +236,7 @@ declarations = st.one_of(
     st.builds(n.ScaleDecl, scale_ids, texts, entry_lists, sources, comments=comments),
     st.builds(n.FactDecl, names, texts, sources, comments=comments),
     st.builds(n.EventDecl, names, texts, sources, comments=comments),
+    st.builds(n.TeamDecl, names, texts, sources, comments=comments),
     st.builds(n.DecisionTreeDecl, texts, st.lists(groups, max_size=3), sources,
               comments=comments),
     st.builds(n.ClusterDecl, st.integers(0, 99), texts, entry_lists, sources, comments=comments),

@@ -215,3 +215,66 @@ def test_finding_10_malformed_spans_are_record_errors(event, field, words):
     with pytest.raises(RecordError, match=words) as error:
         parse_record(rec, NATIONAL)
     assert error.value.field == field
+
+
+# ---- finding 11: time with a team has its own dated start in the record ----------------------------
+
+
+def _eip(**extra):
+    rec = _c10_discharge([])
+    rec["facts"] = {**rec["facts"], "no_longer_requires_service": False}
+    return {**rec, **extra}
+
+
+def _eip_criterion(result):
+    return next(c for c in result.criteria if c.column == "discharge"
+                and c.wording.startswith("Has received three years"))
+
+
+def test_finding_11_re_clustering_does_not_reset_time_with_the_eip_team():
+    rec = _eip(cluster_since="2013-11-04", team_since={"eip": "2011-03-01"})
+    result = review(NATIONAL, rec)
+    criterion = _eip_criterion(result)
+    assert criterion.value is True
+    assert criterion.outcome.parts[0].finding == "with team eip since 2011-03-01"
+    assert result.decision == "discharge"
+
+
+def test_finding_11_team_boundary_and_unknown_team_date():
+    assert _eip_criterion(review(NATIONAL, _eip(team_since={"eip": "2011-03-02"}))).value is False
+    criterion = _eip_criterion(review(NATIONAL, _eip(cluster_since="2010-01-01")))
+    assert criterion.value is None  # cluster tenure is not team tenure
+    assert [(u.kind, u.name) for u in criterion.outcome.unknowns] == [("date", "team_since.eip")]
+
+
+def test_finding_11_team_names_are_declared_vocabulary():
+    from mhct_dsl.records import parse_record
+
+    with pytest.raises(RecordError, match="unknown team 'epi'") as error:
+        parse_record(_eip(team_since={"epi": "2011-03-01"}), NATIONAL)
+    assert error.value.field == "team_since.epi"
+    assert "eip" in NATIONAL.teams
+
+
+def test_finding_11_any_rule_file_can_use_a_team(tmp_path):
+    from mhct_dsl.diagnostics import RuleError
+
+    text = '''\
+ruleset "Teams" extends national source local "test" {
+    version "L1"
+}
+
+team aot "Assertive Outreach Team" source local "test"
+
+amend cluster 16 source local "test" {
+    step_down all {
+        "Two years with the Assertive Outreach Team."
+            with_team aot >= 2 years
+    }
+}
+'''
+    rules = load_text_ruleset(tmp_path, text)
+    criteria = rules.clusters[16].columns["step_down"].criteria
+    assert criteria[0].condition.team == "aot"
+    with pytest.raises(RuleError, match="team `aott` is not declared"):
+        load_text_ruleset(tmp_path, text.replace("with_team aot", "with_team aott"))
