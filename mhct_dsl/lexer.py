@@ -13,11 +13,11 @@ from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation
 
 DECLARATIONS = ("ruleset", "extends", "scale", "fact", "event", "cluster", "amend",
                 "decision_tree", "group", "branch", "clusters", "grid", "transitions", "rating",
-                "problem_type", "episode", "review", "every")
+                "problem_type", "episode", "review", "every", "team", "mhct")
 LOGIC = ("not", "all", "any", "one", "remained", "stable", "for", "within", "no", "in", "fits",
          "consistently", "n/a", "max")
 AMENDMENTS = ("add", "replace", "remove", "quantifier")
-COLUMNS = ("step_up", "step_down", "discharge", "in_service", "in_cluster")
+COLUMNS = ("step_up", "step_down", "discharge", "in_service", "in_cluster", "with_team")
 BANDS = ("red", "orange", "yellow", "none", "up", "same", "down", "likely", "possible", "rare")
 PROVENANCE = ("source", "booklet", "reconstructed", "local", "national")
 
