@@ -257,8 +257,13 @@ def _variance_review(ruleset: RuleSet, record: Record, cluster: Cluster, when: d
                 f"({found.outcome}): re-cluster (allocation)")
     else:
         decision = "needs_assessment"
-        blocking = tuple(BlockingCriterion("allocation", b.cluster, f"cluster {b.cluster}",
-                                           b.unknowns) for b in found.blocking_unknowns)
+        blocking = tuple(
+            BlockingCriterion("allocation", b.cluster or 0,
+                              "every rating" if b.cluster is None else f"cluster {b.cluster}",
+                              b.unknowns) for b in found.blocking_unknowns)
+        if found.outcome == "group_needed":
+            blocking += (BlockingCriterion("allocation", 0, "decision-tree group", (Unknown(
+                "group", "group", "no decision-tree group: give the record's group"),)),)
         note = (f"variance review: allocation cannot suggest a cluster "
                 f"({found.outcome.replace('_', ' ')})")
     ctx = Context(record, ruleset, cluster, when)

@@ -98,10 +98,19 @@ def test_finding_8_variance_review_that_still_fits_nothing_remains():
 
 def test_finding_8_variance_review_with_an_unknown_deciding_rating_needs_assessment():
     rules = mini_ruleset()
-    rec = one(0, "2014-03-03", profile(s6=9, s7=4, s8=4))
+    rec = one(0, "2014-03-03", profile(s6=9, s7=4, s8=4), group="psychotic")
     result = review(rules, rec)
     assert result.decision == "needs_assessment"
     assert {u.name for b in result.blocking_unknowns for u in b.unknowns} == {"6"}
+
+
+def test_finding_8_variance_review_without_a_group_asks_for_one():
+    rules = mini_ruleset()
+    result = review(rules, one(0, "2014-03-03", profile(s6=2, s7=1)))
+    assert result.allocation.outcome == "group_needed"
+    assert result.decision == "needs_assessment"
+    assert [(b.column, b.wording) for b in result.blocking_unknowns] == [
+        ("allocation", "decision-tree group")]
 
 
 # ---- finding 9: as-of, next reviews, the current cluster's own fit ---------------------------------
