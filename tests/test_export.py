@@ -55,3 +55,11 @@ def test_export_bundled_rules_every_item_has_provenance(capsys):
     criterion = eleven["columns"]["discharge"]["criteria"][0]
     assert criterion["source"]["kind"] == "booklet"
     assert criterion["source"]["note"] == "Appendix 3, Care Cluster 11"
+
+
+def test_export_says_how_a_pair_row_reads():
+    data = export(load_ruleset())
+    one = next(c for c in data["clusters"] if c["number"] == 1)
+    pair = next(row for row in one["grid"]["rows"] if row["scales"] == ["7", "8"])
+    single = next(row for row in one["grid"]["rows"] if row["scales"] == ["6"])
+    assert (pair["reading"], pair["source"]["kind"], single["reading"]) == ("max", "reconstructed", None)
