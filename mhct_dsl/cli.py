@@ -1,4 +1,4 @@
-"""The ``mhct`` command: check, fmt, allocate, review, export, render and test.
+"""The ``mhct`` command: check, fmt, allocate, review, export, render, diff and test.
 
 This module is the edge: every failure becomes a message and an exit status here, never a Python
 traceback (set ``MHCT_DEBUG=1`` to see one for a bug report). Exit status: 0 success, 1 rule-file
@@ -134,6 +134,12 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(formatter_class=_HelpFormatter, **kwargs)
 
 
+def _diff(args) -> int:
+    from .diff import run_diff
+
+    return run_diff(args.old, args.new, args.format, args.replay, args.exit_code)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -187,6 +193,15 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--pdf", metavar="FILE",
                         help="also print the whole booklet to FILE (needs headless Chromium)")
     render.set_defaults(run=_render)
+
+    diff = commands.add_parser("diff", help="semantic changes between two rule sets")
+    diff.add_argument("old", help="rule set directory or file, or REV:PATH from git")
+    diff.add_argument("new", help="rule set directory or file, or REV:PATH from git")
+    diff.add_argument("--format", choices=("text", "json", "html"), default="text")
+    diff.add_argument("--replay", metavar="RECORDS",
+                      help="CSV, JSON or JSON-lines records: list the decisions that change")
+    diff.add_argument("--exit-code", action="store_true", help="exit 1 when there are changes")
+    diff.set_defaults(run=_diff)
 
     test = commands.add_parser("test", help="run the example records kept beside the rules")
     test.add_argument("rules", nargs="?", default=None, help="rule set directory")

@@ -34,13 +34,36 @@ def bundled_rules_path() -> Path:
     return Path(__file__).resolve().parent.parent / "rules"
 
 
-def rule_files(path: Path) -> list[Path]:
-    """The ``.mhr`` files of a rule set, in a stable order."""
+_HEADER = re.compile(r"^ruleset\b", re.MULTILINE)
+
+
+def _declares_ruleset(directory: Path) -> bool:
+    return any(_has_header(file) for file in directory.glob("*.mhr"))
+
+
+def nested_rulesets(path: Path) -> list[Path]:
+    """Directories below ``path`` that hold a rule set of their own (a file there declares a
+    ``ruleset`` header), outermost only: ``rules/2012-13`` inside ``rules``. They are not part of
+    the rule set at ``path``."""
+    if not path.is_dir():
+        return []
+    found: list[Path] = []
+    for directory in sorted(d for d in path.rglob("*") if d.is_dir()):
+        if not any(outer in directory.parents for outer in found) and _declares_ruleset(directory):
+            found.append(directory)
+    return found
+
+
+def rule_files(path: Path, nested: bool = False) -> list[Path]:
+    """The ``.mhr`` files of a rule set, in a stable order; with ``nested``, also those of the
+    rule sets in its subdirectories (for formatting a whole tree)."""
     if path.is_file():
         return [path]
     if not path.is_dir():
         raise RuleError([Diagnostic("no-rules", f"{path}: no such file or directory", None)])
-    files = sorted(p for p in path.rglob("*.mhr") if p.is_file())
+    inner = [] if nested else nested_rulesets(path)
+    files = sorted(p for p in path.rglob("*.mhr")
+                   if p.is_file() and not any(d in p.parents for d in inner))
     if not files:
         raise RuleError([Diagnostic("no-rules", f"{path}: no .mhr rule files here", None)])
     if len(files) > MAX_FILES:
@@ -106,22 +129,36 @@ def fingerprint(sources: list[SourceFile], base: RuleSet | None) -> str:
 
 
 def load_ruleset(path: str | Path | None = None) -> RuleSet:
-    """Load and check a rule set; raise `RuleError` carrying every diagnostic if it is faulty."""
+    """Load and check a rule set; raise `RuleError` carrying every diagnostic if it is faulty.
+
+    Spans name files by their path within the rule set (``clusters/cluster-07.mhr``), so traces
+    and exports do not depend on the working directory; diagnostics show the display path."""
     return _load(Path(path) if path is not None else bundled_rules_path(), 0)
 
 
 def _load(root: Path, depth: int) -> RuleSet:
     read = read_sources(root)
-    sources = {source.display: source.text for source in read}
-    files = parse_sources(sources)
-    base = _load_base(files, root, sources, depth)
+    sources = {source.within: source.text for source in read}
     try:
+        files = parse_sources(sources)
+        base = _load_base(files, root, sources, depth)
         return check(files, fingerprint(read, base), base, sources)
     except RuleError as error:
         if root.is_file() and any(d.code == "missing-ruleset" for d in error.diagnostics):
-            raise RuleError([_part_of_a_set(d, root) for d in error.diagnostics],
-                            error.sources) from None
-        raise
+            error = RuleError([_part_of_a_set(d, root) for d in error.diagnostics],
+                              error.sources)
+        raise _displayed(error, {source.within: source.display for source in read}) from None
+
+
+def _displayed(error: RuleError, shown: dict[str, str]) -> RuleError:
+    """``error`` with this rule set's file names as a person finds them from the working
+    directory (a base's diagnostics are already shown so)."""
+    diagnostics = [
+        attrs.evolve(d, span=d.span._replace(path=shown[d.span.path]))
+        if d.span is not None and d.span.path in shown else d
+        for d in error.diagnostics]
+    sources = {shown.get(name, name): text for name, text in error.sources.items()}
+    return RuleError(diagnostics, sources)
 
 
 def _part_of_a_set(diagnostic: Diagnostic, file: Path) -> Diagnostic:
@@ -139,7 +176,7 @@ def _part_of_a_set(diagnostic: Diagnostic, file: Path) -> Diagnostic:
 
 def _has_header(file: Path) -> bool:
     try:
-        return re.search(r"^ruleset\b", file.read_text(encoding="utf-8"), re.MULTILINE) is not None
+        return _HEADER.search(file.read_text(encoding="utf-8")) is not None
     except (OSError, UnicodeDecodeError):
         return False
 
