@@ -261,8 +261,10 @@ def _allocation_cells(result) -> list[str]:
 
 
 def run_allocate(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None = None,
-                 err: IO[str] | None = None, group: str | None = None) -> int:
-    """Allocate every record of ``input``; results to ``out`` in ``fmt``; summary to ``err``."""
+                 err: IO[str] | None = None, group: str | None = None,
+                 choose: Callable[[Record], RuleSet] | None = None) -> int:
+    """Allocate every record of ``input``; results to ``out`` in ``fmt``; summary to ``err``.
+    ``choose`` picks each record's rule set (the booklet in force); default ``ruleset``."""
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
     if fmt not in OUTPUT_FORMATS:
@@ -287,8 +289,8 @@ def run_allocate(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None
         emit, close = json_writer.emit, json_writer.close
 
     try:
-        _, failed = _run(input, ruleset, lambda record: allocate(ruleset, record, group), emit,
-                         err, allow_csv=True)
+        _, failed = _run(input, ruleset, lambda record: allocate(
+            choose(record) if choose else ruleset, record, group), emit, err, allow_csv=True)
     finally:
         if close is not None:
             close()
@@ -297,9 +299,11 @@ def run_allocate(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None
 
 def run_review(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None = None,
                err: IO[str] | None = None, as_of: dt.date | str | None = None,
-               explain: bool = False) -> int:
+               explain: bool = False, choose: Callable[[Record, Any], RuleSet] | None = None
+               ) -> int:
     """Review every record of ``input`` as of ``as_of`` (default: each record's latest
-    assessment); JSON/JSON-lines results, or the explain tables, to ``out``; summary to ``err``."""
+    assessment); JSON/JSON-lines results, or the explain tables, to ``out``; summary to ``err``.
+    ``choose(record, as_of)`` picks each record's rule set (the booklet in force)."""
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
     if fmt not in ("json", "jsonl"):
@@ -325,8 +329,9 @@ def run_review(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None =
         emit, close = json_writer.emit, json_writer.close
 
     try:
-        _, failed = _run(input, ruleset, lambda record: review(ruleset, record, as_of), emit, err,
-                         allow_csv=False)
+        _, failed = _run(input, ruleset, lambda record: review(
+            choose(record, as_of) if choose else ruleset, record, as_of), emit, err,
+            allow_csv=False)
     finally:
         if close is not None:
             close()

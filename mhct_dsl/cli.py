@@ -14,12 +14,13 @@ import sys
 from pathlib import Path
 
 from .diagnostics import RuleError
-from .loader import bundled_rules_path, load_ruleset, rule_files
+from .loader import bundled_rules_path, load_ruleset, nested_rulesets, rule_files
 from .parser import parse_text
 
 
 def _check(args) -> int:
-    paths = args.rules or [str(bundled_rules_path())]
+    given = args.rules or [str(bundled_rules_path())]
+    paths = [str(p) for path in given for p in (Path(path), *nested_rulesets(Path(path)))]
     failed = False
     for path in paths:
         try:
@@ -57,7 +58,7 @@ def _fmt(args) -> int:
     from .formatter import format_file
 
     paths = args.files or [str(bundled_rules_path())]
-    files = [file for path in paths for file in rule_files(Path(path))]
+    files = [file for path in paths for file in rule_files(Path(path), nested=True)]
     unformatted, errors = [], []
     for file in files:
         text = file.read_text(encoding="utf-8")
@@ -81,21 +82,32 @@ def _fmt(args) -> int:
     return 1 if errors or (args.check and unformatted) else 0
 
 
+def _rules(args):
+    """``--rules`` loaded, or the national editions: each record gets the one in force."""
+    if args.rules is not None:
+        return load_ruleset(args.rules), None
+    from .editions import Editions
+
+    editions = Editions()
+    return editions.latest(), editions
+
+
 def _allocate(args) -> int:
     from .batch import run_allocate
 
-    ruleset = load_ruleset(args.rules)
-    return run_allocate(ruleset, _readable_input(args.input), args.format, sys.stdout, sys.stderr, group=args.group)
+    ruleset, editions = _rules(args)
+    return run_allocate(ruleset, _readable_input(args.input), args.format, sys.stdout, sys.stderr,
+                        group=args.group, choose=editions and editions.for_allocation)
 
 
 def _review(args) -> int:
     from .batch import run_review
     from .dates import parse_date
 
-    ruleset = load_ruleset(args.rules)
+    ruleset, editions = _rules(args)
     as_of = parse_date(args.as_of) if args.as_of else None
-    return run_review(ruleset, _readable_input(args.input), args.format, sys.stdout, sys.stderr, as_of=as_of,
-                      explain=args.explain)
+    return run_review(ruleset, _readable_input(args.input), args.format, sys.stdout, sys.stderr,
+                      as_of=as_of, explain=args.explain, choose=editions and editions.for_review)
 
 
 def _export(args) -> int:

@@ -1,0 +1,71 @@
+"""The national booklets shipped with mhct and which one is in force on a date.
+
+Each national rule set (the bundled ``rules/`` and every nested national rule set in it, such as
+``rules/2012-13``) declares ``effective YYYY-MM-DD`` in its header. Without ``--rules``, a review
+uses the booklet in force on its as-of date and an allocation the one in force on the assessment's
+date: the one with the latest ``effective`` on or before that date. A date before every booklet is
+an error for that record, not a silent choice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+from pathlib import Path
+
+from .diagnostics import Diagnostic, RuleError
+from .loader import bundled_rules_path, load_ruleset, nested_rulesets
+from .model import RuleSet
+from .records import Record, RecordError
+
+
+class Editions:
+    """The national editions under ``root`` (default: the bundled rules), loaded on first use."""
+
+    def __init__(self, root: Path | None = None):
+        self.root = root if root is not None else bundled_rules_path()
+        self._loaded: dict[Path, RuleSet] = {}
+
+    def _load(self, path: Path) -> RuleSet:
+        if path not in self._loaded:
+            self._loaded[path] = load_ruleset(path)
+        return self._loaded[path]
+
+    @cached_property
+    def dated(self) -> list[tuple[dt.date, RuleSet]]:
+        """Every national edition with its effective date, oldest first."""
+        out = []
+        for path in [self.root, *nested_rulesets(self.root)]:
+            ruleset = self._load(path)
+            if ruleset.extends is not None:
+                continue
+            effective = ruleset.header.get("effective")
+            if not isinstance(effective, dt.date):
+                raise RuleError([Diagnostic(
+                    "missing-entry", f"{path}: a national rule set must declare `effective "
+                    "YYYY-MM-DD` to be chosen by date", None)])
+            out.append((effective, ruleset))
+        return sorted(out, key=lambda pair: pair[0])
+
+    def latest(self) -> RuleSet:
+        return self._load(self.root)
+
+    def in_force(self, date: dt.date | None, record_id: str | None, field: str) -> RuleSet:
+        """The edition in force on ``date`` (the newest one when the date is unknown)."""
+        if date is None or date == dt.date.min:
+            return self.dated[-1][1]
+        chosen = [ruleset for effective, ruleset in self.dated if effective <= date]
+        if not chosen:
+            first = self.dated[0][0].isoformat()
+            raise RecordError(record_id, field, f"{date.isoformat()} is before the earliest "
+                              f"national booklet (in force from {first}); name one with --rules")
+        return chosen[-1]
+
+    def for_review(self, record: Record, as_of: dt.date | None) -> RuleSet:
+        latest = record.latest()
+        date = as_of or (latest.date if latest else None)
+        return self.in_force(date, record.id, "as_of" if as_of else "assessments")
+
+    def for_allocation(self, record: Record) -> RuleSet:
+        latest = record.latest()
+        return self.in_force(latest.date if latest else None, record.id, "assessments")
