@@ -1,0 +1,66 @@
+"""Effective dates: without --rules, each record gets the national booklet in force on its date;
+paths in JSON output are relative to the rule set's root, whatever the working directory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from mhct_dsl.cli import main
+from mhct_dsl.editions import Editions
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _record(record_id: str, date: str) -> dict:
+    ratings = {s: 0 for s in [*map(str, range(1, 14)), *"ABCDE"]}
+    return {"id": record_id, "current_cluster": 1, "cluster_since": "2011-01-03",
+            "assessments": [{"date": date, "ratings": ratings}]}
+
+
+def test_every_bundled_national_booklet_is_dated():
+    dated = [(effective.isoformat(), ruleset.version) for effective, ruleset in Editions().dated]
+    assert dated == [("2012-04-01", "2012/13 (reconstructed)"),
+                     ("2013-04-01", "V3.0 (2013/14)")]
+
+
+def test_review_and_allocate_use_the_booklet_in_force(tmp_path, capsys):
+    records = tmp_path / "records.jsonl"
+    records.write_text("\n".join(json.dumps(_record(i, d)) for i, d in (
+        ("before", "2012-03-31"), ("old", "2013-03-31"), ("new", "2013-04-01"))) + "\n")
+    assert main(["review", "--format", "jsonl", str(records)]) == 1  # "before" has no booklet
+    results = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    by_id = {r["id"]: r for r in results}
+    assert by_id["old"]["ruleset"]["version"] == "2012/13 (reconstructed)"
+    assert by_id["new"]["ruleset"]["version"] == "V3.0 (2013/14)"
+    assert "before the earliest national booklet" in by_id["before"]["error"]["message"]
+    assert main(["allocate", "--format", "jsonl", str(records)]) == 1
+    versions = [json.loads(line).get("ruleset", {}).get("version")
+                for line in capsys.readouterr().out.splitlines()]
+    assert versions == [None, "2012/13 (reconstructed)", "V3.0 (2013/14)"]
+
+
+def test_as_of_chooses_the_booklet(tmp_path, capsys):
+    records = tmp_path / "records.json"
+    records.write_text(json.dumps([_record("r", "2012-06-01")]))
+    assert main(["review", "--as-of", "2013-05-01", str(records)]) == 0
+    [result] = json.loads(capsys.readouterr().out)
+    assert result["ruleset"]["version"] == "V3.0 (2013/14)"
+
+
+def test_json_paths_do_not_depend_on_the_working_directory(tmp_path, capsys, monkeypatch):
+    outputs = []
+    for cwd in (ROOT, tmp_path):
+        monkeypatch.chdir(cwd)
+        assert main(["export", "--rules", str(ROOT / "rules")]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]
+    cluster = next(c for c in json.loads(outputs[0])["clusters"] if c["number"] == 7)
+    assert cluster["grid"]["rows"][0]["at"].startswith("clusters/cluster-07.mhr:")
+
+
+def test_check_covers_the_nested_rule_set(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert main(["check", "rules"]) == 0
+    out = capsys.readouterr().out
+    assert "rules: ok" in out and "rules/2012-13: ok" in out
