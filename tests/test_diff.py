@@ -386,3 +386,11 @@ def test_html_escapes_rule_text(tmp_path, capsys):
     assert main(["diff", str(RULES), str(local), "--format", "html"]) == 0
     html = capsys.readouterr().out
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_the_2012_13_rule_examples_pass():
+    from mhct_dsl.ruletests import run_rule_tests
+
+    out, err = io.StringIO(), io.StringIO()
+    assert run_rule_tests(str(RULES / "2012-13"), out, err) == 0
+    assert "rule tests: 2 passed, 0 failed" in out.getvalue() + err.getvalue()
