@@ -75,9 +75,17 @@ def test_a_pair_row_split_into_two_rows():
     pair = _row(NATIONAL.clusters[7], ("7", "8"))
     split = [attrs.evolve(pair, scales=("7",)), attrs.evolve(pair, scales=("8",))]
     changes = diff_rulesets(NATIONAL, _replace_row(NATIONAL, 7, ("7", "8"), split))
-    assert summary(changes) == [("cluster 7", "grid_row", "grid row 7|8", "removed"),
+    assert summary(changes) == [("cluster 7", "grid_row", "grid row max(7,8)", "removed"),
                                 ("cluster 7", "grid_row", "grid row 7", "added"),
                                 ("cluster 7", "grid_row", "grid row 8", "added")]
+
+
+def test_a_pair_rows_reading_is_compared_like_any_field():
+    pair = _row(NATIONAL.clusters[7], ("7", "8"))
+    either = attrs.evolve(pair, reading="either")
+    [change] = diff_rulesets(NATIONAL, _replace_row(NATIONAL, 7, ("7", "8"), [either]))
+    assert (change.label, change.change, change.fields) == ("grid row 7|8", "changed",
+                                                            ("reading",))
 
 
 def test_criterion_wording_changed_is_one_change_with_both_sides():
@@ -325,7 +333,8 @@ def test_replay_lists_a_changed_allocation_with_the_rows_responsible():
     ratings = {s: 0 for s in NATIONAL.scales}
     ratings.update({"7": 3, "8": 3, "9": 2, "10": 3, "11": 1, "12": 2, "13": 3})
     records = io.StringIO(json.dumps([
-        {"id": "changes", "assessments": [{"date": "2013-06-01", "ratings": ratings}]},
+        {"id": "changes", "group": "non_psychotic",
+         "assessments": [{"date": "2013-06-01", "ratings": ratings}]},
         {"id": "same", "assessments": [{"date": "2013-06-01",
                                         "ratings": {s: 0 for s in NATIONAL.scales}}]}]))
     result = replay(OLD, NATIONAL, records, diff_rulesets(OLD, NATIONAL))

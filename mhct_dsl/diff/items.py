@@ -259,7 +259,7 @@ def _grid(out: _Collector, section: str, key: tuple, grid: n.Grid, order: tuple)
             source_text(grid.source), order)
     for index, row in enumerate(grid.rows):
         name = "|".join(row.scales)
-        out.add(section, "grid_row", f"grid row {name}", (*key, "grid", name), row,
+        out.add(section, "grid_row", f"grid row {row.label}", (*key, "grid", name), row,
                 _with_source(band_text(row), row.source), (*order, index))
 
 
