@@ -386,6 +386,9 @@ def test_command_exit_code_json_and_html(capsys, monkeypatch):
     html = capsys.readouterr().out
     assert "<h2>cluster 7: Enduring Non-Psychotic Disorders (High Disability)</h2>" in html
     assert "&#34;" in html or "&quot;" in html  # quotes in wording are escaped
+    # each changed cluster's rendered booklet page, old and new, side by side
+    assert html.count('<iframe title="cluster 7: ') == 2
+    assert html.count("<iframe") == 2 * len(data["sections"])
 
 
 def test_html_escapes_rule_text(tmp_path, capsys):
@@ -403,3 +406,19 @@ def test_the_2012_13_rule_examples_pass():
     out, err = io.StringIO(), io.StringIO()
     assert run_rule_tests(str(RULES / "2012-13"), out, err) == 0
     assert "rule tests: 2 passed, 0 failed" in out.getvalue() + err.getvalue()
+
+
+def test_a_local_rule_set_against_its_base():
+    base = load_ruleset(ROOT / "tests" / "golden" / "prelude.mhr")
+    local = load_ruleset(ROOT / "tests" / "fixtures" / "local")
+    assert summary(diff_rulesets(base, local)) == [
+        ("ruleset", "ruleset", "name", "changed"),
+        ("ruleset", "ruleset", "version", "changed"),
+        ("ruleset", "ruleset", "extends", "changed"),
+        ("fact", "fact", "completed_course", "added"),
+        ("cluster 2", "note", "note", "added"),
+        ("cluster 2", "review", "review interval", "changed"),
+        ("cluster 2", "column", "discharge quantifier", "changed"),
+        ("cluster 2", "criterion", "discharge criterion", "changed"),
+        ("cluster 2", "criterion", "discharge criterion", "changed"),
+    ]

@@ -101,6 +101,12 @@ def _episode_text(episode: n.Episode) -> str:
     return f"{span} {episode.unit}"
 
 
+def _review_text(review: n.Review) -> str:
+    fresh = review.mhct_within
+    return f"every {format_duration(review.every)}" + (
+        f", MHCT within {format_duration(fresh)}" if fresh is not None else "")
+
+
 class _Collector:
     def __init__(self) -> None:
         self.items: list[Item] = []
@@ -221,8 +227,10 @@ def _tree(out: _Collector, tree: n.DecisionTreeDecl | None) -> None:
                     (*order, g_index, b_index))
 
 
+# Compared item by item below; ``amended`` and ``amendments`` only record which of these a local
+# set changed, so they are not compared again.
 _CLUSTER_FIELDS = {"number", "texts", "notes", "episode", "review", "grid", "columns",
-                   "transitions", "amended"}
+                   "transitions", "amended", "amendments"}
 
 
 def _cluster(out: _Collector, cluster: m.Cluster) -> None:
@@ -244,8 +252,7 @@ def _cluster(out: _Collector, cluster: m.Cluster) -> None:
                 _with_source(_episode_text(cluster.episode), cluster.episode.source), order(3))
     if cluster.review is not None:
         out.add(section, "review", "review interval", (*key, "review"), cluster.review,
-                _with_source("every " + format_duration(cluster.review.every),
-                             cluster.review.source), order(4))
+                _with_source(_review_text(cluster.review), cluster.review.source), order(4))
     if cluster.grid is not None:
         _grid(out, section, key, cluster.grid, order(5))
     for c_index, column in enumerate(cluster.columns.values()):

@@ -117,13 +117,35 @@ def _change_lines(change: Change, style: _Style) -> list[str]:
     return lines
 
 
+def _page_of(section: str) -> str | None:
+    """The rendered booklet page that shows ``section``."""
+    from ..render import cluster_page
+
+    if section.startswith("cluster "):
+        return cluster_page(int(section.split()[1]))
+    return {"ruleset": "process.html", "decision tree": "decision-tree.html"}.get(
+        section, "scales.html" if section.startswith("scale ") else None)
+
+
 def to_html(old: tuple[str, RuleSet], new: tuple[str, RuleSet], changes: list[Change],
             replay: dict | None = None) -> str:
+    """One self-contained page: each section's changes as a table, then the booklet pages that
+    show it (rendered by ``mhct render`` from each rule set) side by side."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
+    from ..render import render_pages
+
+    grouped = sections(changes)
+    old_pages, new_pages = render_pages(old[1]), render_pages(new[1])
+    pages = {}
+    for name, _ in grouped:
+        page = _page_of(name)
+        if page is not None:
+            pages[name] = tuple(None if p.get(page) is None else p[page].decode("utf-8")
+                                for p in (old_pages, new_pages))
     env = Environment(loader=PackageLoader("mhct_dsl.diff", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True))
     titles = {**_titles(old[1]), **_titles(new[1])}
     return env.get_template("diff.html.j2").render(
-        old=_receipt(*old), new=_receipt(*new), sections=sections(changes), titles=titles,
-        total=len(changes), replay=replay)
+        old=_receipt(*old), new=_receipt(*new), sections=grouped, titles=titles,
+        total=len(changes), replay=replay, pages=pages)
