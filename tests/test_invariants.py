@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from budget import examples
 from evalkit import cmp, dur, mini_ruleset
 from mhct_dsl import nodes as n
-from mhct_dsl.allocation import allocate, fit_cluster, rank_key
+from mhct_dsl.allocation import allocate, fit_cluster
 from mhct_dsl.conditions import evaluate
 from mhct_dsl.ranking import best_key, worst_key
 from mhct_dsl.model import SCALE_IDS
@@ -240,22 +240,31 @@ def test_allocation_is_deterministic_and_the_suggestion_is_consistent(record, rn
     again = allocate(attrs.evolve(RULES, clusters=dict(shuffled)), latest, group)
     assert again.to_json() == result.to_json()
 
-    keys = [rank_key(c) for c in result.candidates]
-    assert keys == sorted(keys) and len(set(keys)) == len(keys)       # sorted and total
-    fits = {c.cluster: c.fit for c in result.candidates}
-    if result.outcome == "variance":
-        assert result.suggested == 0 and set(fits.values()) == {"no"}
-    elif result.suggested is None:
-        assert result.outcome in ("further_assessment_required", "group_needed",
-                                  "no_fit_in_group", "no_rated_needs")
-    else:        # the suggestion dominates every other candidate of the group that could fit
-        members = {c.cluster for c in result.candidates if group in (c.group, c.branch)}
-        chosen = result.candidate(result.suggested)
-        assert chosen.truth is True and result.suggested in members
-        assert result.outcome == (chosen.fit if chosen.fit != "unknown"
-                                  else "further_assessment_required")
-        assert all(worst_key(chosen) < best_key(c) for c in result.candidates
-                   if c.cluster in members and c is not chosen and c.fit != "no")
+    # the order, stated from the candidates' own rows rather than through rank_key
+    order = result.candidates
+    numbers = [c.cluster for c in order]
+    assert sorted(numbers) == sorted(n for n, c in RULES.clusters.items() if c.grid is not None)
+    red_failed = [bool(c.red.missed) for c in order]
+    assert red_failed == sorted(red_failed)                  # red-failed clusters come last
+    settled = [c for c in order if c.fit in ("fits", "weaker")
+               and not c.red.unknown and not c.orange.unknown]
+    misses = [len(c.orange.missed) for c in settled]
+    assert misses == sorted(misses)                          # fewer orange misses first
+
+    fits = {c.cluster: c.fit for c in order}
+    assert (result.outcome == "variance") == (result.suggested == 0)
+    assert result.outcome != "variance" or set(fits.values()) == {"no"}
+    assert (result.suggested is None) == (result.outcome in (
+        "further_assessment_required", "group_needed", "no_fit_in_group", "no_rated_needs"))
+    chosen = result.candidate(result.suggested) if result.suggested not in (None, 0) else None
+    # a suggested cluster fits for every filling and dominates every other candidate of its group
+    # that could fit
+    members = {c.cluster for c in order if result.group in (c.group, c.branch)}
+    rivals = [c for c in order if c.cluster in members and c is not chosen and c.fit != "no"]
+    assert chosen is None or (chosen.truth is True and chosen.cluster in members
+                              and result.outcome == (chosen.fit if chosen.fit != "unknown"
+                                                     else "further_assessment_required")
+                              and all(worst_key(chosen) < best_key(c) for c in rivals))
 
 
 # ---- thread safety ---------------------------------------------------------------------------------
