@@ -6,16 +6,19 @@ order, and keep going past bad records: a record that cannot be read or evaluate
 ``records in: N, ok: N, failed: N`` goes to ``err``. They return 0 when nothing failed, else 1.
 
 Input format: by extension (``.csv``; ``.json``; ``.jsonl``/``.ndjson``), otherwise by content (a
-first non-blank character ``{`` or ``[`` means JSON, else CSV). ``"-"`` reads standard input. CSV
-rows are single assessments, so CSV suits allocation only; ``run_review`` rejects it.
+first non-blank character ``{`` or ``[`` means JSON, else CSV). ``"-"`` reads standard input. For
+allocation a CSV row is one assessment; for review rows are dated assessments grouped into records
+by ``id`` (`review_csv`).
 
 Output (``fmt``): ``json`` = one JSON array, ``jsonl`` = one object a line; for allocation also
-``csv`` = one row a record with ``id, suggested, fit, outcome, candidates, recorded_cluster,
-recorded_fit, recorded_adheres, error``, where ``fit`` is the suggested cluster's fit (blank when
-nothing is suggested), ``outcome`` the allocation outcome and ``candidates`` the top five as
-``cluster:fit`` joined by ``;``. ``group`` (``--group``) is the default group for records without
-their own; a record whose own group differs is an error record (as in `allocation.allocate`). Review with ``explain=True`` writes the person-readable
-tables instead of JSON.
+``csv`` = one row a record with `CSV_COLUMNS`: ``suggested_name`` names the suggested cluster
+(variance included), ``fit`` is the suggested cluster's fit (blank when nothing is suggested),
+``outcome`` the allocation outcome, ``candidates`` every candidate best first as ``cluster:fit``
+joined by ``;``, and ``blocking_unknowns`` each unknown rating that keeps a suggestion open, with
+the clusters it blocks. ``group`` (``--group``) is the default group for records without their
+own; a record whose own group differs is an error record (as in `allocation.allocate`). With
+``explain=True`` both write the person-readable text of `mhct_dsl.explain` instead (``width``
+columns wide, 80 by default). Review ``csv`` is one row a record (`review_csv.REVIEW_COLUMNS`).
 
 Errors are caught at the edge, per record: no traceback escapes for bad input. An unexpected
 internal failure on one record is reported as that record's error (``field`` ``"internal"``) and the
@@ -35,23 +38,24 @@ import csv
 import datetime as dt
 import json
 import os
-import re
 import sys
 from typing import IO, Any, Callable, Iterator
 
 from . import dates
 from .allocation import allocate, group_clusters
+from .explain import escape_controls
 from .model import RuleSet
 from .records import Record, RecordError, read_csv, read_json
 from .results import ErrorResult
 from .review import review
+from .review_csv import REVIEW_COLUMNS, read_review_csv, review_row
 
-__all__ = ["run_allocate", "run_review", "read_records", "OUTPUT_FORMATS", "TOP_CANDIDATES"]
+__all__ = ["run_allocate", "run_review", "read_records", "OUTPUT_FORMATS", "CSV_COLUMNS"]
 
 OUTPUT_FORMATS = ("json", "jsonl", "csv")
-TOP_CANDIDATES = 5
-CSV_COLUMNS = ("id", "suggested", "fit", "outcome", "candidates", "recorded_cluster",
-               "recorded_fit", "recorded_adheres", "error")
+CSV_COLUMNS = ("id", "suggested", "suggested_name", "fit", "outcome", "candidates",
+               "blocking_unknowns", "recorded_cluster", "recorded_fit", "recorded_adheres",
+               "error")
 
 
 def _read_text(source) -> tuple[str, str | None]:
@@ -70,10 +74,11 @@ def _read_text(source) -> tuple[str, str | None]:
         return handle.read(), os.path.splitext(path)[1].lower()
 
 
-def read_records(source, ruleset: RuleSet, *, allow_csv: bool = True
+def read_records(source, ruleset: RuleSet, *, csv_reader: Callable = read_csv
                  ) -> Iterator[tuple[dict[str, int], Record | RecordError]]:
     """``(location, Record | RecordError)`` for every record of ``source``; never raises for
-    bad content (an unreadable file is one error)."""
+    bad content (an unreadable file is one error). CSV is read by ``csv_reader``: one assessment
+    a row (`records.read_csv`), or rows grouped into records (`review_csv.read_review_csv`)."""
     try:
         text, ext = _read_text(source)
     except (OSError, UnicodeDecodeError) as error:
@@ -92,11 +97,7 @@ def read_records(source, ruleset: RuleSet, *, allow_csv: bool = True
     else:
         kind = "json" if _looks_like_json(text) else "csv"
     if kind == "csv":
-        if not allow_csv:
-            yield {}, RecordError(None, "input", "a review needs JSON or JSON-lines records "
-                                  "(with current_cluster and dated assessments), not CSV")
-            return
-        yield from read_csv(text, ruleset)
+        yield from csv_reader(text, ruleset)
     else:
         yield from read_json(text, ruleset, jsonl=True if kind == "jsonl" else None)
 
@@ -124,15 +125,6 @@ def _for(out: IO[str], text: str) -> str:
         return text
     encoding = getattr(out, "encoding", None) or "utf-8"
     return text.encode(encoding, "backslashreplace").decode(encoding)
-
-
-_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def escape_controls(text: str) -> str:
-    """Control characters (terminal escapes, bidi overrides, line separators; not ``\\n``) as
-    visible escapes, so that text from a record cannot drive the terminal it is printed on."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -218,11 +210,11 @@ class _Ids:
 
 
 def _run(source, ruleset: RuleSet, evaluate: Callable, emit: Callable, err: IO[str],
-         allow_csv: bool) -> tuple[int, int]:
+         csv_reader: Callable) -> tuple[int, int]:
     total = failed = 0
     ids = _Ids()
     try:
-        for location, item in read_records(source, ruleset, allow_csv=allow_csv):
+        for location, item in read_records(source, ruleset, csv_reader=csv_reader):
             result = _outcome(item, location, evaluate)
             try:
                 emit(result)
@@ -241,30 +233,66 @@ def _run(source, ruleset: RuleSet, evaluate: Callable, emit: Callable, err: IO[s
     return total, failed
 
 
-def _allocation_row(result) -> list[str]:
-    return [formula_safe(cell) for cell in _allocation_cells(result)]
+def _csv_writer(out: IO[str], columns, cells: Callable) -> Callable:
+    """Writes the header, then a row of ``cells(result)`` per result (formula-safe, encodable)."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+
+    def emit(result) -> None:
+        writer.writerow([_for(out, formula_safe(cell)) for cell in cells(result)])
+    return emit
 
 
-def _allocation_cells(result) -> list[str]:
+def _allocation_cells(result, ruleset: RuleSet) -> list[str]:
     if isinstance(result, ErrorResult):
         where = "".join(f" ({k} {v})" for k, v in result.location.items())
         field = f"{result.field}: " if result.field else ""
-        return [result.id or "", "", "", "", "", "", "", "", f"{field}{result.message}{where}"]
-    chosen = None if result.suggested is None else result.candidate(result.suggested)
-    shown = ";".join(f"{c.cluster}:{c.fit}" for c in result.candidates[:TOP_CANDIDATES])
+        return [result.id or ""] + [""] * (len(CSV_COLUMNS) - 2) + [
+            f"{field}{result.message}{where}"]
+    suggested = result.suggested
+    chosen = None if suggested is None else result.candidate(suggested)
+    name = ruleset.clusters[suggested].name if suggested in ruleset.clusters else ""
+    shown = ";".join(f"{c.cluster}:{c.fit}" for c in result.candidates)
     adheres = "" if result.recorded_cluster is None else str(
         {True: "true", False: "false"}.get(result.recorded_adheres, "unknown"))
-    return [result.id or "", "" if result.suggested is None else str(result.suggested),
+    return [result.id or "", "" if suggested is None else str(suggested), name,
             "" if chosen is None else chosen.fit, result.outcome, shown,
+            _blocking(result.blocking_unknowns),
             "" if result.recorded_cluster is None else str(result.recorded_cluster),
             result.recorded_fit or "", adheres, ""]
 
 
+def _blocking(blocks) -> str:
+    """``scale 6: rated 9 (not known) on 2014-02-24 (clusters 13, 12)``: each unknown rating
+    that blocks a suggestion once, with the candidates it blocks."""
+    clusters: dict[str, list[str]] = {}
+    for block in blocks:
+        for unknown in block.unknowns:
+            clusters.setdefault(str(unknown), []).append(
+                "no rated needs" if block.cluster is None else str(block.cluster))
+    return "; ".join(f"{unknown} (clusters {', '.join(dict.fromkeys(who))})"
+                     for unknown, who in clusters.items())
+
+
+def _explainer(out: IO[str], ruleset: RuleSet, width: int | None) -> Callable:
+    """Writes each result's ``explain()`` text, a blank line between records."""
+    count = 0
+
+    def emit(result) -> None:
+        nonlocal count
+        text = _for(out, escape_controls(result.explain(width=width, ruleset=ruleset)))
+        out.write(("\n" if count else "") + text + "\n")
+        count += 1
+    return emit
+
+
 def run_allocate(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None = None,
                  err: IO[str] | None = None, group: str | None = None,
-                 choose: Callable[[Record], RuleSet] | None = None) -> int:
-    """Allocate every record of ``input``; results to ``out`` in ``fmt``; summary to ``err``.
-    ``choose`` picks each record's rule set (the booklet in force); default ``ruleset``."""
+                 choose: Callable[[Record], RuleSet] | None = None, explain: bool = False,
+                 width: int | None = None) -> int:
+    """Allocate every record of ``input``; results to ``out`` in ``fmt`` (or, with ``explain``,
+    as text for a person ``width`` columns wide); summary to ``err``. ``choose`` picks each
+    record's rule set (the booklet in force); default ``ruleset``."""
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
     if fmt not in OUTPUT_FORMATS:
@@ -277,20 +305,19 @@ def run_allocate(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None
             err.write(f"error: --group: {error.message}\n")
             return 1
 
-    if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-
-        def emit(result):
-            writer.writerow([_for(out, cell) for cell in _allocation_row(result)])
-        close = None
+    if explain:
+        emit, close = _explainer(out, ruleset, width), None
+    elif fmt == "csv":
+        emit, close = _csv_writer(out, CSV_COLUMNS,
+                                  lambda result: _allocation_cells(result, ruleset)), None
     else:
         json_writer = _Writer(out, fmt)
         emit, close = json_writer.emit, json_writer.close
 
     try:
         _, failed = _run(input, ruleset, lambda record: allocate(
-            choose(record) if choose else ruleset, record, group), emit, err, allow_csv=True)
+            choose(record) if choose else ruleset, record, group), emit, err,
+            csv_reader=read_csv)
     finally:
         if close is not None:
             close()
@@ -299,15 +326,15 @@ def run_allocate(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None
 
 def run_review(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None = None,
                err: IO[str] | None = None, as_of: dt.date | str | None = None,
-               explain: bool = False, choose: Callable[[Record, Any], RuleSet] | None = None
-               ) -> int:
+               explain: bool = False, choose: Callable[[Record, Any], RuleSet] | None = None,
+               width: int | None = None) -> int:
     """Review every record of ``input`` as of ``as_of`` (default: each record's latest
     assessment); JSON/JSON-lines results, or the explain tables, to ``out``; summary to ``err``.
     ``choose(record, as_of)`` picks each record's rule set (the booklet in force)."""
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
-    if fmt not in ("json", "jsonl"):
-        err.write(f"error: unknown output format {fmt!r} for review; use json or jsonl\n")
+    if fmt not in OUTPUT_FORMATS:
+        err.write(f"error: unknown output format {fmt!r}; use one of {', '.join(OUTPUT_FORMATS)}\n")
         return 1
     if isinstance(as_of, str):
         try:
@@ -317,13 +344,9 @@ def run_review(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None =
             return 1
 
     if explain:
-        count = [0]
-
-        def emit(result):
-            text = _for(out, escape_controls(result.explain()))
-            out.write(("\n" if count[0] else "") + text + "\n")
-            count[0] += 1
-        close = None
+        emit, close = _explainer(out, ruleset, width), None
+    elif fmt == "csv":
+        emit, close = _csv_writer(out, REVIEW_COLUMNS, review_row), None
     else:
         json_writer = _Writer(out, fmt)
         emit, close = json_writer.emit, json_writer.close
@@ -331,7 +354,7 @@ def run_review(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None =
     try:
         _, failed = _run(input, ruleset, lambda record: review(
             choose(record, as_of) if choose else ruleset, record, as_of), emit, err,
-            allow_csv=False)
+            csv_reader=read_review_csv)
     finally:
         if close is not None:
             close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -96,8 +97,9 @@ def _allocate(args) -> int:
     from .batch import run_allocate
 
     ruleset, editions = _rules(args)
-    return run_allocate(ruleset, _readable_input(args.input), args.format, sys.stdout, sys.stderr,
-                        group=args.group, choose=editions and editions.for_allocation)
+    return run_allocate(ruleset, _readable_input(args.input), args.format or "json", sys.stdout,
+                        sys.stderr, group=args.group, explain=args.explain, width=_width(),
+                        choose=editions and editions.for_allocation)
 
 
 def _review(args) -> int:
@@ -106,8 +108,14 @@ def _review(args) -> int:
 
     ruleset, editions = _rules(args)
     as_of = parse_date(args.as_of) if args.as_of else None
-    return run_review(ruleset, _readable_input(args.input), args.format, sys.stdout, sys.stderr,
-                      as_of=as_of, explain=args.explain, choose=editions and editions.for_review)
+    return run_review(ruleset, _readable_input(args.input), args.format or "json", sys.stdout,
+                      sys.stderr, as_of=as_of, explain=args.explain, width=_width(),
+                      choose=editions and editions.for_review)
+
+
+def _width() -> int:
+    """The terminal's width for ``--explain`` (``COLUMNS`` if set; 80 when not a terminal)."""
+    return shutil.get_terminal_size((80, 24)).columns
 
 
 def _export(args) -> int:
@@ -176,8 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     allocate = commands.add_parser("allocate", help="rank cluster fits for each assessment")
     rules_option(allocate)
-    allocate.add_argument("--format", choices=("json", "jsonl", "csv"), default="json",
-                          help="output format")
+    allocate.add_argument("--format", choices=("json", "jsonl", "csv"),
+                          help="output format (default: json)")
+    allocate.add_argument("--explain", action="store_true",
+                          help="print each allocation's candidates as text for a person")
     allocate.add_argument("--group", metavar="GROUP",
                           help="decision-tree group or branch (Step 2) for records without their "
                                "own 'group'; a record whose group differs is an error")
@@ -187,11 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     review = commands.add_parser("review", help="care-review decision for each record")
     rules_option(review)
     review.add_argument("--as-of", help="review date YYYY-MM-DD (default: latest assessment)")
-    review.add_argument("--format", choices=("json", "jsonl"), default="json",
-                        help="output format")
+    review.add_argument("--format", choices=("json", "jsonl", "csv"),
+                        help="output format (default: json)")
     review.add_argument("--explain", action="store_true",
-                        help="print each decision's criteria as a table for a person")
-    review.add_argument("input", help="JSON or JSON-lines records ('-' for stdin)")
+                        help="print each decision and its criteria as text for a person")
+    review.add_argument("input", help="JSON or JSON-lines records, or CSV with a row per dated "
+                        "assessment (docs/api.md) ('-' for stdin)")
     review.set_defaults(run=_review)
 
     export = commands.add_parser("export", help="write the whole rule set as JSON")
@@ -222,7 +233,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "explain", False) and args.format is not None:
+        parser.error(f"{args.command} --explain prints text for a person; it does not combine "
+                     "with --format")
     try:
         return args.run(args)
     except RuleError as error:

@@ -34,14 +34,16 @@ An unreadable record: ``{"id", "error": {"field", "message", "line" | "row" | "i
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from . import logic
 from .formatter import format_condition
 from .logic import Truth
+
+if TYPE_CHECKING:
+    from .model import RuleSet
 
 __all__ = [
     "TRACE_SCHEMA", "Evidence", "Unknown", "Outcome", "RowCheck", "ColourSummary", "Candidate",
@@ -308,12 +310,16 @@ class AllocationResult:
                                  else logic.to_json(self.recorded_adheres)),
         }
 
-    def explain(self) -> str:
-        """A readable table of the candidates, best first."""
+    def explain(self, width: int | None = None, ruleset: RuleSet | None = None) -> str:
+        """The candidates, best first, as text for a person (``mhct allocate --explain``),
+        wrapped to ``width`` (default 80); ``ruleset`` words fact names as the booklet does."""
+        from .explain import in_words, render, ruleset_line, short, wordings
+
+        words = wordings(ruleset)
         head = f"{self.id or '(no id)'}: suggested "
         head += "none" if self.suggested is None else f"cluster {self.suggested}"
         head += f" ({OUTCOME_TEXT.get(self.outcome, self.outcome)})"
-        lines = [head]
+        lines = [ruleset_line(self.ruleset), head]
         if self.recorded_cluster is not None:
             lines.append(f"recorded cluster {self.recorded_cluster}: {self.recorded_fit}; "
                          f"red rules met: {logic.word(self.recorded_adheres)}")
@@ -326,13 +332,12 @@ class AllocationResult:
         for block in self.blocking_unknowns:
             who = "no rated needs unless" if block.cluster is None else \
                 f"cluster {block.cluster} needs"
-            lines.append(f"  {who}: " + "; ".join(map(str, block.unknowns)))
-        rows = [("cluster", "fit", "red missed", "red unknown", "orange missed")]
-        for c in self.candidates:
-            rows.append((f"{c.cluster} {c.name}"[:40], c.fit, " ".join(c.red.missed) or "-",
-                         " ".join(c.red.unknown) or "-", " ".join(c.orange.missed) or "-"))
-        lines.extend(_table(rows, (40, 7, 16, 16, 16)))
-        return "\n".join(lines)
+            lines.append(f"  {who}: " + in_words(short([str(u) for u in block.unknowns]), words))
+        rows = [(f"{c.cluster} {c.name}", c.fit, " ".join(c.red.missed) or "-",
+                 " ".join(c.red.unknown) or "-", " ".join(c.orange.missed) or "-")
+                for c in self.candidates]
+        return render(lines, ("cluster", "fit", "red missed", "red unknown", "orange missed"),
+                      rows, width=width, ratios=(3, 0, 1, 1, 1))
 
 
 # ---- review --------------------------------------------------------------------------------------
@@ -486,9 +491,14 @@ class ReviewResult:
             "allocation": None if self.allocation is None else self.allocation.to_json(),
         }
 
-    def explain(self) -> str:
-        """The person-readable table of ``mhct review --explain``."""
+    def explain(self, width: int | None = None, ruleset: RuleSet | None = None) -> str:
+        """The decision and its criteria as text for a person (``mhct review --explain``),
+        wrapped to ``width`` (default 80); ``ruleset`` words fact names as the booklet does."""
+        from .explain import in_words, render, ruleset_line, short, wordings
+
+        words = wordings(ruleset)
         lines = [
+            ruleset_line(self.ruleset),
             f"{self.id or '(no id)'}: cluster {self.current_cluster} {self.cluster_name}, "
             f"as of {self.as_of.isoformat()}",
             f"decision: {self.decision} ({self.note or DECISION_TEXT.get(self.decision, '')})",
@@ -508,18 +518,19 @@ class ReviewResult:
             if column.status != "evaluated":
                 lines.append(f"{column.column}: {column.status.replace('_', ' ')}")
         for block in self.blocking_unknowns:
-            lines.append(f"needs assessment: {block.column} #{block.index}: "
-                         + "; ".join(map(str, block.unknowns)))
-        rows = [("column", "#", "value", "criterion", "evidence", "what would meet it")]
+            lines.append(f"needs assessment: {block.column} {block.index}: "
+                         + in_words(short([str(u) for u in block.unknowns]), words))
+        rows = []
         for c in self.criteria:
             value = logic.word(c.value) + ("" if c.decisive else "*")
-            evidence = "; ".join(e.note for e in c.outcome.evidence) or c.outcome.finding
-            meet = "-" if c.value is True else c.outcome.requirement
-            rows.append((c.column, str(c.index), value, c.wording, evidence, meet))
-        lines.extend(_table(rows, (9, 2, 8, 38, 42, 36)))
-        if any(not c.decisive for c in self.criteria):
-            lines.append("* evaluated for information: the decision was made by an earlier column")
-        return "\n".join(lines)
+            found = short([part for e in c.outcome.evidence for part in e.note.split("; ")]) \
+                or c.outcome.finding
+            meet = "" if c.value is True else f"; {c.outcome.requirement}"
+            rows.append((f"{c.column} {c.index}", value, c.wording, in_words(found + meet, words)))
+        foot = ["* evaluated for information: the decision was made by an earlier column"] \
+            if any(not c.decisive for c in self.criteria) else []
+        return render(lines, ("criterion", "value", "booklet wording", "found; what would meet it"),
+                      rows, foot, width=width, ratios=(0, 0, 1, 1))
 
 
 # ---- errors --------------------------------------------------------------------------------------
@@ -545,24 +556,7 @@ class ErrorResult:
         return {"id": self.id, "error": {"field": self.field, "message": self.message,
                                          **self.location}}
 
-    def explain(self) -> str:
+    def explain(self, width: int | None = None, ruleset: RuleSet | None = None) -> str:
         where = ", ".join(f"{k} {v}" for k, v in self.location.items())
         field = f" {self.field}:" if self.field else ""
         return f"{self.id or '(no id)'}: ERROR{field} {self.message}" + (f" ({where})" if where else "")
-
-
-# ---- text tables ---------------------------------------------------------------------------------
-
-
-def _table(rows, widths) -> list[str]:
-    """Rows of cells, each wrapped to its column width; a rule under the header."""
-    out = []
-    for n, row in enumerate(rows):
-        wrapped = [textwrap.wrap(str(cell), width) or [""] for cell, width in zip(row, widths)]
-        height = max(len(w) for w in wrapped)
-        for i in range(height):
-            cells = [(w[i] if i < len(w) else "").ljust(width) for w, width in zip(wrapped, widths)]
-            out.append("  ".join(cells).rstrip())
-        if n == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return out

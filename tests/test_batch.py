@@ -54,8 +54,9 @@ def test_allocate_all_good_returns_zero_and_csv_output(tmp_path):
     code, out, err = run(run_allocate, path, fmt="csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and err == "records in: 2, ok: 2, failed: 0\n"
-    assert list(rows[0]) == ["id", "suggested", "fit", "outcome", "candidates",
-                             "recorded_cluster", "recorded_fit", "recorded_adheres", "error"]
+    assert list(rows[0]) == ["id", "suggested", "suggested_name", "fit", "outcome", "candidates",
+                             "blocking_unknowns", "recorded_cluster", "recorded_fit",
+                             "recorded_adheres", "error"]
     assert rows[0]["suggested"] == "10" and rows[0]["fit"] == "fits"    # group from cluster 10
     assert rows[0]["candidates"].startswith("10:fits;11:fits")
     assert (rows[0]["recorded_fit"], rows[0]["recorded_adheres"]) == ("fits", "true")
@@ -175,9 +176,10 @@ def test_review_explain_writes_tables():
     assert code == 1 and err.endswith("failed: 1\n")
 
 
-def test_review_rejects_csv():
+def test_review_csv_needs_the_current_cluster_column():
     code, out, _ = run(run_review, io.StringIO(HEADER + "\n" + csv_row("a", "2013-03-01") + "\n"))
-    assert code == 1 and "not CSV" in json.loads(out)[0]["error"]["message"]
+    assert code == 1
+    assert json.loads(out)[0]["error"]["message"] == "missing column(s): current_cluster"
 
 
 def test_internal_failure_on_one_record_does_not_stop_the_run():

@@ -1,0 +1,95 @@
+"""``--explain``: text for a person, wrapped to the width at word boundaries, in booklet words.
+
+Golden files in golden/explain pin whole outputs at 80 columns; regenerate with
+``MHCT_REGEN_GOLDEN=1`` and read the diff.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import mhct_dsl
+from mhct_dsl.batch import run_allocate, run_review
+from mhct_dsl.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).parent / "golden" / "explain"
+RULES = mhct_dsl.load_ruleset()
+RECORDS = [json.loads(line) for line in (ROOT / "examples/records.jsonl").read_text().splitlines()
+           if line.strip()]
+
+
+def reviews():
+    for record in RECORDS:
+        try:
+            yield mhct_dsl.review(RULES, record)
+        except mhct_dsl.RecordError:
+            continue
+
+
+def golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("MHCT_REGEN_GOLDEN"):
+        path.write_text(text, "utf-8")
+    assert text == path.read_text("utf-8")
+
+
+def test_review_explain_at_80_columns_golden():
+    out = io.StringIO()
+    run_review(RULES, str(ROOT / "examples/records.jsonl"), out=out, err=io.StringIO(),
+               explain=True, width=80)
+    golden("review-examples.txt", out.getvalue())
+
+
+def test_allocate_explain_at_80_columns_golden():
+    out = io.StringIO()
+    run_allocate(RULES, str(ROOT / "examples/assessments.csv"), out=out, err=io.StringIO(),
+                 explain=True, width=80)
+    golden("allocate-examples.txt", out.getvalue())
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_every_line_fits_and_no_word_of_the_booklet_is_broken(width):
+    for result in reviews():
+        text = result.explain(width, RULES)
+        assert max(len(line) for line in text.splitlines()) <= width
+        words = set(text.split())
+        for criterion in result.criteria:
+            for word in criterion.wording.split():
+                assert word in words, (result.id, word)
+
+
+def test_the_rule_set_is_named_first_and_facts_are_in_booklet_words():
+    for result in reviews():
+        text = result.explain(80, RULES)
+        assert text.splitlines()[0] == ("rules: Mental Health Clustering Booklet V3.0 (2013/14) "
+                                        f"({RULES.fingerprint[:19]})")
+        for name in RULES.facts:
+            assert name not in text
+
+
+def test_long_lists_are_cut_and_say_how_many_more():
+    result = next(r for r in reviews() if r.id == "SU-1002")
+    text = " ".join(result.explain(80, RULES).split())
+    assert "and 11 more" in text
+
+
+def test_allocate_explain_on_the_command_line(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["allocate", "--explain", str(ROOT / "examples/assessments.csv")]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("rules: Mental Health Clustering Booklet")
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_explain_with_a_format_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["review", "--explain", "--format", "jsonl", str(ROOT / "examples/records.jsonl")])
+    assert exit.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "--explain prints text for a person" in err
