@@ -23,8 +23,9 @@ demo: $(STAMP)
 	$(BIN)/mhct test
 
 test: $(STAMP)
-	$(BIN)/mhct check rules
-	$(BIN)/mhct fmt --check rules
+	$(BIN)/mhct check rules rules/local
+	$(BIN)/mhct fmt --check rules rules/local
+	$(BIN)/mhct test rules/local
 	$(BIN)/python -m pytest
 
 # The rendered national booklet, committed; tests/test_render.py fails when it is stale.

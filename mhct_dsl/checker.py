@@ -3,7 +3,9 @@
 The checker never stops at the first problem: it walks everything, records a `Diagnostic` for each
 fault, and raises one `RuleError` at the end. A local rule set is checked against its base: its
 ``amend cluster`` blocks replace whole entries (an attribute, a column, the grid, the transitions)
-of the base's clusters, and it may declare new facts and events but not redefine the base's.
+of the base's clusters or add, replace or remove one criterion of a column and change a column's
+quantifier; each change is recorded (`model.Amendment`) with what it replaced. It may declare new
+facts and events but not redefine the base's.
 """
 
 from __future__ import annotations
@@ -242,24 +244,97 @@ class _Checker:
         self._source(amend.source)
         base = clusters[amend.number]
         source = amend.source or n.Source("local")
-        changed, notes = {}, []
+        changed, notes, amendments = {}, [], []
         for entry in amend.entries:
             key = schema.entry_key(entry)
+            if isinstance(entry, (n.CriterionChange, n.QuantifierChange)):
+                continue
             if key == "note":
                 notes.append(attrs.evolve(entry, source=entry.source or source))
+                amendments.append(m.Amendment("note", "add", notes[-1].source, after=notes[-1]))
                 continue
             if key in schema.FORBIDDEN_FOR_SPECIAL and base.kind != "standard":
                 self.error("misplaced-entry", f"a {base.kind} cluster has no `{key}`", entry.span)
             if getattr(entry, "source", None) is None:
                 entry = attrs.evolve(entry, source=source)
             changed[key] = entry
+            amendments.append(m.Amendment(key, "replace", entry.source,
+                                          before=_entry_of(base, key), after=entry))
+        for kind in m.COLUMN_ORDER:
+            column, column_changes = self._column_changes(amend, base, kind, changed)
+            if column is not None:
+                changed[kind] = column
+                amendments.extend(column_changes)
         merged = _cluster_from_entries(
             base.number, base.name, base.kind, _replace_entries(base, changed) + notes,
             base.source)
         clusters[amend.number] = attrs.evolve(
             merged, group=base.group, branch=base.branch,
             amended=base.amended | frozenset(changed) | frozenset({"note"} if notes else ()),
+            amendments=base.amendments + tuple(amendments),
         )
+
+    def _column_changes(self, amend: n.AmendDecl, base: m.Cluster, kind: str, replaced: dict):
+        """Apply one column's criterion and quantifier changes to the base column: the new column
+        and the `Amendment` records, or (None, []) when there are none or they are faulty."""
+        changes = [e for e in amend.entries if isinstance(e, (n.CriterionChange,
+                                                             n.QuantifierChange))
+                   and e.column == kind]
+        if not changes:
+            return None, []
+        column = base.columns.get(kind)
+        first = changes[0]
+        if kind in replaced:
+            self.error("conflicting-amendment", f"`{kind}` is replaced whole in this amendment, "
+                       "so it cannot also be changed criterion by criterion", first.span,
+                       f"either replace the column (`{kind} all {{ ... }}`) or change single "
+                       f"criteria (`{kind} add`, `{kind} replace N`, `{kind} remove N`)")
+            return None, []
+        if column is None or column.quantifier == "n/a":
+            what = "has no such column" if column is None else f"has `{kind} n/a`"
+            self.error("conflicting-amendment", f"cluster {base.number} {what}: there are no "
+                       "criteria to change", first.span,
+                       f"replace the column whole: {kind} all {{ \"wording\" condition ... }}")
+            return None, []
+        slots, added = list(column.criteria), []  # slots: the base criteria by number
+        quantifier, records, ok = column.quantifier, [], True
+        for change in changes:
+            source = change.source or amend.source
+            if source is None or source.kind != "local":
+                self.error("missing-reason", "a local amendment needs the commissioner's "
+                           "reference", change.span,
+                           'end the change with: source local "your reference" (or give one to '
+                           f'the whole block: amend cluster {amend.number} source local "...")')
+                ok = False
+                continue
+            if isinstance(change, n.QuantifierChange):
+                records.append(m.Amendment(kind, "quantifier", source, before=quantifier,
+                                           after=change.quantifier))
+                quantifier = change.quantifier
+                continue
+            new = None
+            if change.criterion is not None:
+                new = attrs.evolve(change.criterion, source=change.criterion.source or source)
+            if change.index is None:
+                added.append(new)
+                records.append(m.Amendment(kind, "add", source, after=new))
+                continue
+            if not 1 <= change.index <= len(column.criteria):
+                self.error("unknown-criterion", f"the base `{kind}` column of cluster "
+                           f"{base.number} has no criterion {change.index}", change.span,
+                           _criteria_hint(column))
+                ok = False
+                continue
+            before = column.criteria[change.index - 1]
+            slots[change.index - 1] = new
+            records.append(m.Amendment(kind, change.action, source, before=before, after=new,
+                                       index=change.index))
+        if not ok:
+            return None, []
+        merged = attrs.evolve(column, quantifier=quantifier,
+                              criteria=[c for c in slots + added if c is not None],
+                              source=column.source or base.source, span=changes[-1].span)
+        return merged, records
 
     # ---- decision tree ----------------------------------------------------------------------
 
@@ -620,6 +695,24 @@ def _cluster_from_entries(number, name, kind, entries, source) -> m.Cluster:
         columns={k: columns[k] for k in m.COLUMN_ORDER if k in columns},
         transitions=singles[n.Transitions], source=source, notes=tuple(notes),
     )
+
+
+def _criteria_hint(column: n.Column) -> str:
+    def short(text: str) -> str:
+        return text if len(text) <= 40 else text[:39] + "…"
+
+    listed = "; ".join(f"{i} “{short(c.wording)}”" for i, c in enumerate(column.criteria, 1))
+    return f"its criteria are numbered from 1: {listed}"
+
+
+def _entry_of(cluster: m.Cluster, key: str):
+    """The base entry an amendment replaces (None when the key is new to the cluster)."""
+    if key in cluster.texts:
+        return cluster.texts[key]
+    if key in cluster.columns:
+        return cluster.columns[key]
+    return getattr(cluster, key, None) if key in ("episode", "review", "grid",
+                                                  "transitions") else None
 
 
 def _replace_entries(cluster: m.Cluster, changed: dict) -> list:

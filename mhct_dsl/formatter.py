@@ -368,6 +368,15 @@ def _entry(out: _Lines, entry, indent: str, first: bool) -> None:
         else:
             _block(out, indent, [f"{entry.kind} {entry.quantifier}"], source, entry.criteria,
                    _criterion)
+    elif isinstance(entry, n.CriterionChange) and entry.criterion is not None:
+        index = "" if entry.index is None else f" {entry.index}"
+        out.add(indent, [f"{entry.column} {entry.action}{index} ", _Text(entry.criterion.wording)],
+                entry.criterion.source)
+        _condition(out, entry.criterion.condition, indent + INDENT)
+    elif isinstance(entry, n.CriterionChange):
+        out.add(indent, [f"{entry.column} remove {entry.index}"], source)
+    elif isinstance(entry, n.QuantifierChange):
+        out.add(indent, [f"{entry.column} quantifier {entry.quantifier}"], source)
     elif isinstance(entry, n.Transitions):
         _block(out, indent, ["transitions"], source, entry.moves, _move)
     else:

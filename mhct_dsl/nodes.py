@@ -336,6 +336,32 @@ class Column:
 
 
 @attrs.frozen
+class CriterionChange:
+    """In an ``amend`` block, one criterion of a base column: ``COLUMN add CRITERION``,
+    ``COLUMN replace N CRITERION`` or ``COLUMN remove N [source]`` (N counts from 1 in the base
+    column's order). ``source`` is the change's own: the criterion's for add and replace."""
+
+    column: str
+    action: str
+    index: int | None
+    criterion: Criterion | None
+    source: Source | None = None
+    span: Span | None = _span()
+    comments: tuple[str, ...] = _comments()
+
+
+@attrs.frozen
+class QuantifierChange:
+    """In an ``amend`` block: ``COLUMN quantifier one|any|all [source]``."""
+
+    column: str
+    quantifier: str
+    source: Source | None = None
+    span: Span | None = _span()
+    comments: tuple[str, ...] = _comments()
+
+
+@attrs.frozen
 class Move:
     """``direction likelihood clusters ...``: e.g. ``down likely 11..13 rare 1..7``."""
 
@@ -367,7 +393,8 @@ class Transitions:
 
 
 Entry = Union[
-    TextAttr, WordAttr, DateAttr, Rating, ProblemType, Episode, Review, Grid, Column, Transitions
+    TextAttr, WordAttr, DateAttr, Rating, ProblemType, Episode, Review, Grid, Column,
+    CriterionChange, QuantifierChange, Transitions
 ]
 
 # ---- declarations --------------------------------------------------------------------------

@@ -134,7 +134,8 @@ def _unit(word: str) -> str:
 _COMMENTABLE = frozenset({
     "ruleset", "scale", "fact", "event", "team", "cluster", "amend", "decision_tree", "group", "branch",
     "text_attr", "word_attr", "date_attr", "rating", "problem_type", "episode", "review", "grid",
-    "grid_row", "column", "criterion", "transitions", "move", "discharge_move",
+    "grid_row", "column", "criterion", "add_criterion", "replace_criterion", "remove_criterion",
+    "quantifier_change", "transitions", "move", "discharge_move",
 })
 
 
@@ -316,6 +317,19 @@ class _Build:
 
     def criterion(self, span, wording, source, condition):
         return n.Criterion(wording, condition, source, span=span)
+
+    def add_criterion(self, span, kind, criterion):
+        return n.CriterionChange(str(kind), "add", None, criterion, criterion.source, span=span)
+
+    def replace_criterion(self, span, kind, index, criterion):
+        return n.CriterionChange(str(kind), "replace", int(index), criterion, criterion.source,
+                                 span=span)
+
+    def remove_criterion(self, span, kind, index, source):
+        return n.CriterionChange(str(kind), "remove", int(index), None, source, span=span)
+
+    def quantifier_change(self, span, kind, quantifier, source):
+        return n.QuantifierChange(str(kind), str(quantifier), source, span=span)
 
     def transitions(self, span, source, *moves):
         return n.Transitions(moves, source, span=span)

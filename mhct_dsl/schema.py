@@ -57,8 +57,8 @@ CLUSTER = BlockSchema(
 AMEND = BlockSchema(
     "amend",
     text_keys=CLUSTER_TEXTS,
-    repeatable=frozenset({"note"}),
-    nodes=_CLUSTER_NODES,
+    repeatable=frozenset({"note", "step_up add", "discharge add", "step_down add"}),
+    nodes=_CLUSTER_NODES | {n.CriterionChange, n.QuantifierChange},
 )
 
 # What a cluster must state, by kind ("standard" = neither variance nor blank).
@@ -76,6 +76,7 @@ ATTRIBUTE_NAMES = frozenset().union(*(s.keys() for s in (RULESET, SCALE, CLUSTER
 NODE_NAMES = {
     n.Rating: "rating", n.ProblemType: "problem_type", n.Episode: "episode", n.Review: "review",
     n.Grid: "grid", n.Column: "column", n.Transitions: "transitions",
+    n.CriterionChange: "criterion change", n.QuantifierChange: "quantifier change",
 }
 
 
@@ -85,4 +86,9 @@ def entry_key(entry) -> str:
         return entry.key
     if isinstance(entry, n.Column):
         return entry.kind
+    if isinstance(entry, n.CriterionChange):  # replace/remove name one criterion: at most once
+        return f"{entry.column} add" if entry.index is None else \
+            f"{entry.column} criterion {entry.index}"
+    if isinstance(entry, n.QuantifierChange):
+        return f"{entry.column} quantifier"
     return NODE_NAMES[type(entry)]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import string
 
+import attrs
 from hypothesis import strategies as st
 
 from mhct_dsl import nodes as n
@@ -26,7 +27,7 @@ KEYWORDS = frozenset(
     problem_type episode review every grid red orange yellow transitions not scale remained for
     stable within no fits consistently in source national none step_up step_down discharge one any
     all up same down likely possible rare in_service in_cluster booklet reconstructed local max mhct
-    team with_team
+    team with_team add replace remove quantifier
     """.split()
 )
 UNIT_WORDS = frozenset(u + s for u in ("day", "week", "month", "year") for s in ("", "s"))
@@ -159,6 +160,25 @@ def columns(draw) -> n.Column:
 
 
 @st.composite
+def criterion_changes(draw) -> n.CriterionChange:
+    kind = draw(st.sampled_from(["step_up", "discharge", "step_down"]))
+    action = draw(st.sampled_from(["add", "replace", "remove"]))
+    if action == "remove":
+        return n.CriterionChange(kind, "remove", draw(st.integers(1, 99)), None, draw(sources),
+                                 comments=draw(comments))
+    # The comments above a change belong to the change, not to its criterion.
+    criterion = attrs.evolve(draw(criteria), comments=())
+    index = None if action == "add" else draw(st.integers(1, 99))
+    return n.CriterionChange(kind, action, index, criterion, criterion.source,
+                             comments=draw(comments))
+
+
+quantifier_changes = st.builds(
+    n.QuantifierChange, st.sampled_from(["step_up", "discharge", "step_down"]),
+    st.sampled_from(["one", "any", "all"]), sources, comments=comments)
+
+
+@st.composite
 def bands(draw) -> n.Band:
     low = draw(st.integers(0, 9))
     high = draw(st.one_of(st.just(low), st.integers(low, 9)))
@@ -213,6 +233,8 @@ entries = st.one_of(
     st.builds(n.Review, durations, sources, mhct_within=st.none() | durations, comments=comments),
     grids,
     columns(),
+    criterion_changes(),
+    quantifier_changes,
     transitions,
 )
 entry_lists = st.lists(entries, max_size=6)
