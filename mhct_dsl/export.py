@@ -119,7 +119,31 @@ def _cluster(c: m.Cluster) -> dict:
         "columns": {kind: _column(col, inherit) for kind, col in c.columns.items()},
         "transitions": None if c.transitions is None else _transitions(c.transitions, inherit),
         "amended": sorted(c.amended),
+        "amendments": [_amendment(a) for a in c.amendments],
     }
+
+
+def _amendment(a: m.Amendment) -> dict:
+    return {"entry": a.entry, "action": a.action, "index": a.index, "source": source(a.source),
+            "before": _amended_value(a.before), "after": _amended_value(a.after)}
+
+
+def _amended_value(node) -> object:
+    """What an amendment replaced or put in, in brief: a criterion's wording and condition, a
+    duration, a quantifier or text; a whole block by where it is written."""
+    if node is None or isinstance(node, str):
+        return node
+    if isinstance(node, n.Criterion):
+        return {"wording": node.wording, "condition_text": format_condition(node.condition),
+                "at": _at(node)}
+    if isinstance(node, n.Review):
+        return {"every": duration(node.every), "at": _at(node)}
+    if isinstance(node, n.Episode):
+        return {"low": node.low, "high": node.high, "open_ended": node.open_ended,
+                "unit": node.unit, "at": _at(node)}
+    if isinstance(node, n.TextAttr):
+        return {"text": node.text, "at": _at(node)}
+    return {"at": _at(node)}
 
 
 def _column(column: n.Column, inherit: n.Source) -> dict:
