@@ -244,22 +244,23 @@ class _Checker:
         self._source(amend.source)
         base = clusters[amend.number]
         source = amend.source or n.Source("local")
-        changed, notes, amendments = {}, [], []
-        for entry in amend.entries:
+        changed, notes, amendments = {}, [], []  # amendments: (position in the block, record)
+        for position, entry in enumerate(amend.entries):
             key = schema.entry_key(entry)
             if isinstance(entry, (n.CriterionChange, n.QuantifierChange)):
                 continue
             if key == "note":
                 notes.append(attrs.evolve(entry, source=entry.source or source))
-                amendments.append(m.Amendment("note", "add", notes[-1].source, after=notes[-1]))
+                amendments.append((position, m.Amendment("note", "add", notes[-1].source,
+                                                          after=notes[-1])))
                 continue
             if key in schema.FORBIDDEN_FOR_SPECIAL and base.kind != "standard":
                 self.error("misplaced-entry", f"a {base.kind} cluster has no `{key}`", entry.span)
             if getattr(entry, "source", None) is None:
                 entry = attrs.evolve(entry, source=source)
             changed[key] = entry
-            amendments.append(m.Amendment(key, "replace", entry.source,
-                                          before=_entry_of(base, key), after=entry))
+            amendments.append((position, m.Amendment(key, "replace", entry.source,
+                                                      before=_entry_of(base, key), after=entry)))
         for kind in m.COLUMN_ORDER:
             column, column_changes = self._column_changes(amend, base, kind, changed)
             if column is not None:
@@ -271,19 +272,20 @@ class _Checker:
         clusters[amend.number] = attrs.evolve(
             merged, group=base.group, branch=base.branch,
             amended=base.amended | frozenset(changed) | frozenset({"note"} if notes else ()),
-            amendments=base.amendments + tuple(amendments),
+            amendments=base.amendments + tuple(record for _, record in sorted(
+                amendments, key=lambda pair: pair[0])),
         )
 
     def _column_changes(self, amend: n.AmendDecl, base: m.Cluster, kind: str, replaced: dict):
         """Apply one column's criterion and quantifier changes to the base column: the new column
-        and the `Amendment` records, or (None, []) when there are none or they are faulty."""
-        changes = [e for e in amend.entries if isinstance(e, (n.CriterionChange,
-                                                             n.QuantifierChange))
-                   and e.column == kind]
+        and the `Amendment` records with their positions in the block, or (None, []) when there
+        are none or they are faulty."""
+        changes = [(i, e) for i, e in enumerate(amend.entries)
+                   if isinstance(e, (n.CriterionChange, n.QuantifierChange)) and e.column == kind]
         if not changes:
             return None, []
         column = base.columns.get(kind)
-        first = changes[0]
+        first = changes[0][1]
         if kind in replaced:
             self.error("conflicting-amendment", f"`{kind}` is replaced whole in this amendment, "
                        "so it cannot also be changed criterion by criterion", first.span,
@@ -298,7 +300,7 @@ class _Checker:
             return None, []
         slots, added = list(column.criteria), []  # slots: the base criteria by number
         quantifier, records, ok = column.quantifier, [], True
-        for change in changes:
+        for position, change in changes:
             source = change.source or amend.source
             if source is None or source.kind != "local":
                 self.error("missing-reason", "a local amendment needs the commissioner's "
@@ -307,17 +309,28 @@ class _Checker:
                            f'the whole block: amend cluster {amend.number} source local "...")')
                 ok = False
                 continue
+            if isinstance(change, n.QuantifierChange) and change.quantifier == "n/a":
+                self.error("invalid-value", "`quantifier n/a` cannot make a column N/A",
+                           change.span, f"replace the column whole instead: {kind} n/a")
+                ok = False
+                continue
             if isinstance(change, n.QuantifierChange):
-                records.append(m.Amendment(kind, "quantifier", source, before=quantifier,
-                                           after=change.quantifier))
+                records.append((position, m.Amendment(kind, "quantifier", source,
+                                                      before=quantifier, after=change.quantifier)))
                 quantifier = change.quantifier
                 continue
             new = None
             if change.criterion is not None:
                 new = attrs.evolve(change.criterion, source=change.criterion.source or source)
-            if change.index is None:
+            if change.action == "add":
                 added.append(new)
-                records.append(m.Amendment(kind, "add", source, after=new))
+                records.append((position, m.Amendment(kind, "add", source, after=new)))
+                continue
+            if change.index is None:
+                self.error("unknown-criterion", f"`{kind} {change.action}` needs the number of "
+                           f"the criterion it {change.action}s", change.span,
+                           f"write `{kind} {change.action} N`; " + _criteria_hint(column))
+                ok = False
                 continue
             if not 1 <= change.index <= len(column.criteria):
                 self.error("unknown-criterion", f"the base `{kind}` column of cluster "
@@ -327,13 +340,13 @@ class _Checker:
                 continue
             before = column.criteria[change.index - 1]
             slots[change.index - 1] = new
-            records.append(m.Amendment(kind, change.action, source, before=before, after=new,
-                                       index=change.index))
+            records.append((position, m.Amendment(kind, change.action, source, before=before,
+                                                  after=new, index=change.index)))
         if not ok:
             return None, []
         merged = attrs.evolve(column, quantifier=quantifier,
                               criteria=[c for c in slots + added if c is not None],
-                              source=column.source or base.source, span=changes[-1].span)
+                              source=column.source or base.source, span=changes[-1][1].span)
         return merged, records
 
     # ---- decision tree ----------------------------------------------------------------------
@@ -673,6 +686,9 @@ def _required_hint(key: str) -> str:
 
 
 def _placement_hint(kind: type) -> str:
+    if kind in (n.CriterionChange, n.QuantifierChange):
+        return ("changes to one criterion or a quantifier belong in a local rule set's "
+                "`amend cluster N source local \"reference\" { ... }`; here, edit the column")
     homes = [s.name for s in (schema.SCALE, schema.CLUSTER) if kind in s.nodes]
     return f"`{schema.NODE_NAMES[kind]}` belongs in a {' or '.join(homes)}" if homes else ""
 

@@ -368,13 +368,13 @@ def _entry(out: _Lines, entry, indent: str, first: bool) -> None:
         else:
             _block(out, indent, [f"{entry.kind} {entry.quantifier}"], source, entry.criteria,
                    _criterion)
-    elif isinstance(entry, n.CriterionChange) and entry.criterion is not None:
-        index = "" if entry.index is None else f" {entry.index}"
-        out.add(indent, [f"{entry.column} {entry.action}{index} ", _Text(entry.criterion.wording)],
-                entry.criterion.source)
-        _condition(out, entry.criterion.condition, indent + INDENT)
     elif isinstance(entry, n.CriterionChange):
-        out.add(indent, [f"{entry.column} remove {entry.index}"], source)
+        head = f"{entry.column} {entry.action}" + ("" if entry.index is None else f" {entry.index}")
+        if entry.criterion is None:
+            out.add(indent, [head], source)
+        else:
+            out.add(indent, [head + " ", _Text(entry.criterion.wording)], entry.criterion.source)
+            _condition(out, entry.criterion.condition, indent + INDENT)
     elif isinstance(entry, n.QuantifierChange):
         out.add(indent, [f"{entry.column} quantifier {entry.quantifier}"], source)
     elif isinstance(entry, n.Transitions):

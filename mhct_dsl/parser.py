@@ -322,11 +322,12 @@ class _Build:
         return n.CriterionChange(str(kind), "add", None, criterion, criterion.source, span=span)
 
     def replace_criterion(self, span, kind, index, criterion):
-        return n.CriterionChange(str(kind), "replace", int(index), criterion, criterion.source,
-                                 span=span)
+        return n.CriterionChange(str(kind), "replace", None if index is None else int(index),
+                                 criterion, criterion.source, span=span)
 
     def remove_criterion(self, span, kind, index, source):
-        return n.CriterionChange(str(kind), "remove", int(index), None, source, span=span)
+        return n.CriterionChange(str(kind), "remove", None if index is None else int(index), None,
+                                 source, span=span)
 
     def quantifier_change(self, span, kind, quantifier, source):
         return n.QuantifierChange(str(kind), str(quantifier), source, span=span)

@@ -57,7 +57,8 @@ CLUSTER = BlockSchema(
 AMEND = BlockSchema(
     "amend",
     text_keys=CLUSTER_TEXTS,
-    repeatable=frozenset({"note", "step_up add", "discharge add", "step_down add"}),
+    repeatable=frozenset({"note"} | {f"{c} {a}" for c in ("step_up", "discharge", "step_down")
+                                      for a in ("add", "replace", "remove")}),
     nodes=_CLUSTER_NODES | {n.CriterionChange, n.QuantifierChange},
 )
 
@@ -87,8 +88,9 @@ def entry_key(entry) -> str:
     if isinstance(entry, n.Column):
         return entry.kind
     if isinstance(entry, n.CriterionChange):  # replace/remove name one criterion: at most once
-        return f"{entry.column} add" if entry.index is None else \
-            f"{entry.column} criterion {entry.index}"
+        if entry.index is None:
+            return f"{entry.column} {entry.action}"
+        return f"{entry.column} criterion {entry.index}"
     if isinstance(entry, n.QuantifierChange):
         return f"{entry.column} quantifier"
     return NODE_NAMES[type(entry)]

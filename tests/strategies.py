@@ -163,19 +163,19 @@ def columns(draw) -> n.Column:
 def criterion_changes(draw) -> n.CriterionChange:
     kind = draw(st.sampled_from(["step_up", "discharge", "step_down"]))
     action = draw(st.sampled_from(["add", "replace", "remove"]))
+    index = None if action == "add" else draw(st.one_of(st.none(), st.integers(1, 99)))
     if action == "remove":
-        return n.CriterionChange(kind, "remove", draw(st.integers(1, 99)), None, draw(sources),
+        return n.CriterionChange(kind, "remove", index, None, draw(sources),
                                  comments=draw(comments))
     # The comments above a change belong to the change, not to its criterion.
     criterion = attrs.evolve(draw(criteria), comments=())
-    index = None if action == "add" else draw(st.integers(1, 99))
     return n.CriterionChange(kind, action, index, criterion, criterion.source,
                              comments=draw(comments))
 
 
 quantifier_changes = st.builds(
     n.QuantifierChange, st.sampled_from(["step_up", "discharge", "step_down"]),
-    st.sampled_from(["one", "any", "all"]), sources, comments=comments)
+    st.sampled_from(["one", "any", "all", "n/a"]), sources, comments=comments)
 
 
 @st.composite

@@ -1,0 +1,180 @@
+"""The example local rule set (rules/local): it changes exactly what it amends, at criterion level.
+
+Expected values are written out here from rules/local/amendments.mhr, never computed by the
+checker: the national and local exports must differ in exactly these places, and every criterion
+not amended keeps its national wording, condition and provenance. Golden pages of its rendering
+live in tests/golden/render/ (regenerate with ``MHCT_REGEN_GOLDEN=1``).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from mhct_dsl import load_ruleset
+from mhct_dsl.export import export
+from mhct_dsl.render import render_pages
+from mhct_dsl.review import review
+from mhct_dsl.ruletests import run_rule_tests
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL = ROOT / "rules" / "local"
+GOLDEN = Path(__file__).parent / "golden" / "render"
+
+NEW_C3_CRITERION_3 = ("MHCT V1 item 8 (Other) = 2 or less, and any remaining problem can be "
+                      "supported by primary care.")
+NEW_C3_CRITERION_4 = "Has completed the agreed course of psychological therapy."
+NEW_C11_CRITERION_2 = ("Requires no psychotropic medication, or has been on a stable dose for the "
+                       "past 6 months under a shared-care agreement with the GP.")
+
+
+@pytest.fixture(scope="module")
+def both():
+    return export(load_ruleset()), export(load_ruleset(LOCAL))
+
+
+def _without_amendment_records(cluster: dict) -> dict:
+    return {k: v for k, v in cluster.items() if k not in ("amended", "amendments")}
+
+
+def test_clusters_not_amended_are_the_national_ones(both):
+    national, local = both
+    for before, after in zip(national["clusters"], local["clusters"], strict=True):
+        if before["number"] in (3, 11):
+            continue
+        assert after == before, f"cluster {before['number']} changed"
+    assert local["scales"] == national["scales"]
+    assert local["decision_tree"] == national["decision_tree"]
+    assert local["facts"] == national["facts"] + [
+        {"name": "completed_agreed_therapy", "wording": NEW_C3_CRITERION_4,
+         "source": {"kind": "local", "note": "Contract schedule 2014/15, item 4.2"},
+         "local": True},
+        {"name": "medication_stable_six_months_shared_care", "wording": NEW_C11_CRITERION_2,
+         "source": {"kind": "local", "note": "Contract schedule 2014/15, item 4.5"},
+         "local": True},
+    ]
+
+
+def _cluster(data: dict, number: int) -> dict:
+    return next(c for c in data["clusters"] if c["number"] == number)
+
+
+def test_cluster_3_changes_its_review_interval_and_two_discharge_criteria_only(both):
+    national, local = (_cluster(d, 3) for d in both)
+    assert national["review"]["every"] == {"amount": 6, "unit": "month"}
+    assert local["review"] == {
+        "every": {"amount": 4, "unit": "month"},
+        "source": {"kind": "local",
+                   "note": "Contract schedule 2014/15, item 3.1 (review intervals)"}}
+    before, after = national["columns"]["discharge"], local["columns"]["discharge"]
+    assert after["quantifier"] == before["quantifier"] == "all"
+    assert after["criteria"][:2] == before["criteria"][:2]  # national wording and provenance
+    assert after["criteria"][0]["source"]["kind"] == "booklet"
+    assert [c["wording"] for c in after["criteria"][2:]] == [NEW_C3_CRITERION_3,
+                                                               NEW_C3_CRITERION_4]
+    assert after["criteria"][2]["condition_text"] == \
+        "all { scale 8 <= 2  fact residual_risks_manageable_in_primary_care }"
+    assert {c["source"]["kind"] for c in after["criteria"][2:]} == {"local"}
+    rest = ("review", "columns")
+    assert {k: v for k, v in _without_amendment_records(local).items() if k not in rest} == \
+        {k: v for k, v in _without_amendment_records(national).items() if k not in rest}
+    assert {k: v for k, v in local["columns"].items() if k != "discharge"} == \
+        {k: v for k, v in national["columns"].items() if k != "discharge"}
+    assert [(a["entry"], a["action"], a["index"]) for a in local["amendments"]] == [
+        ("review", "replace", None), ("discharge", "replace", 3), ("discharge", "add", None)]
+    assert local["amendments"][1]["before"]["wording"] == "MHCT V1 item 8 (Other) = 1 or less"
+
+
+def test_cluster_11_replaces_discharge_criterion_2_and_removes_7_only(both):
+    national, local = (_cluster(d, 11) for d in both)
+    before, after = national["columns"]["discharge"]["criteria"], \
+        local["columns"]["discharge"]["criteria"]
+    assert len(before) == 7 and len(after) == 6
+    assert after[0] == before[0] and after[2:] == before[2:6]
+    assert after[1]["wording"] == NEW_C11_CRITERION_2
+    assert after[1]["source"] == {"kind": "local",
+                                  "note": "Contract schedule 2014/15, item 4.5"}
+    assert before[6]["wording"] == \
+        "Level of social inclusion meets service user’s expectations."
+    assert {k: v for k, v in _without_amendment_records(local).items() if k != "columns"} == \
+        {k: v for k, v in _without_amendment_records(national).items() if k != "columns"}
+    removed = local["amendments"][1]
+    assert (removed["action"], removed["index"], removed["before"]["wording"]) == \
+        ("remove", 7, before[6]["wording"])
+    assert removed["source"]["note"].startswith("Contract schedule 2014/15, item 4.6")
+
+
+def test_the_local_rule_examples_pass():
+    out, err = io.StringIO(), io.StringIO()
+    assert run_rule_tests(str(LOCAL), out, err) == 0, out.getvalue() + err.getvalue()
+    assert "rule tests: 4 passed, 0 failed" in out.getvalue()
+
+
+def test_review_uses_the_local_interval_and_criteria():
+    record = {
+        "id": "L3", "current_cluster": 3,
+        "assessments": [{"date": "2014-03-03", "ratings": {
+            "1": 0, "2": 0, "3": 1, "4": 0, "5": 0, "6": 0, "7": 1, "8": 2, "9": 1, "10": 0,
+            "11": 1, "12": 0, "13": 0, "A": 0, "B": 0, "C": 0, "D": 0, "E": 0}}],
+        "facts": {"residual_risks_manageable_in_primary_care": True,
+                  "completed_agreed_therapy": True, "completed_treatment_residual_comorbidities":
+                  False},
+        "events": [],
+    }
+    national_facts = {k: v for k, v in record["facts"].items() if k != "completed_agreed_therapy"}
+    national = review(load_ruleset(), {**record, "facts": national_facts}).to_json()
+    local = review(load_ruleset(LOCAL), record).to_json()
+    assert national["next_review_due"] == "2014-09-03"
+    assert local["next_review_due"] == "2014-07-03"
+    assert national["decision"] != "discharge"  # item 8 = 2 fails the national criterion 3
+    assert local["decision"] == "discharge"
+    assert local["ruleset"]["name"] == "Anytown local clustering booklet"
+
+
+@pytest.fixture(scope="module")
+def local_pages() -> dict[str, bytes]:
+    return render_pages(load_ruleset(LOCAL))
+
+
+@pytest.mark.parametrize("page", ["index.html", "cluster-11.html", "about-cluster-03.html"])
+def test_golden_local_pages(local_pages, page):
+    path = GOLDEN / f"local-{page}"
+    if os.environ.get("MHCT_REGEN_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(local_pages[page])
+    assert local_pages[page] == path.read_bytes(), f"{page} differs from {path.name}"
+
+
+def test_local_pages_show_each_change_with_its_reference_and_what_it_replaced(local_pages):
+    page = local_pages["cluster-11.html"].decode("utf-8")
+    assert "Local: Contract schedule 2014/15, item 4.5" in page
+    assert "Replaces the national criterion: <del>Requires no psychotropic medication or has " \
+           "been on a stable dose for the past year.</del>" in page
+    assert '<span class="badge removed">Removed</span>' in page
+    assert "<del>Level of social inclusion meets service user’s expectations.</del>" in page
+    assert page.count('class="badge local"') == 3  # page header, replaced, removed
+    cluster_3 = local_pages["cluster-03.html"].decode("utf-8")
+    assert "review at least every <strong>4 months</strong>" in cluster_3
+    assert "national: every 6 months" in cluster_3
+
+
+def test_quantifier_and_episode_changes_are_recorded_and_shown(tmp_path):
+    (tmp_path / "ruleset.mhr").write_text(
+        'ruleset "T" extends national source local "Board 9" {\n    version "1"\n}\n'
+        'amend cluster 17 source local "Board 9, item 2" {\n'
+        '    step_up quantifier all\n    episode 2+ years\n}\n', encoding="utf-8")
+    rules = load_ruleset(tmp_path)
+    cluster = rules.clusters[17]
+    assert load_ruleset().clusters[17].columns["step_up"].quantifier == "any"
+    assert cluster.columns["step_up"].quantifier == "all"
+    assert cluster.columns["step_up"].criteria == \
+        load_ruleset().clusters[17].columns["step_up"].criteria
+    assert [(a.entry, a.action, a.before, a.after) for a in cluster.amendments][0] == \
+        ("step_up", "quantifier", "any", "all")
+    page = render_pages(rules)["cluster-17.html"].decode("utf-8")
+    assert "(All of the following criteria are met)" in page
+    assert "was: any (“Any of the following criteria are met”)" in page
+    assert "episode <strong>2 years or more</strong>; national: 3 years or more" in page
