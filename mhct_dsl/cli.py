@@ -126,6 +126,13 @@ def _export(args) -> int:
     return 0
 
 
+def _schema(args) -> int:
+    from .json_schemas import schema_text
+
+    sys.stdout.write(schema_text(args.name))
+    return 0
+
+
 def _test(args) -> int:
     from .ruletests import run_rule_tests
 
@@ -225,6 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="CSV, JSON or JSON-lines records: list the decisions that change")
     diff.add_argument("--exit-code", action="store_true", help="exit 1 when there are changes")
     diff.set_defaults(run=_diff)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of a format (docs/api.md)")
+    schema.add_argument("name", choices=("record", "allocation", "review"))
+    schema.set_defaults(run=_schema)
 
     test = commands.add_parser("test", help="run the example records kept beside the rules")
     test.add_argument("rules", nargs="?", default=None, help="rule set directory")

@@ -7,7 +7,8 @@ meaning. Files live in ``RULES/tests/*.json`` (format in docs/rule-tests.md): ea
 Two keys compare more finely: ``criteria`` maps ``"column.N"`` (N counted from 1 in booklet order)
 to true / false / "unknown", and ``fits`` maps a cluster number to its allocation fit.
 
-The runner also reports coverage: which care-transition columns some passing case decided.
+The runner also reports coverage: which care-transition columns some passing case decided (for a
+local rule set, only the columns it amends).
 """
 
 from __future__ import annotations
@@ -126,9 +127,11 @@ def run_file(ruleset: RuleSet, path: Path) -> list[CaseResult]:
 
 
 def columns_to_cover(ruleset: RuleSet) -> set[tuple[int, str]]:
-    """Every (cluster, column) that is not n/a: each should be decided by some example."""
+    """Every (cluster, column) that is not n/a: each should be decided by some example. A local
+    rule set answers only for the columns it amends (its base's examples cover the rest)."""
     return {(c.number, kind) for c in ruleset.clusters.values()
-            for kind, column in c.columns.items() if column.quantifier != "n/a"}
+            for kind, column in c.columns.items() if column.quantifier != "n/a"
+            and (ruleset.base is None or kind in c.amended)}
 
 
 def run_rule_tests(rules: str | None, out: IO[str], err: IO[str]) -> int:
@@ -136,7 +139,8 @@ def run_rule_tests(rules: str | None, out: IO[str], err: IO[str]) -> int:
     ruleset = load_ruleset(path)
     files = test_files(path)
     if not files:
-        print(f"no rule tests in {path / 'tests'}", file=err)
+        print(f"no rule tests in {path / 'tests'}: add example records with their expected "
+              "outcomes as JSON files there (format: docs/rule-tests.md)", file=err)
         return 1
     results = [result for file in files for result in run_file(ruleset, file)]
     for result in results:

@@ -68,3 +68,48 @@ def test_checking_one_file_of_a_rule_set_points_at_the_directory(capsys, monkeyp
         "error: rules/clusters/cluster-03.mhr is one file of a rule set, which has no `ruleset` "
         "header of its own\nhint: check the whole rule set: mhct check rules\n"
         "rules/clusters/cluster-03.mhr: 1 error\n")
+
+
+LOCAL = '''\
+ruleset "Trust booklet" extends national source local "trust ref 1" {
+    version "L1"
+}
+
+amend cluster 10 source local "discharge ref 7" {
+    discharge all {
+        "Not currently detained under the Mental Health Act."
+            not fact detained_mha
+    }
+}
+'''
+CASE = {"name": "local discharge", "review": {
+    "id": "L-1", "current_cluster": 10, "cluster_since": "2011-06-01",
+    "in_service_since": "2010-05-12", "facts": {"detained_mha": False}, "events": [],
+    "assessments": [{"date": "2014-03-01", "ratings": {
+        "1": 0, "2": 0, "3": 0, "4": 0, "5": 0, "6": 1, "7": 1, "8": 1, "9": 1, "10": 0, "11": 0,
+        "12": 1, "13": 0, "A": 0, "B": 0, "C": 0, "D": 0, "E": 0}}]},
+    "expect": {"decision": "discharge"}}
+
+
+def test_a_fresh_local_set_without_examples_points_at_the_docs(tmp_path, capsys):
+    (tmp_path / "local.mhr").write_text(LOCAL)
+    assert main(["test", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        f"no rule tests in {tmp_path / 'tests'}: add example records with their expected "
+        "outcomes as JSON files there (format: docs/rule-tests.md)\n")
+
+
+def test_a_local_set_answers_only_for_the_columns_it_amends(tmp_path, capsys):
+    import json
+
+    (tmp_path / "local.mhr").write_text(LOCAL)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "local.json").write_text(json.dumps({"cases": [CASE]}))
+    assert main(["test", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == "rule tests: 1 passed, 0 failed\n"
+    (tmp_path / "tests" / "local.json").write_text(json.dumps({"cases": [
+        {**CASE, "expect": {"decision": "discharge", "current_cluster": 10}, "review": {
+            **CASE["review"], "facts": {"detained_mha": True}}}]}))
+    assert main(["test", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "columns no example decides: cluster 10 discharge\n" in out
