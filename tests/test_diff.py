@@ -253,7 +253,7 @@ def _mutations():
         row = draw(st.sampled_from(NATIONAL.clusters[k].grid.rows))
         bands = (n.Band("red", 0, 4),) if row.bands != (n.Band("red", 0, 4),) else ()
         new = _replace_row(NATIONAL, k, row.scales, [attrs.evolve(row, bands=bands)])
-        return new, (f"cluster {k}", "grid_row", f"grid row {'|'.join(row.scales)}", "changed")
+        return new, (f"cluster {k}", "grid_row", f"grid row {row.label}", "changed")
 
     @st.composite
     def review_interval(draw):
