@@ -64,8 +64,8 @@ def fit_cluster(cluster: Cluster, assessment: Assessment) -> Candidate | None:
     ratings = assessment.ratings
     compiled = plan(cluster.grid)
     lists = {colour: ([], [], []) for colour in COLOURS}
-    for scales, reading, colour, _, label, allowed in compiled:
-        value = row_value(scales, reading, allowed, ratings)
+    for scales, reading, colour, _, label, allowed, tails in compiled:
+        value = row_value(scales, reading, allowed, tails, ratings)
         met, missed, unknown = lists[colour]
         (met if value is True else missed if value is False else unknown).append(label)
     red, orange, yellow = (ColourSummary(*map(tuple, lists[c])) for c in COLOURS)

@@ -30,8 +30,10 @@ from .results import RowCheck
 
 __all__ = ["Plan", "RowPlan", "plan", "row_plan", "row_value", "check_row", "row_checks"]
 
-# (scales, reading, class colour, bands of that colour, label, ratings in those bands)
-RowPlan = tuple[tuple[str, ...], str, str, tuple[tuple[int, int], ...], str, frozenset[int]]
+# (scales, reading, class colour, bands of that colour, label, ratings in those bands, tails):
+# tails[k] is the row's value when the rating it reads is unknown but at least k (`_tail`).
+RowPlan = tuple[tuple[str, ...], str, str, tuple[tuple[int, int], ...], str, frozenset[int],
+                tuple[Truth, ...]]
 Plan = tuple[RowPlan, ...]
 
 
@@ -42,7 +44,14 @@ def row_plan(row: GridRow) -> RowPlan | None:
     colour = row_class(row)
     bands = tuple((b.low, b.high) for b in row.bands if b.colour == colour)
     allowed = frozenset(r for lo, hi in bands for r in range(lo, hi + 1))
-    return tuple(row.scales), row.reading, colour, bands, row.label, allowed
+    tails = tuple(_tail(allowed, low) for low in RATINGS)
+    return tuple(row.scales), row.reading, colour, bands, row.label, allowed, tails
+
+
+def _tail(allowed: frozenset[int], low: int) -> Truth:
+    """Met for every rating from ``low`` to 4 -> True, for none -> False, else unknown."""
+    hits = sum(r in allowed for r in range(low, max(RATINGS) + 1))
+    return True if hits == max(RATINGS) + 1 - low else False if hits == 0 else None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -51,8 +60,12 @@ def plan(grid: Grid) -> Plan:
     return tuple(p for p in (row_plan(row) for row in grid.rows) if p is not None)
 
 
-def row_value(scales, reading: str, allowed: frozenset[int], ratings) -> Truth:
+def row_value(scales, reading: str, allowed: frozenset[int], tails: tuple[Truth, ...],
+              ratings) -> Truth:
     """Is the row met? Sound under unknown ratings (see the module docstring)."""
+    if len(scales) == 1:
+        raw = ratings.get(scales[0])
+        return tails[0] if raw is None or raw == NOT_KNOWN else raw in allowed
     known, unknown = [], False
     for scale in scales:
         raw = ratings.get(scale)
@@ -60,22 +73,20 @@ def row_value(scales, reading: str, allowed: frozenset[int], ratings) -> Truth:
             unknown = True
         else:
             known.append(raw)
-    if reading == "either" and len(scales) > 1:
+    if reading == "either":
         if any(r in allowed for r in known):
             return True
         return None if unknown else False
     # The higher rating: known exactly, or anything from the highest known rating up to 4.
     low = max(known, default=min(RATINGS))
-    possible = range(low, max(RATINGS) + 1) if unknown else (low,)
-    hits = sum(r in allowed for r in possible)
-    return True if hits == len(possible) else False if hits == 0 else None
+    return tails[low] if unknown else low in allowed
 
 
 def _check(row: RowPlan, ratings) -> RowCheck:
-    scales, reading, colour, bands, label, allowed = row
+    scales, reading, colour, bands, label, allowed, tails = row
     raws = tuple(ratings.get(s) for s in scales)
-    return RowCheck(scales, colour, bands, raws, row_value(scales, reading, allowed, ratings),
-                    label)
+    return RowCheck(scales, colour, bands, raws,
+                    row_value(scales, reading, allowed, tails, ratings), label)
 
 
 def check_row(row: GridRow, assessment: Assessment) -> RowCheck | None:
