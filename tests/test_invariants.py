@@ -256,6 +256,7 @@ def test_allocation_is_deterministic_and_the_suggestion_is_consistent(record, rn
     assert result.outcome != "variance" or set(fits.values()) == {"no"}
     assert result.suggested is not None or result.outcome in (
         "further_assessment_required", "group_needed", "no_fit_in_group", "no_rated_needs")
+    # a suggestion with further_assessment_required: the cluster is decided, its label is open
     assert result.suggested is None or result.outcome in (
         "fits", "weaker", "variance", "further_assessment_required")
     chosen = result.candidate(result.suggested) if result.suggested not in (None, 0) else None
