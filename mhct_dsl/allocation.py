@@ -23,10 +23,11 @@ The outcome, the first that applies:
 
 The decision-tree group is settled by the first that applies: the record's own ``group``, or the
 caller's ``group`` argument for a record without one (both given and different: a `RecordError`
-on ``group``); the group of ``recorded_cluster``; the grids, when exactly one group has a cluster
-that is not definitely ``no``. ``group_source`` says which ("record", "argument",
-"recorded_cluster", "grids"). A group argument may name a branch (``first_episode``); group names
-are looked up first. ``by_group`` gives each group's best candidate by `ranking.rank_key`.
+on ``group``); the group of ``recorded_cluster``. ``group_source`` says which ("record",
+"argument", "recorded_cluster"). The grids never settle the group: a cross-group guess is what
+Step 2 exists to prevent (cluster 11's red rows admit almost any low-symptom profile). A group
+argument may name a branch (``first_episode``); group names are looked up first. ``by_group``
+gives each group's best candidate that is not definitely ``no``, by `ranking.rank_key`.
 
 ``recorded_cluster`` (a cluster already recorded for this assessment) is checked too, for red-rule
 adherence audits: its fit, and ``recorded_adheres`` = its red rows all met (Kleene). For the
