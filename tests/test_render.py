@@ -135,3 +135,37 @@ def test_pdf_without_any_browser_says_how_to_install_one(tmp_path, capsys, monke
     assert main(["render", "--out", str(tmp_path / "p"), "--pdf", str(tmp_path / "b.pdf")]) == 2
     assert "apt-get install chromium" in capsys.readouterr().err
 
+
+
+def _luminance(hex_colour: str) -> float:
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_text_colours_meet_wcag_aa_contrast():
+    css = (ROOT / "mhct_dsl" / "render" / "templates" / "style.css").read_text("utf-8")
+    var = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-f]{6})", css))
+    white, code_bg = "#ffffff", "#f6f6f6"
+    pairs = {  # text colour on the background it is shown on
+        "ink": (var["ink"], white), "muted": (var["muted"], white), "link": (var["link"], white),
+        "table head": (var["ink"], "#eeeeee"), "red cell": (white, var["red"]),
+        "orange cell": (var["ink"], var["orange"]), "yellow cell": (var["ink"], var["yellow"]),
+        "reconstructed": (var["recon"], white), "local": (var["local"], var["local-bg"]),
+        "muted on local": (var["muted"], var["local-bg"]),
+    }
+    tokens = re.findall(r"\.mhr \.(\w+)(?:, \.mhr \.\w+)? \{ color: (#[0-9a-f]{3,6});", css)
+    assert len(tokens) >= 10
+    for token, colour in tokens:
+        pairs[f"token {token}"] = ("#" + "".join(c * 2 for c in colour[1:])
+                                   if len(colour) == 4 else colour, code_bg)
+    for name, (text, background) in pairs.items():
+        assert _contrast(text, background) >= 4.5, name
