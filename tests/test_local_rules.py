@@ -19,7 +19,7 @@ from mhct_dsl import load_ruleset
 from mhct_dsl.export import export
 from mhct_dsl.render import render_pages
 from mhct_dsl.review import review
-from mhct_dsl.ruletests import run_rule_tests
+from mhct_dsl.ruletests import columns_to_cover, run_rule_tests
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ROOT / "rules" / "local"
@@ -113,6 +113,9 @@ def test_the_local_rule_examples_pass():
     out, err = io.StringIO(), io.StringIO()
     assert run_rule_tests(str(LOCAL), out, err) == 0, out.getvalue() + err.getvalue()
     assert "rule tests: 4 passed, 0 failed" in out.getvalue()
+    assert "columns no example decides" not in out.getvalue()
+    # A local set answers for the columns it amends; the national examples cover the rest.
+    assert columns_to_cover(load_ruleset(LOCAL)) == {(3, "discharge"), (11, "discharge")}
 
 
 def test_review_uses_the_local_interval_and_criteria():
