@@ -51,7 +51,7 @@ from .results import (
 )
 from .rows import check_row, plan, row_checks, row_value
 
-__all__ = ["allocate", "fit_cluster", "check_row", "rank_key", "fit_truth", "fits_better",
+__all__ = ["allocate", "fit_cluster", "check_row", "rank_key", "fit_truth",
            "group_clusters", "FIT_ORDER", "VARIANCE"]
 
 VARIANCE = "variance"
@@ -80,33 +80,6 @@ def fit_truth(fit: str) -> Truth:
     """A definite label's red check: fits/weaker -> True, no -> False, unknown -> None (use
     `Candidate.truth` for a candidate: its red rows can be met while its label is open)."""
     return {"fits": True, "weaker": True, "no": False}.get(fit)
-
-
-def _quality_bounds(candidate: Candidate) -> tuple[tuple[int, int], tuple[int, int]]:
-    """(best, worst) quality a cluster could have once its unknown rows are rated (lower is
-    better): ``(1, 0)`` for no fit, else ``(0, orange misses)``."""
-    def quality(red_fails: bool, misses: int) -> tuple[int, int]:
-        return (1, 0) if red_fails else (0, misses)
-
-    red, orange = candidate.red, candidate.orange
-    best = quality(bool(red.missed), len(orange.missed))
-    worst = quality(bool(red.missed or red.unknown), len(orange.missed) + len(orange.unknown))
-    return best, worst
-
-
-def fits_better(candidate: Candidate, current: Candidate | None) -> Truth:
-    """Does ``candidate`` fit, and strictly better than ``current`` (fewer orange misses, or
-    current does not fit)? Three-valued: true only if it holds however the unknown ratings turn
-    out, false only if it cannot hold, else unknown. Without ``current``: ``candidate`` fits."""
-    if current is None:
-        return candidate.truth
-    best, worst = _quality_bounds(candidate)
-    current_best, current_worst = _quality_bounds(current)
-    if worst[0] == 0 and worst < current_best:
-        return True
-    if best[0] == 1 or best >= current_worst:
-        return False
-    return None
 
 
 def _tree_groups(ruleset: RuleSet):

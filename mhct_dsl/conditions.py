@@ -36,15 +36,12 @@ Semantics of each form (decided; the tests pin the edges):
     <= ``as_of - D``; unknown when the date is missing.
 ``fits cluster N, M [consistently for D]``
     The ratings fit (allocation fit ``fits`` or ``weaker``) any named cluster: Kleene OR over the
-    clusters' red checks (a red row unknown -> unknown). A named cluster without a grid is unknown.
+    clusters' red checks (``unknown`` fit -> unknown). A named cluster without a grid is unknown.
 ``fits step_up|step_down [consistently for D]``
-    As above over the current cluster's likely and possible targets in that direction
-    (``Cluster.targets("up"|"down", ("likely", "possible"))``); no targets -> false. A target that
-    fits counts only if it fits strictly better than the current cluster at that assessment (the
-    current cluster does not fit, or has more orange misses): neighbouring profiles overlap, and
-    a service user who fits their own cluster as well as the neighbour's stays put (booklet step
-    6: differences that do not warrant a different service response leave the allocation valid).
-    Unknown ratings in either cluster's rows make the comparison unknown if they could decide it.
+    The MHCT's best fit (allocation's sound suggestion over the current cluster and its
+    likely/possible transitions in every direction) is one of the current cluster's
+    likely/possible targets in that direction: see `stepfit` (the booklet's "additional factors"
+    are why a neighbour's overlapping profile alone moves no one).
 ``not`` / ``all`` / ``any``
     Kleene; the operands' outcomes are kept as ``parts`` (a nested trace), their evidence is
     gathered into the parent's.
@@ -60,7 +57,7 @@ from typing import Callable, Iterable
 import attrs
 
 from . import dates, logic
-from .allocation import fit_cluster, fits_better
+from .allocation import fit_cluster
 from .formatter import format_condition
 from .logic import Truth
 from .model import Cluster, RuleSet
@@ -70,11 +67,11 @@ from .nodes import (
 )
 from .records import Assessment, Record
 from .results import Candidate, Evidence, Outcome, Unknown
+from .stepfit import COUNTED, step_fit
 
 __all__ = ["Context", "Outcome", "evaluate", "evaluate_in", "window", "Window", "TRANSITION_DIRECTIONS"]
 
 TRANSITION_DIRECTIONS = {"step_up": "up", "step_down": "down"}
-TRANSITION_LIKELIHOODS = ("likely", "possible")
 
 
 @attrs.frozen
@@ -368,67 +365,53 @@ def _tenure(cond: Tenure, ctx: Context) -> Outcome:
 # ---- fits -------------------------------------------------------------------------------------
 
 
-def _fits_at(numbers: tuple[int, ...], assessment: Assessment, ctx: Context,
-             versus: int | None = None):
-    """(truth, [(cluster, fit, note)], unknowns) of "fits any of ``numbers``" at one assessment.
-
-    With ``versus`` (the current cluster), a fitting target counts only if it fits *better* than
-    the current cluster (`allocation.fits_better`, three-valued): a service user who still fits
-    their own cluster as well as a neighbour's is not moved (booklet step 6).
-    """
+def _fits_at(numbers: tuple[int, ...], assessment: Assessment, ctx: Context):
+    """(truth, [(cluster, fit, note)], unknowns) of "fits any of ``numbers``" at one assessment."""
     values: list[Truth] = []
     fits, unknowns = [], []
-    current = ctx.fit(versus, assessment) if versus is not None else None
     for number in numbers:
         candidate = ctx.fit(number, assessment)
         if candidate is None:
             values.append(None)
-            fits.append((number, None, f"cluster {number}: no rating grid"))
+            fits.append((str(number), None, f"cluster {number}: no rating grid"))
             unknowns.append(Unknown("cluster", str(number), "has no rating grid to fit"))
             continue
-        truth = fits_better(candidate, current)
-        note = candidate.note()
-        if current is not None and candidate.truth and truth is not True:
-            note += (f", {'not' if truth is False else 'perhaps'} better than current cluster "
-                     f"{versus} ({current.fit})")
-        values.append(truth)
-        fits.append((number, candidate.fit, note))
-        if truth is None:
-            for compared in (candidate, current):
-                for row in compared.rows if compared is not None else ():
-                    if row.colour in ("red", "orange"):
-                        unknowns.extend(row.unknowns(assessment.date))
+        values.append(candidate.truth)
+        fits.append((str(number), candidate.fit, candidate.note()))
+        if candidate.truth is None:
+            unknowns.extend(u for row in candidate.rows if row.colour == "red"
+                            for u in row.unknowns(assessment.date))
     return logic.any_of(values), fits, unknowns
 
 
-def _fits(cond, numbers: tuple[int, ...], label: str, ctx: Context,
-          versus: int | None = None) -> Outcome:
-    targets = ", ".join(map(str, numbers)) or "none"
+def _fits(cond, label: str, ctx: Context, at) -> Outcome:
+    """"fits ..." at the latest assessment, or at each one over the ``consistently`` window;
+    ``at(assessment)`` gives ``(truth, [(key, fit, note)], unknowns)``."""
     if cond.consistently is None:
-        requirement = f"needs the latest ratings to fit {label} ({targets})"
+        requirement = f"needs the latest ratings to fit {label}"
         latest = _latest(ctx)
         if latest is None:
             return _no_assessment(cond, ctx, requirement)
-        value, fits, unknowns = _fits_at(numbers, latest, ctx, versus)
+        value, fits, unknowns = at(latest)
         when = latest.date.isoformat()
-        evidence = [Evidence("fit", str(number), fit, latest.date, f"{when}: {note}")
-                    for number, fit, note in fits]
+        evidence = [Evidence("fit", key, fit, latest.date, f"{when}: {note}")
+                    for key, fit, note in fits]
         finding = f"{when}: " + ("; ".join(note for _, _, note in fits) or "no clusters to fit")
         return Outcome(value, cond, finding, requirement, evidence,
                        _dedupe(unknowns) if value is None else ())
 
     win = window(ctx.record, ctx.as_of, cond.consistently)
-    requirement = (f"needs the ratings to fit {label} ({targets}) at every assessment "
+    requirement = (f"needs the ratings to fit {label} at every assessment "
                    f"{win.span_text()} (including the rating in force at the start)")
 
     def steps():
         for a in win.considered:
-            value, fits, found = _fits_at(numbers, a, ctx, versus)
+            value, fits, found = at(a)
             text = f"{a.date.isoformat()}: " + ("; ".join(note for _, _, note in fits)
                                                 or "no clusters to fit")
-            item = Evidence("fit", ", ".join(map(str, numbers)), logic.to_json(value), a.date,
-                            text)
-            yield value, item, found, f"did not fit on {text}"
+            key = ", ".join(key for key, _, _ in fits)
+            yield value, Evidence("fit", key, logic.to_json(value), a.date, text), found, \
+                f"did not fit on {text}"
 
     return _all_over_window(cond, win, requirement, steps(),
                             f"fitted at all {len(win.considered)} assessments "
@@ -436,8 +419,9 @@ def _fits(cond, numbers: tuple[int, ...], label: str, ctx: Context,
 
 
 def _fits_clusters(cond: FitsClusters, ctx: Context) -> Outcome:
-    label = "cluster " + " or ".join(map(str, cond.clusters))
-    return _fits(cond, tuple(cond.clusters), label, ctx)
+    numbers = tuple(cond.clusters)
+    label = "cluster " + " or ".join(map(str, numbers))
+    return _fits(cond, label, ctx, lambda a: _fits_at(numbers, a, ctx))
 
 
 def _fits_transition(cond: FitsTransition, ctx: Context) -> Outcome:
@@ -447,8 +431,16 @@ def _fits_transition(cond: FitsTransition, ctx: Context) -> Outcome:
         return Outcome(None, cond, "no current cluster to take transitions from",
                        f"needs the ratings to fit {label}", (),
                        (Unknown("cluster", "current", "no current cluster"),))
-    return _fits(cond, ctx.cluster.targets(direction, TRANSITION_LIKELIHOODS), label, ctx,
-                 versus=ctx.cluster.number)
+    targets = ", ".join(map(str, ctx.cluster.targets(direction, COUNTED))) or "none"
+    label = (f"{label} ({targets}) as their best fit (over cluster {ctx.cluster.number} and its "
+             f"likely/possible transitions)")
+
+    def at(assessment: Assessment):
+        found = step_fit(ctx.ruleset, ctx.cluster, direction, assessment, ctx.fit)
+        return (found.value, [(targets, logic.to_json(found.value), found.note)],
+                list(found.unknowns))
+
+    return _fits(cond, label, ctx, at)
 
 
 # ---- connectives ------------------------------------------------------------------------------

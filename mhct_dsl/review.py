@@ -9,13 +9,14 @@ cluster):
    is fresh), the decision is ``"needs_assessment"`` with "complete a new MHCT (step 2)" as its
    blocker; the columns are still evaluated, all informational.
 3. step-up column (quantifier one/any/all): true -> ``"step_up"``, with ``suggested_clusters`` =
-   the likely and possible step-up targets that fit the latest ratings (fit ``fits``/``weaker``)
-   strictly better than the current cluster (`allocation.fits_better`), best first by the
-   allocation ranking (among equally good fits, likely before possible, then
-   the lower number); unknown -> ``"needs_assessment"`` (one cannot go on to
-   discharge without knowing step-up is not met); false -> step 4.
+   the clusters `stepfit` reads "fits a likely/possible step-up cluster" from: the latest MHCT's
+   best fit over the current cluster and its likely/possible transitions, when it is a
+   likely/possible step-up target (or the contenders for best that are), then the fitting
+   clusters a met ``fits cluster N, M`` criterion of the column names; unknown ->
+   ``"needs_assessment"`` (one cannot go on to discharge without knowing step-up is not met);
+   false -> step 4.
 4. discharge column: true -> ``"discharge"``; unknown -> ``"needs_assessment"``; false -> step 5.
-5. step-down column: true -> ``"step_down"`` with the fitting down targets; unknown ->
+5. step-down column: true -> ``"step_down"`` with the suggested down targets (as in 3); unknown ->
    ``"needs_assessment"``; false -> step 6.
 6. otherwise ``"remain"``: the existing allocation remains valid.
 
@@ -52,10 +53,12 @@ import datetime as dt
 from typing import Mapping
 
 from . import dates, logic
-from .allocation import VARIANCE, allocate, fits_better, rank_key
-from .conditions import Context, TRANSITION_LIKELIHOODS, evaluate_in
+from .allocation import VARIANCE, allocate, rank_key
+from .conditions import Context, evaluate_in
 from .model import COLUMN_ORDER, Cluster, RuleSet
+from .nodes import FitsClusters
 from .records import Assessment, Record, RecordError, parse_record
+from .stepfit import COUNTED, step_fit
 from .results import (
     DECISION_TEXT, RED_ROWS_FAIL, BlockingCriterion, ColumnTrace, CriterionTrace, ReviewResult,
     TargetFit, Unknown,
@@ -136,7 +139,7 @@ def _target_fit(ctx: Context, latest: Assessment, number: int, likelihood: str) 
 def transition_targets(cluster: Cluster, direction: str) -> list[tuple[int, str]]:
     """``(cluster, likelihood)`` of the likely then possible targets in ``direction``."""
     out: list[tuple[int, str]] = []
-    for likelihood in TRANSITION_LIKELIHOODS:
+    for likelihood in COUNTED:
         for number in cluster.targets(direction, (likelihood,)):
             if all(number != n for n, _ in out):
                 out.append((number, likelihood))
@@ -205,16 +208,15 @@ def review(ruleset: RuleSet, record: Record | Mapping, as_of: dt.date | str | No
     note = DECISION_TEXT[decision]
     current = ctx.fit(cluster.number, latest)
     if decision in DIRECTION_BY_COLUMN:
-        fitted = []
-        for number, likelihood in transition_targets(cluster, DIRECTION_BY_COLUMN[decision]):
-            targets.append(_target_fit(ctx, latest, number, likelihood))
-            candidate = ctx.fit(number, latest)
-            if candidate is not None and fits_better(candidate, current) is True:
-                fitted.append((rank_key(candidate)[:-1], likelihood != "likely", number))
-        suggested = [number for _, _, number in sorted(fitted)]
+        direction = DIRECTION_BY_COLUMN[decision]
+        targets = [_target_fit(ctx, latest, number, likelihood)
+                   for number, likelihood in transition_targets(cluster, direction)]
+        found = step_fit(ruleset, cluster, direction, latest, ctx.fit)
+        named = _named_fits(ctx, latest, (t.outcome for t in criteria if t.column == decision))
+        suggested = list(dict.fromkeys(found.suggested + named))
         if not suggested:
-            note += ("; no likely/possible target fits the latest ratings: re-cluster from the "
-                     "ratings (allocation)")
+            note += (f"; {found.note}, so no likely/possible target is suggested: re-cluster "
+                     "from the ratings (allocation)")
     elif stale is not None:
         note = f"complete a new MHCT (step 2): {stale.unknowns[0].reason}"
     elif decision == "needs_assessment":
@@ -232,6 +234,20 @@ def review(ruleset: RuleSet, record: Record | Mapping, as_of: dt.date | str | No
         blocking_unknowns=tuple(blocking), next_review_due=_next_due(cluster, latest), note=note,
         current_fit=current, flags=tuple(flags),
     )
+
+
+def _named_fits(ctx: Context, latest: Assessment, outcomes) -> tuple[int, ...]:
+    """The clusters a met ``fits cluster N, M`` criterion of the deciding column names that fit
+    the latest ratings, best first: a step met that way suggests them."""
+    found = []
+    stack = [o for o in outcomes if o.value is True]
+    while stack:
+        outcome = stack.pop()
+        if isinstance(outcome.condition, FitsClusters):
+            found.extend(c for c in (ctx.fit(n, latest) for n in outcome.condition.clusters)
+                         if c is not None and c.truth is True)
+        stack.extend(p for p in outcome.parts if p.value is True)
+    return tuple(dict.fromkeys(c.cluster for c in sorted(found, key=rank_key)))
 
 
 def _next_due(cluster: Cluster, latest: Assessment) -> dt.date | None:

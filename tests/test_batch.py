@@ -139,7 +139,7 @@ def test_review_json_list_with_a_bad_record(tmp_path):
     path = tmp_path / "records.json"
     bad = review_record("bad")
     bad["assessments"][0]["ratings"]["7"] = "two"
-    path.write_text(json.dumps([review_record("ok", s6=1), bad, review_record("up", s6=3, s1=2, s3=3)]))
+    path.write_text(json.dumps([review_record("ok", s6=1), bad, review_record("up", s6=4, s1=2, s3=3)]))
     code, out, err = run(run_review, path)
     results = json.loads(out)
     assert [r["id"] for r in results] == ["ok", "bad", "up"]

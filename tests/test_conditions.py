@@ -289,28 +289,41 @@ def test_fits_consistently():
     assert ev(cond, short).value is None
 
 
-def test_fits_transition_uses_likely_and_possible_targets():
-    # item 3 at 3 is outside cluster 10's expected range: 10 fits weaker, so a fitting target
-    # fits better
-    crisis = record(assessment("2013-03-01", s6=3, s1=2, s3=3))     # fits 14 (likely up)
-    assert ev(n.FitsTransition("step_up"), crisis).value is True
-    depressed = record(assessment("2013-03-01", s6=2, s2=3, s3=3))  # fits 15 (possible up)
+def test_fits_transition_reads_the_best_fit_over_group_and_listed_transitions():
+    # cluster 10's pool: 10 itself, its group (10, 11, 14, 15) and its targets (14, 15 up; 11 down)
+    crisis = record(assessment("2013-03-01", s6=4, s1=2, s3=3))     # best 14 (likely up)
+    out = ev(n.FitsTransition("step_up"), crisis)
+    assert out.value is True
+    assert "best fit cluster 14 (fits): a likely/possible step-up cluster (14, 15)" in out.finding
+    depressed = record(assessment("2013-03-01", s6=4, s2=3, s3=3))  # best 15 (possible up)
     out = ev(n.FitsTransition("step_up"), depressed)
-    assert out.value is True and "cluster 15: fits" in out.finding
-    calm = record(assessment("2013-03-01", s6=1, s3=3))
+    assert out.value is True and "best fit cluster 15 (fits)" in out.finding
+    calm = record(assessment("2013-03-01", s6=1, s3=3))             # best 11 (likely down)
     assert ev(n.FitsTransition("step_up"), calm).value is False
-    assert ev(n.FitsTransition("step_down"), calm).value is True     # fits 11
+    assert ev(n.FitsTransition("step_down"), calm).value is True
 
 
-def test_fits_transition_needs_a_strictly_better_fit_than_the_current_cluster():
-    # booklet step 6: still fitting one's own cluster as well as the target's means no move
-    both = record(assessment("2013-03-01", s6=3, s1=2))              # 10 and 14 both fit fully
+def test_fits_transition_is_false_while_the_current_cluster_is_the_best_fit():
+    # booklet "additional factors": meeting a neighbour's overlapping profile moves no one
+    both = record(assessment("2013-03-01", s6=3, s1=2))              # 10, 11 and 14 all fit
     out = ev(n.FitsTransition("step_up"), both)
-    assert out.value is False and "not better than current cluster 10 (fits)" in out.finding
-    calm = record(assessment("2013-03-01", s6=1))                    # 10 and 11 both fit fully
-    assert ev(n.FitsTransition("step_down"), calm).value is False
-    # naming clusters explicitly (`fits cluster 14`) asks only whether they fit
-    assert ev(n.FitsClusters((14,)), both).value is True
+    assert out.value is False
+    assert "best fit cluster 10 (fits): the current cluster" in out.finding
+    assert ev(n.FitsClusters((14,)), both).value is True  # naming a cluster asks only if it fits
+
+
+def test_fits_transition_unknown_best_fit_is_unknown_and_names_the_ratings():
+    out = ev(n.FitsTransition("step_up"), record(assessment("2013-03-01", s6=9, s3=3)))
+    assert out.value is None
+    assert ("scale", "6") in {(u.kind, u.name) for u in out.unknowns}
+
+
+def test_fits_transition_is_true_when_every_contender_for_best_is_a_target():
+    # 15's red item 2 is unknown: 15 or 14 is the best fit, and both are step-up targets
+    rec = record(assessment("2013-03-01", s6=4, s1=2, s2=9, s3=3))
+    out = ev(n.FitsTransition("step_up"), rec)
+    assert out.value is True
+    assert "the best fit is one of 15, 14: each is a likely/possible step-up cluster" in out.finding
 
 
 def test_fits_transition_without_current_cluster_is_unknown():
@@ -378,12 +391,12 @@ def test_event_on_31_january_is_within_one_month_of_28_february():
     assert ev(n.EventWithin("inpatient_or_iht", dur(1), absent=True), rec).value is False
 
 
-def test_comparison_with_the_current_cluster_is_three_valued():
-    # 14 fits; cluster 10's item-3 row is unknown: rated 0-2 it fits as well as 14 (no move),
-    # rated 3-4 it fits worse (move) — so the step-up is unknown, never a definite true
-    unsure = record(assessment("2013-03-01", s6=3, s1=2, s3=9))
+def test_an_unknown_rating_that_decides_between_current_and_target_is_unknown():
+    # 14 fits; cluster 10's item-3 row is unknown: rated 0-2, 10 is the best fit (no move),
+    # rated 3-4, 14 is (move) -- so the step-up is unknown, never a definite true
+    unsure = record(assessment("2013-03-01", s6=4, s1=2, s3=9))
     out = ev(n.FitsTransition("step_up"), unsure)
-    assert out.value is None and "perhaps better than current cluster 10" in out.finding
+    assert out.value is None and "the best fit is undecided among 10, 14" in out.finding
     assert any(u.name == "3" for u in out.unknowns)
 
 

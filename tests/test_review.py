@@ -13,7 +13,7 @@ from mhct_dsl.review import review
 RULES = mini_ruleset()
 CALM = dict(detained_mha=False, medication_stable_past_year=True)
 # Items 7 and 8 at 4 are outside cluster 10's expected (orange) 7|8 range and cluster 11 says
-# nothing of them, so 11 fits strictly better than 10: a step-down target that counts.
+# nothing of them, so 11 is the best fit: a likely step-down target.
 LOW = dict(s6=1, s7=4, s8=4)
 
 
@@ -30,8 +30,9 @@ def values(result, column):
 # ---- step 3: step-up ------------------------------------------------------------------------------
 
 
-def test_step_up_met_suggests_fitting_up_targets():
-    result = review(RULES, steady(s6=3, s1=2))
+def test_step_up_met_suggests_the_best_fit():
+    # 6=4 is beyond cluster 11's red band; 10 is weaker (7|8 at 4): 14 is the best fit
+    result = review(RULES, steady(s6=4, s1=2))
     assert result.decision == "step_up"
     assert result.suggested_clusters == (14,)
     assert [(t.cluster, t.likelihood, t.fit) for t in result.targets] == [
@@ -39,10 +40,11 @@ def test_step_up_met_suggests_fitting_up_targets():
     assert values(result, "step_up") == [True]
 
 
-def test_step_up_targets_are_ranked_as_allocation():
-    result = review(RULES, steady(s6=3, s1=2, s2=2))
-    # both fit; 15 meets two red rows, 14 one: allocation ranking puts 15 first
-    assert result.suggested_clusters == (15, 14)
+def test_step_up_suggestion_is_allocations_best_fit_not_every_fitting_target():
+    result = review(RULES, steady(s6=4, s1=2, s2=2))
+    # both fit; 15 meets two red rows, 14 one: allocation's best is 15, the one suggested
+    assert [(t.cluster, t.fit) for t in result.targets] == [(14, "fits"), (15, "fits")]
+    assert result.suggested_clusters == (15,)
 
 
 def test_step_up_unknown_needs_assessment_and_names_the_unknowns():
@@ -144,7 +146,7 @@ def test_step_met_but_no_target_fits_says_to_recluster():
 
 
 def test_columns_after_the_decision_are_informational():
-    result = review(RULES, steady(s6=3, s1=2))
+    result = review(RULES, steady(s6=4, s1=2))
     decisive = {c.column: c.decisive for c in result.criteria}
     assert decisive == {"step_up": True, "discharge": False, "step_down": False}
     assert [c.decisive for c in result.columns] == [True, False, False]
@@ -189,7 +191,7 @@ def test_current_cluster_must_be_reviewable(cluster, words):
 
 
 def test_review_accepts_a_record_dict():
-    data = record_json(("2013-03-01", ratings(0, s6=3, s1=2, s3=3)), current_cluster=10)
+    data = record_json(("2013-03-01", ratings(0, s6=4, s1=2, s3=3)), current_cluster=10)
     assert review(RULES, data).decision == "step_up"
     data["facts"] = {"nonsense": True}
     with pytest.raises(RecordError) as info:

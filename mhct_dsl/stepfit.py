@@ -1,0 +1,129 @@
+"""The reading of "Service User fits description and scoring profile of any likely/ possible
+'step-up' ('step-down') cluster" (`fits step_up` / `fits step_down`).
+
+The booklet (Care Transition Protocols): "individuals only fit the needs profiles for the
+appropriate cluster at certain key points in their journey ... at clinical reviews additional
+factors must also be taken into account before an alternative cluster allocation is made", and
+"Only when a set of criteria have been met should the allocated cluster be changed to that
+suggested by the clustering tool ratings". Neighbouring profiles overlap, so "fits a step-up
+cluster" cannot mean "meets that cluster's red rows": most people who still fit their own
+cluster would meet a neighbour's too. The reading, the same in the rule files' header note, in
+docs/language.md and in the trace:
+
+    The MHCT's best fit -- allocation's sound suggestion (`ranking.decide`) over the current
+    cluster and its likely/possible transitions in every direction -- is one of the current
+    cluster's likely/possible targets in that direction.
+
+The pool is the protocol's own: the current cluster and the moves its page calls likely or
+possible. Rare targets and other clusters of the decision-tree group are not in it: with them
+(measured on the rule examples) the permissive reconstructed grid of cluster 10 (first episode)
+became the "best fit" of ongoing psychosis profiles in clusters 11, 12 and 16, and cluster 19 of
+a cluster 12 history, blocking the moves their pages list; a person whose best fit lies outside
+the protocol is for re-clustering (allocation), not for a step.
+
+- The best fit is ranked as in allocation (`ranking`: fitting before not fitting, then fewer
+  orange misses, then more red rows met, more orange rows met, lower number), except that among
+  equally good fits (same fit or no fit, same number of orange misses) the current cluster comes
+  first: a neighbour whose profile the ratings fit no better is no reason to move (booklet step
+  6: differences "do not warrant the changes in service response").
+- A definite best fit decides: true if it is such a target, false otherwise (also when it is the
+  current cluster itself, so unchanged ratings never move anyone).
+- No cluster of that pool can fit (every red check fails): false.
+- No definite best: true if every cluster that could still be best (`ranking.decide`'s
+  contenders) is such a target and one of them certainly meets its red rows; false if none is;
+  otherwise unknown, naming the unknown ratings of the contenders.
+
+The suggested clusters of a step are the same clusters the criterion looked at: the definite
+best, or the contenders that are targets in that direction (best first), so a met criterion and
+its suggestions cannot disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import attrs
+
+from .logic import Truth
+from .model import DIRECTIONS, Cluster, RuleSet
+from .ranking import best_key, worst_key
+from .records import Assessment
+from .results import Candidate, Unknown
+
+__all__ = ["StepFit", "step_fit", "pool"]
+
+COUNTED = ("likely", "possible")
+LABELS = {"up": "step-up", "down": "step-down"}
+
+
+@attrs.frozen
+class StepFit:
+    """The reading at one assessment: value, the clusters it suggests, why, what blocks it."""
+
+    value: Truth
+    suggested: tuple[int, ...]
+    targets: tuple[int, ...]
+    note: str
+    unknowns: tuple[Unknown, ...] = ()
+
+
+def pool(ruleset: RuleSet, cluster: Cluster) -> tuple[int, ...]:
+    """The clusters the best fit is chosen from: the current one and its likely/possible targets
+    in every direction (up, same, down)."""
+    members = {cluster.number}
+    for direction in DIRECTIONS:
+        members.update(cluster.targets(direction, COUNTED))
+    return tuple(sorted(n for n in members if n in ruleset.clusters))
+
+
+def _staying(key: Callable[[Candidate], tuple], current: int) -> Callable[[Candidate], tuple]:
+    """Allocation's key with the current cluster first among equally good fits (same fit or no
+    fit, same number of orange misses)."""
+    def staying(c: Candidate) -> tuple:
+        k = key(c)
+        return k[:2] + (c.cluster != current,) + k[2:]
+    return staying
+
+
+def _decide(candidates, current: int) -> tuple[Candidate | None, tuple[Candidate, ...]]:
+    """`ranking.decide` (interval dominance) under the `_staying` key."""
+    best, worst = _staying(best_key, current), _staying(worst_key, current)
+    open_ = [c for c in candidates if not c.red.missed]
+    if not open_:
+        return None, ()
+    leader = min(open_, key=worst)
+    contenders = [c for c in open_ if c is leader or best(c) < worst(leader)]
+    if len(contenders) == 1 and not leader.red.unknown:
+        return leader, (leader,)
+    return None, tuple(sorted(contenders, key=best))
+
+
+def step_fit(ruleset: RuleSet, cluster: Cluster, direction: str, assessment: Assessment,
+             fit: Callable[[int, Assessment], Candidate | None]) -> StepFit:
+    """Read `fits step_up` (``direction`` "up") or `fits step_down` ("down") at ``assessment``;
+    ``fit`` gives a cluster's fit (memoised by the caller)."""
+    targets = cluster.targets(direction, COUNTED)
+    label = f"a likely/possible {LABELS[direction]} cluster ({', '.join(map(str, targets)) or 'none'})"
+    candidates = [c for c in (fit(n, assessment) for n in pool(ruleset, cluster)) if c is not None]
+    best, contenders = _decide(candidates, cluster.number)
+    if best is not None:
+        inside = best.cluster in targets
+        what = ("the current cluster" if best.cluster == cluster.number
+                else label if inside else f"not {label}")
+        return StepFit(inside, (best.cluster,) if inside else (), targets,
+                       f"best fit cluster {best.cluster} ({best.fit}): {what}")
+    if not contenders:
+        return StepFit(False, (), targets,
+                       "neither the current cluster nor a likely/possible transition fits")
+    inside = tuple(c.cluster for c in contenders if c.cluster in targets)
+    names = ", ".join(str(c.cluster) for c in contenders)
+    if not inside:
+        return StepFit(False, (), targets, f"the best fit is one of {names}: none is {label}")
+    if len(inside) == len(contenders) and any(not c.red.unknown for c in contenders):
+        return StepFit(True, inside, targets, f"the best fit is one of {names}: each is {label}")
+    unknowns = tuple(dict.fromkeys(
+        u for c in contenders for row in c.rows
+        if row.colour in ("red", "orange") and row.value is None
+        for u in row.unknowns(assessment.date)))
+    return StepFit(None, inside, targets,
+                   f"the best fit is undecided among {names} (unknown ratings)", unknowns)
