@@ -161,6 +161,9 @@ F_NO_IHT = "no event inpatient_or_iht within 12 months"
 F_RISKS = "fact residual_risks_manageable_in_primary_care"
 F_INCL = "fact social_inclusion_meets_expectations"
 F_MAINTAINED = "fact need_maintained_until_next_review"
+# issue 11, finding 12: clusters 19-21 name comorbidities, 20-21 ask that an improvement last
+F_RISKS_COMORBID = "fact residual_risks_and_comorbidities_manageable_in_primary_care"
+F_SUSTAINED = "fact improvement_sustained_until_next_review"
 
 _S, _D, _N = "step_up", "discharge", "step_down"
 
@@ -353,7 +356,7 @@ CRITERIA: list[tuple[int, str, int, str, str]] = [
     (19, _D, 4, "Level of social inclusion meets Service User’s expectation", F_INCL),
     (19, _D, 5,
      "Any residual risks (including any comorbidities) can be managed by primary care",
-     F_RISKS),
+     F_RISKS_COMORBID),
     # -- Cluster 20: Cognitive impairment or Dementia Complicated (High need) ----------------------
     # (sic: "of and likely/ possible" is the booklet's own wording)
     (20, _S, 1,
@@ -368,11 +371,11 @@ CRITERIA: list[tuple[int, str, int, str, str]] = [
     (20, _D, 5,
      "Any residual risks (including any comorbidities) can be managed by primary care with / "
      "without other partnerships",
-     F_RISKS),
+     F_RISKS_COMORBID),
     (20, _D, 6, ONE_YEAR, "in_service >= 1 year"),
     (20, _N, 1, STEP_DOWN, F_DOWN),
     (20, _N, 2, "Improvement is likely to be sustained until the next planned review",
-     F_MAINTAINED),
+     F_SUSTAINED),
     # -- Cluster 21: Cognitive impairment or Dementia (High physical or engagement needs) ----------
     (21, _D, 1, NO_IHT_12M, F_NO_IHT),
     (21, _D, 2, "Level of social inclusion meets Service Users and carers expectation", F_INCL),
@@ -380,11 +383,11 @@ CRITERIA: list[tuple[int, str, int, str, str]] = [
      "Any residual risks (including any comorbidities with the use of the Principles of "
      "Palliative Care Approach / Specialist Palliative care) can be managed by primary care with "
      "/ without other partnerships",
-     F_RISKS),
+     F_RISKS_COMORBID),
     (21, _D, 4, ONE_YEAR, "in_service >= 1 year"),
     (21, _N, 1, STEP_DOWN, F_DOWN),
     (21, _N, 2, "Improvement is likely to be sustained until the next planned review",
-     F_MAINTAINED),
+     F_SUSTAINED),
 ]
 
 # ---------------------------------------------------------------------------------------------

@@ -1,7 +1,12 @@
 """Issue 11, review findings 7-9, with the issue's inputs on the national rules (ratings not
 listed are 0) and the language form behind them on fixtures."""
 
+import pathlib
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evalkit import load_text_ruleset, mini_ruleset
 from mhct_dsl.loader import load_ruleset
@@ -287,3 +292,197 @@ amend cluster 16 source local "test" {
     assert criteria[0].condition.team == "aot"
     with pytest.raises(RuleError, match="team `aott` is not declared"):
         load_text_ruleset(tmp_path, text.replace("with_team aot", "with_team aott"))
+
+
+# ---- finding 6: one reading of "fits ... any likely/possible step-up (step-down) cluster" ----------
+
+
+FACTS_11 = {"medication_stable_past_year": True, "detained_mha": False,
+            "residual_risks_manageable_in_primary_care": True,
+            "social_inclusion_meets_expectations": True}
+
+
+def _step_criterion(result, column="step_up"):
+    return next(c for c in result.criteria if c.column == column)
+
+
+def test_finding_6_cluster_11_incapacity_follows_the_best_fit_and_says_so():
+    # issue input: two assessments a year apart with 6=1, 9=2, 10=4. On the reconstructed grids
+    # cluster 11 stays the best fit (weaker, orange 9 and 10 missed) ahead of cluster 12 (weaker,
+    # orange 9, 12 and E missed), so the step-up is not met; the trace says why.
+    ratings = profile(s6=1, s9=2, s10=4)
+    rec = {"id": "I6a", "current_cluster": 11, "in_service_since": "2010-01-01", "events": [],
+           "assessments": [{"date": "2013-03-01", "ratings": ratings},
+                           {"date": "2014-03-01", "ratings": ratings}], "facts": FACTS_11}
+    result = review(NATIONAL, rec)
+    criterion = _step_criterion(result)
+    assert criterion.value is False
+    assert criterion.outcome.finding == (
+        "2014-03-01: best fit cluster 11 (weaker): the current cluster")
+    assert result.to_json()["current_fit"]["fit"] == "weaker"
+
+
+def test_finding_6_cluster_1_step_up_and_its_suggestion_agree():
+    # issue input: 7=1, 9=1. Cluster 2 fits fully, cluster 1 only weaker (9 outside its orange
+    # band 0): cluster 2 is the best fit, so the step-up holds and suggests exactly cluster 2.
+    result = review(NATIONAL, one(1, "2014-03-01", profile(s7=1, s9=1)))
+    assert _step_criterion(result).value is True
+    assert "best fit cluster 2 (fits)" in _step_criterion(result).outcome.finding
+    assert (result.decision, result.suggested_clusters) == ("step_up", (2,))
+
+
+def test_finding_6_cluster_1_unchanged_prototype_is_not_moved():
+    rec = one(1, "2014-03-01", profile(s3=1, s7=2, s8=1, s11=1))  # the cluster 1 prototype
+    result = review(NATIONAL, rec)
+    assert _step_criterion(result).value is False
+    assert result.decision != "step_up"
+
+
+def test_finding_6_cluster_17_step_up_always_names_a_cluster():
+    rec = one(17, "2014-03-01", profile(s1=2, s6=3, s7=3, s9=3, s11=2, sA=2, sD=4, sE=2))
+    result = review(NATIONAL, rec)
+    assert [c.value for c in result.criteria if c.column == "step_up"] == [True, False]
+    assert (result.decision, result.suggested_clusters) == ("step_up", (14, 15))
+
+
+def test_finding_6_no_strictly_better_rule_is_left():
+    import mhct_dsl.allocation as allocation
+
+    assert not hasattr(allocation, "fits_better")
+    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    assert "strictly better" not in readme
+
+
+STEP_ONLY = [n for n, c in NATIONAL.clusters.items()
+             if [type(k.condition).__name__ for k in getattr(c.columns.get("step_up"), "criteria", ())]
+             == ["FitsTransition"]]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(STEP_ONLY),
+       st.lists(st.sampled_from((0, 0, 1, 2, 3, 4, 9)), min_size=18, max_size=18))
+def test_finding_6_a_met_fits_step_up_always_suggests_targets_of_that_direction(number, values):
+    rec = one(number, "2014-03-01", dict(zip(SCALES, values)))
+    result = review(NATIONAL, rec)
+    targets = NATIONAL.clusters[number].targets("up", ("likely", "possible"))
+    if result.decision == "step_up":
+        assert result.suggested_clusters and set(result.suggested_clusters) <= set(targets)
+    assert (_step_criterion(result).value is True) == (result.decision == "step_up")
+
+
+# ---- finding 12: merged facts split back, each with the booklet's wording --------------------------
+
+
+def _condition_text(cluster, column, index):
+    from mhct_dsl.formatter import format_condition
+
+    return format_condition(NATIONAL.clusters[cluster].columns[column].criteria[index - 1].condition)
+
+
+def test_finding_12_comorbid_residual_risks_and_sustained_improvement_are_their_own_facts():
+    comorbid = "residual_risks_and_comorbidities_manageable_in_primary_care"
+    assert NATIONAL.facts[comorbid].wording == (
+        "Any residual risks (including any comorbidities) can be managed by primary care")
+    assert NATIONAL.facts["improvement_sustained_until_next_review"].wording == (
+        "Improvement is likely to be sustained until the next planned review")
+    assert _condition_text(19, "discharge", 5) == f"fact {comorbid}"
+    assert _condition_text(18, "discharge", 4) == "fact residual_risks_manageable_in_primary_care"
+    for cluster in (20, 21):
+        assert _condition_text(cluster, "step_down", 2) == (
+            "fact improvement_sustained_until_next_review")
+    assert _condition_text(10, "step_down", 2) == (
+        "all { fits step_down  fact need_maintained_until_next_review }")
+
+
+# ---- finding 13: a transition list printed as one group keeps one likelihood ------------------------
+
+# The booklet's lists of more than one cluster (text copy, Appendix 3 transition diagrams), as
+# printed; cluster 9 (blank) is never a target.
+PRINTED_LISTS = {
+    1: ["1, 7, 11-17 & 19-21", "2-6, 8, 10 & 18"],
+    2: ["1, 7, 11-17, & 19-21", "3-6, 8, 10 & 18"],
+    3: ["1, 7, 11-17 & 18-21", "4-6 & 8, 10"],
+    4: ["5 - 6, 8 & 10", "3 & 7", "1-2, 11-17 & 18-21"],
+    5: ["6, 8, 10 & 14-15", "1-4, 11-13, 16-17 & 18-21"],
+    6: ["8, 10 & 14-15", "1-5, 11-13, 16-17 & 18-21"],
+    7: ["8 & 10", "1-6 11-17 & 18-21"],
+    8: ["10 & 16", "6, 7, 12-13 & 17", "1-5, 11 & 18 - 21", "14 & 15"],
+    10: ["14 & 15", "1-7 & 19 - 21", "11–13, 16, 17 & 18"],
+    11: ["12 - 17", "1-8, 10 & 19 - 21"],
+    12: ["8, 13 - 17", "1-7, 10, 18, 20 & 21"],
+    13: ["8, 14 - 17", "1-7, 10, 18, 20 & 21", "11, 12, 19"],
+    14: ["3-6, 8, 10, 12–13 & 16-19", "1, 2, 7, 11, 20 & 21"],
+    15: ["3 - 8, 10, 12–13 & 16-19", "1, 2, 11, 20 & 21"],
+    16: ["14 & 15", "11 - 13, 17 & 19", "1-7, 10, 18, 20 & 21"],
+    17: ["8, 14 - 16", "11 – 13 & 19", "1-7, 10, 18, 20 & 21"],
+    18: ["1-17", "19-21"],
+    19: ["1-18", "20 & 21"],
+    20: ["1-18"],
+    21: ["19, 20", "1-18"],
+}
+
+
+def _numbers(text, current):
+    out = set()
+    text = re.sub(r"\s*[-–]\s*", "-", text)
+    for part in re.split(r"[,&\s]+", text):
+        if not part:
+            continue
+        low, _, high = part.partition("-")
+        out.update(range(int(low), int(high or low) + 1))
+    return out - {9, current}
+
+
+def _placement(cluster):
+    found = {}
+    for move in cluster.transitions.moves:
+        for likelihood, numbers in getattr(move, "groups", ()):
+            for number in numbers:
+                found[number] = (move.direction, likelihood)
+    return found
+
+
+@pytest.mark.parametrize("number", sorted(PRINTED_LISTS))
+def test_finding_13_each_printed_list_keeps_one_direction_and_likelihood(number):
+    placement = _placement(NATIONAL.clusters[number])
+    for text in PRINTED_LISTS[number]:
+        kinds = {placement[n] for n in _numbers(text, number)}
+        assert len(kinds) == 1, (text, kinds)
+
+
+def test_finding_13_the_issues_two_lists():
+    assert {_placement(NATIONAL.clusters[7])[n] for n in (1, 6, 11, 17, 18, 21)} == {
+        ("down", "possible")}
+    assert {_placement(NATIONAL.clusters[10])[n] for n in (11, 12, 13, 16, 17, 18)} == {
+        ("down", "possible")}
+
+
+# ---- finding 14: provenance ---------------------------------------------------------------------------
+
+
+def test_finding_14_paraphrases_say_so_and_gov_uk_is_no_publisher():
+    assert NATIONAL.facts["detained_mha"].source.kind == "reconstructed"
+    assert NATIONAL.events["inpatient_or_iht"].source.kind == "reconstructed"
+    assert "publisher" not in NATIONAL.header
+
+
+@pytest.mark.parametrize("text", [
+    "The HoNOS items are used here with the permission of the Royal College of Psychiatrists, "
+    "who hold the copyright.",
+    "Diagnoses most frequently encountered NB. Not an exhaustive/definitive list",
+    "Outer limit for reviews",
+    "NB Reviews will often occur more frequently",
+    "either leads to the term ‘step-up’ or ‘step-down’ being used to describe movement between "
+    "any given clusters.",
+    "at clinical reviews additional factors must also be taken into account before an alternative "
+    "cluster allocation is made and care is changed significantly.",
+])
+def test_finding_14_missing_booklet_text_is_in_the_rules(text):
+    notes = [e for e in NATIONAL.header_entries if e.key == "note" and text in e.text]
+    assert notes and all(e.source.kind == "booklet" for e in notes)
+
+
+def test_finding_14_decision_tree_names_the_trust_leaflet():
+    text = (pathlib.Path(__file__).parent.parent / "rules" / "decision-tree.mhr").read_text("utf-8")
+    assert "Mental Health Care Clusters and\n# Care Packages" in text
+    assert text.count("# Trust leaflet:") == 3
