@@ -333,7 +333,7 @@ class AllocationResult:
             who = "no rated needs unless" if block.cluster is None else \
                 f"cluster {block.cluster} needs"
             lines.append(f"  {who}: " + in_words(short([str(u) for u in block.unknowns]), words))
-        rows = [(f"{c.cluster} {c.name}", c.fit, " ".join(c.red.missed) or "-",
+        rows = [(f"{c.cluster} {c.name}", " or ".join(c.possible), " ".join(c.red.missed) or "-",
                  " ".join(c.red.unknown) or "-", " ".join(c.orange.missed) or "-")
                 for c in self.candidates]
         return render(lines, ("cluster", "fit", "red missed", "red unknown", "orange missed"),
