@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import attrs
 
@@ -24,7 +25,7 @@ def export_json(ruleset: m.RuleSet) -> str:
     return json.dumps(export(ruleset), ensure_ascii=False, indent=2) + "\n"
 
 
-def export(ruleset: m.RuleSet) -> dict:
+def export(ruleset: m.RuleSet) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "ruleset": {

@@ -64,7 +64,7 @@ from typing import Any, Iterable, Iterator, Mapping
 import attrs
 
 from . import dates
-from .model import NOT_KNOWN, SCALE_IDS
+from .model import NOT_KNOWN, SCALE_IDS, RuleSet
 
 __all__ = [
     "RecordError", "Assessment", "Event", "Record", "parse_record", "parse_ratings",
@@ -402,7 +402,7 @@ def _record_id(data: Mapping) -> str:
     return value
 
 
-def parse_record(data: object, ruleset=None) -> Record:
+def parse_record(data: object, ruleset: RuleSet | None = None) -> Record:
     """Validate one record (a decoded JSON object) into a `Record`; raise `RecordError`.
 
     With ``ruleset`` (a `model.RuleSet`), scale ids, fact names and event kinds are checked against

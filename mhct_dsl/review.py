@@ -50,7 +50,7 @@ Pure: no module state; safe to call from many threads.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Mapping
+from typing import Any, Mapping
 
 from . import dates, logic
 from .allocation import VARIANCE, allocate, rank_key
@@ -153,7 +153,7 @@ def _provenance(criterion, column, cluster: Cluster):
     return cluster.source
 
 
-def review(ruleset: RuleSet, record: Record | Mapping, as_of: dt.date | str | None = None
+def review(ruleset: RuleSet, record: Record | Mapping[str, Any], as_of: dt.date | str | None = None
            ) -> ReviewResult:
     """Decide a care review for ``record`` (a `Record`, or a record dict validated here).
 

@@ -22,7 +22,8 @@ def test_an_embedding_type_checks_strictly_with_typed_results(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     revealed = [line.split("Revealed type is ")[1] for line in result.stdout.splitlines()
                 if "Revealed type is" in line]
-    assert revealed == ['"int | None"', '"str"', '"str"', '"bool | None"']
+    assert revealed == ['"int | None"', '"str"', '"str"', '"bool | None"',
+                        '"tuple[mhct_dsl.records.Assessment, ...]"']
 
 
 def test_a_misuse_of_a_result_is_caught(tmp_path):

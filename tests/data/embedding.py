@@ -17,3 +17,6 @@ decision = mhct_dsl.review(rules, record, as_of="2014-03-01")
 due: dt.date | None = decision.next_review_due
 reveal_type(decision.decision)
 reveal_type(decision.review_overdue)
+
+exported = mhct_dsl.export(rules)
+reveal_type(mhct_dsl.parse_record(record, rules).assessments)
