@@ -6,6 +6,7 @@ and on the small test rule set (``7|8`` rows, the either reading)."""
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from budget import examples
 from evalkit import mini_ruleset
 from mhct_dsl import allocate, load_ruleset
 from mhct_dsl.model import SCALE_IDS
@@ -34,7 +35,7 @@ def profiles(draw):
     return {s: r for s, r in ratings.items() if r is not None}
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(CASES), profiles(), st.data())
 def test_a_definite_suggestion_and_definite_labels_hold_for_every_filling(case, ratings, data):
     rules, groups = case

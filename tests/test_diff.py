@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from budget import examples
 from mhct_dsl import nodes as n
 from mhct_dsl.cli import main
 from mhct_dsl.diff import diff_rulesets, load_side, replay
@@ -307,7 +308,7 @@ def _mutations():
                      description(), scale_rating())
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_mutations())
 def test_a_single_mutation_is_reported_exactly(mutation):
     mutated, expected = mutation
