@@ -42,17 +42,15 @@ from __future__ import annotations
 from typing import Mapping
 
 from . import logic
-from .logic import Truth
 from .model import COLOURS, NOT_KNOWN, SCALE_IDS, Cluster, RuleSet
-from .ranking import FIT_ORDER, decide, fit_label, fit_labels, rank_key
+from .ranking import decide, fit_label, fit_labels, rank_key
 from .records import Assessment, Record, RecordError, assessment_from_ratings
 from .results import (
     AllocationResult, BlockingCandidate, Candidate, ColourSummary, GroupBest, scale_unknown,
 )
 from .rows import check_row, plan, row_checks, row_value
 
-__all__ = ["allocate", "fit_cluster", "check_row", "rank_key", "fit_truth",
-           "group_clusters", "FIT_ORDER", "VARIANCE"]
+__all__ = ["allocate", "fit_cluster", "check_row", "rank_key", "group_clusters", "VARIANCE"]
 
 VARIANCE = "variance"
 FURTHER = "further_assessment_required"
@@ -74,12 +72,6 @@ def fit_cluster(cluster: Cluster, assessment: Assessment) -> Candidate | None:
     return Candidate(cluster.number, cluster.name, cluster.group, cluster.branch,
                      fit_label(labels), red, orange, yellow,
                      lambda: row_checks(compiled, ratings), labels)
-
-
-def fit_truth(fit: str) -> Truth:
-    """A definite label's red check: fits/weaker -> True, no -> False, unknown -> None (use
-    `Candidate.truth` for a candidate: its red rows can be met while its label is open)."""
-    return {"fits": True, "weaker": True, "no": False}.get(fit)
 
 
 def _tree_groups(ruleset: RuleSet):

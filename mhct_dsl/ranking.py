@@ -33,10 +33,7 @@ from typing import Iterable
 
 from .results import Candidate, ColourSummary
 
-__all__ = ["FIT_ORDER", "fit_labels", "fit_label", "best_key", "worst_key", "rank_key", "decide"]
-
-FIT_ORDER = {"fits": 0, "weaker": 1, "unknown": 2, "no": 3}
-
+__all__ = ["fit_labels", "fit_label", "best_key", "worst_key", "rank_key", "decide"]
 
 def fit_labels(red: ColourSummary, orange: ColourSummary) -> tuple[str, ...]:
     """The fit labels some filling of the unknown ratings could give, in the order fits, weaker, no."""
