@@ -51,89 +51,23 @@ Pure functions over frozen inputs: safe to call from many threads.
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Callable, Iterable
-
-import attrs
-
 from . import dates, logic
-from .allocation import fit_cluster
+from .context import (
+    Context, Window, all_over_window, dedupe, first_date, latest_assessment, no_assessment,
+    rating_evidence, rating_unknown, window,
+)
+from .fits import TRANSITION_DIRECTIONS, fits_clusters, fits_transition
 from .formatter import format_condition
 from .logic import Truth
 from .model import Cluster, RuleSet
 from .nodes import (
-    AllOf, AnyOf, Duration, EventWithin, FactIs, FitsClusters, FitsTransition, Not, ScaleIs,
-    ScaleRemained, ScaleStable, Tenure,
+    AllOf, AnyOf, EventWithin, FactIs, FitsClusters, FitsTransition, Not, ScaleIs, ScaleRemained,
+    ScaleStable, Tenure,
 )
 from .records import Assessment, Record
-from .results import Candidate, Evidence, Outcome, Unknown
-from .stepfit import COUNTED, step_fit
+from .results import Evidence, Outcome, Unknown
 
 __all__ = ["Context", "Outcome", "evaluate", "evaluate_in", "window", "Window", "TRANSITION_DIRECTIONS"]
-
-TRANSITION_DIRECTIONS = {"step_up": "up", "step_down": "down"}
-
-
-@attrs.frozen
-class Context:
-    """What a condition is evaluated against: record, rules, current cluster, and the date.
-
-    ``fits`` memoises cluster fits by (cluster, assessment date) for the duration of one
-    evaluation (a review evaluates the same fits for criteria and for suggestions); it belongs to
-    the call that made the context and is never shared between calls or threads.
-    """
-
-    record: Record
-    ruleset: RuleSet
-    cluster: Cluster | None
-    as_of: dt.date
-    fits: dict = attrs.field(factory=dict, eq=False, repr=False)
-
-    def fit(self, number: int, assessment: Assessment) -> Candidate | None:
-        """Cluster ``number``'s fit to ``assessment`` (None: not in the rules, or no grid)."""
-        key = (number, assessment.date)
-        if key not in self.fits:
-            cluster = self.ruleset.clusters.get(number)
-            self.fits[key] = None if cluster is None else fit_cluster(cluster, assessment)
-        return self.fits[key]
-
-
-@attrs.frozen
-class Window:
-    """The assessments a "for the past D" condition considers (see the module docstring)."""
-
-    start: dt.date
-    end: dt.date
-    considered: tuple[Assessment, ...]
-    covered: bool
-
-    def gap(self) -> Unknown | None:
-        """Why the history does not cover the window (None when it does)."""
-        if self.covered:
-            return None
-        if self.considered:
-            reason = (f"history starts {self.considered[0].date.isoformat()}, after the window "
-                      f"start {self.start.isoformat()}")
-        else:
-            reason = f"no assessment on or before {self.end.isoformat()}"
-        return Unknown("history", "assessments", reason)
-
-    def span_text(self) -> str:
-        return f"from {self.start.isoformat()} to {self.end.isoformat()}"
-
-
-def window(record: Record, as_of: dt.date, duration: Duration) -> Window:
-    """The considered assessments for ``[as_of - duration, as_of]``."""
-    start = dates.window_start(as_of, duration)
-    in_force = None
-    inside = []
-    for assessment in record.assessments:
-        if assessment.date <= start:
-            in_force = assessment
-        elif assessment.date <= as_of:
-            inside.append(assessment)
-    considered = ([in_force] if in_force is not None else []) + inside
-    return Window(start, as_of, tuple(considered), in_force is not None)
 
 
 def evaluate(condition, record: Record, ruleset: RuleSet, cluster: Cluster | None = None,
@@ -155,96 +89,23 @@ def evaluate_in(condition, ctx: Context) -> Outcome:
     return handler(condition, ctx)
 
 
-# ---- helpers ----------------------------------------------------------------------------------
-
-
-def _dedupe(items: Iterable) -> tuple:
-    return tuple(dict.fromkeys(items))
-
-
-def _rating_evidence(scale: str, assessment: Assessment, suffix: str = "") -> Evidence:
-    when = assessment.date.isoformat()
-    status = assessment.status(scale)
-    if status == "rated":
-        note = f"scale {scale} was {assessment.raw(scale)} on {when}"
-    elif status == "not_known":
-        note = f"scale {scale} rated 9 (not known) on {when}"
-    else:
-        note = f"scale {scale} not rated on {when}"
-    return Evidence("rating", scale, assessment.raw(scale), assessment.date, note + suffix)
-
-
-def _rating_unknown(scale: str, assessment: Assessment) -> Unknown:
-    reason = ("rated 9 (not known)" if assessment.status(scale) == "not_known" else "not rated")
-    return Unknown("scale", scale, f"{reason} on {assessment.date.isoformat()}")
-
-
-def _first_date(start: dt.date, predicate: Callable[[dt.date], bool]) -> dt.date:
-    """The first date on or after ``start`` where ``predicate`` holds (month clamping can shift
-    the exact day by up to three days, so step forward a few)."""
-    day = start
-    for _ in range(8):
-        if predicate(day):
-            return day
-        day += dt.timedelta(days=1)
-    return day
-
-
-def _latest(ctx: Context) -> Assessment | None:
-    return ctx.record.latest(ctx.as_of)
-
-
-def _no_assessment(condition, ctx: Context, requirement: str) -> Outcome:
-    return Outcome(None, condition, f"no assessment on or before {ctx.as_of.isoformat()}",
-                   requirement, (), (Unknown("assessment", "latest",
-                                             f"no assessment on or before {ctx.as_of.isoformat()}"),))
-
-
 # ---- scales -----------------------------------------------------------------------------------
 
 
 def _scale_is(cond: ScaleIs, ctx: Context) -> Outcome:
     requirement = f"needs {cond.comparison.describe()}"
-    latest = _latest(ctx)
+    latest = latest_assessment(ctx)
     if latest is None:
-        return _no_assessment(cond, ctx, requirement)
+        return no_assessment(cond, ctx, requirement)
     rating = latest.rating(cond.scale)
-    evidence = (_rating_evidence(cond.scale, latest),)
+    evidence = (rating_evidence(cond.scale, latest),)
     when = latest.date.isoformat()
     if rating is None:
         status = "rated 9 (not known)" if latest.status(cond.scale) == "not_known" else "not rated"
         return Outcome(None, cond, f"scale {cond.scale} {status} on {when}", requirement, evidence,
-                       (_rating_unknown(cond.scale, latest),))
+                       (rating_unknown(cond.scale, latest),))
     return Outcome(cond.comparison.holds(rating), cond, f"scale {cond.scale} is {rating} on {when}",
                    requirement, evidence)
-
-
-def _all_over_window(cond, win: Window, requirement: str, steps, all_true: str) -> Outcome:
-    """Kleene ``all`` over a window's assessments; a window the history does not cover is one
-    more unknown. ``steps`` yields ``(value, evidence, unknowns, finding if false)`` for each
-    assessment; the outcome's finding is the first false one, else ``all_true``, else the
-    unknowns."""
-    values: list[Truth] = []
-    evidence, unknowns, first_false = [], [], None
-    for value, item, found, false_finding in steps:
-        values.append(value)
-        evidence.append(item)
-        unknowns.extend(found)
-        if value is False and first_false is None:
-            first_false = false_finding
-    gap = win.gap()
-    if gap is not None:
-        values.append(None)
-        unknowns.append(gap)
-    value = logic.all_of(values)
-    if first_false is not None:
-        finding = first_false
-    elif value is True:
-        finding = all_true
-    else:
-        finding = "; ".join(str(u) for u in _dedupe(unknowns))
-    return Outcome(value, cond, finding, requirement, evidence,
-                   _dedupe(unknowns) if value is None else ())
 
 
 def _scale_remained(cond: ScaleRemained, ctx: Context) -> Outcome:
@@ -256,14 +117,14 @@ def _scale_remained(cond: ScaleRemained, ctx: Context) -> Outcome:
         for i, a in enumerate(win.considered):
             rating = a.rating(cond.scale)
             suffix = " (in force at the window start)" if i == 0 and win.covered else ""
-            item = _rating_evidence(cond.scale, a, suffix)
+            item = rating_evidence(cond.scale, a, suffix)
             if rating is None:
-                yield None, item, [_rating_unknown(cond.scale, a)], None
+                yield None, item, [rating_unknown(cond.scale, a)], None
             else:
                 yield (cond.comparison.holds(rating), item, [],
                        f"scale {cond.scale} was {rating} on {a.date.isoformat()}")
 
-    return _all_over_window(cond, win, requirement, steps(),
+    return all_over_window(cond, win, requirement, steps(),
                             f"scale {cond.scale} was {cond.comparison.describe()} at all "
                             f"{len(win.considered)} assessments {win.span_text()}")
 
@@ -275,10 +136,10 @@ def _scale_stable(cond: ScaleStable, ctx: Context) -> Outcome:
     known: list[tuple[Assessment, int]] = []
     for i, a in enumerate(win.considered):
         suffix = " (in force at the window start)" if i == 0 and win.covered else ""
-        evidence.append(_rating_evidence(cond.scale, a, suffix))
+        evidence.append(rating_evidence(cond.scale, a, suffix))
         rating = a.rating(cond.scale)
         if rating is None:
-            unknowns.append(_rating_unknown(cond.scale, a))
+            unknowns.append(rating_unknown(cond.scale, a))
         else:
             known.append((a, rating))
     gap = win.gap()
@@ -291,8 +152,8 @@ def _scale_stable(cond: ScaleStable, ctx: Context) -> Outcome:
                    f"({a1.date.isoformat()})")
         return Outcome(False, cond, finding, requirement, evidence)
     if unknowns:
-        return Outcome(None, cond, "; ".join(str(u) for u in _dedupe(unknowns)), requirement,
-                       evidence, _dedupe(unknowns))
+        return Outcome(None, cond, "; ".join(str(u) for u in dedupe(unknowns)), requirement,
+                       evidence, dedupe(unknowns))
     finding = (f"scale {cond.scale} was {known[0][1]} at all {len(known)} assessments "
                f"{win.span_text()}")
     return Outcome(True, cond, finding, requirement, evidence)
@@ -330,7 +191,7 @@ def _event(cond: EventWithin, ctx: Context) -> Outcome:
         finding = f"{cond.name} " + ", ".join(e.describe() for e in matches)
         if cond.absent and not any(e.ongoing for e in matches):
             last = max(e.end or e.date for e in matches)
-            free = _first_date(dates.add(last, cond.duration),
+            free = first_date(dates.add(last, cond.duration),
                                lambda d: dates.window_start(d, cond.duration) > last)
             requirement += f" (met from {free.isoformat()} if there are no further events)"
     else:
@@ -354,93 +215,12 @@ def _tenure(cond: Tenure, ctx: Context) -> Outcome:
                        (Unknown("date", field, "not provided"),))
     value = since <= threshold
     if not value:
-        met = _first_date(dates.add(since, cond.duration),
+        met = first_date(dates.add(since, cond.duration),
                           lambda d: dates.window_start(d, cond.duration) >= since)
         requirement += f"; met from {met.isoformat()}"
     finding = f"{what} since {since.isoformat()}"
     return Outcome(value, cond, finding, requirement,
                    (Evidence("date", field, since.isoformat(), since, finding),))
-
-
-# ---- fits -------------------------------------------------------------------------------------
-
-
-def _fits_at(numbers: tuple[int, ...], assessment: Assessment, ctx: Context):
-    """(truth, [(cluster, fit, note)], unknowns) of "fits any of ``numbers``" at one assessment."""
-    values: list[Truth] = []
-    fits, unknowns = [], []
-    for number in numbers:
-        candidate = ctx.fit(number, assessment)
-        if candidate is None:
-            values.append(None)
-            fits.append((str(number), None, f"cluster {number}: no rating grid"))
-            unknowns.append(Unknown("cluster", str(number), "has no rating grid to fit"))
-            continue
-        values.append(candidate.truth)
-        fits.append((str(number), candidate.fit, candidate.note()))
-        if candidate.truth is None:
-            unknowns.extend(u for row in candidate.rows if row.colour == "red"
-                            for u in row.unknowns(assessment.date))
-    return logic.any_of(values), fits, unknowns
-
-
-def _fits(cond, label: str, ctx: Context, at) -> Outcome:
-    """"fits ..." at the latest assessment, or at each one over the ``consistently`` window;
-    ``at(assessment)`` gives ``(truth, [(key, fit, note)], unknowns)``."""
-    if cond.consistently is None:
-        requirement = f"needs the latest ratings to fit {label}"
-        latest = _latest(ctx)
-        if latest is None:
-            return _no_assessment(cond, ctx, requirement)
-        value, fits, unknowns = at(latest)
-        when = latest.date.isoformat()
-        evidence = [Evidence("fit", key, fit, latest.date, f"{when}: {note}")
-                    for key, fit, note in fits]
-        finding = f"{when}: " + ("; ".join(note for _, _, note in fits) or "no clusters to fit")
-        return Outcome(value, cond, finding, requirement, evidence,
-                       _dedupe(unknowns) if value is None else ())
-
-    win = window(ctx.record, ctx.as_of, cond.consistently)
-    requirement = (f"needs the ratings to fit {label} at every assessment "
-                   f"{win.span_text()} (including the rating in force at the start)")
-
-    def steps():
-        for a in win.considered:
-            value, fits, found = at(a)
-            text = f"{a.date.isoformat()}: " + ("; ".join(note for _, _, note in fits)
-                                                or "no clusters to fit")
-            key = ", ".join(key for key, _, _ in fits)
-            yield value, Evidence("fit", key, logic.to_json(value), a.date, text), found, \
-                f"did not fit on {text}"
-
-    return _all_over_window(cond, win, requirement, steps(),
-                            f"fitted at all {len(win.considered)} assessments "
-                            f"{win.span_text()}")
-
-
-def _fits_clusters(cond: FitsClusters, ctx: Context) -> Outcome:
-    numbers = tuple(cond.clusters)
-    label = "cluster " + " or ".join(map(str, numbers))
-    return _fits(cond, label, ctx, lambda a: _fits_at(numbers, a, ctx))
-
-
-def _fits_transition(cond: FitsTransition, ctx: Context) -> Outcome:
-    direction = TRANSITION_DIRECTIONS.get(cond.direction)
-    label = f"a likely/possible {cond.direction.replace('_', '-')} cluster"
-    if ctx.cluster is None or direction is None:
-        return Outcome(None, cond, "no current cluster to take transitions from",
-                       f"needs the ratings to fit {label}", (),
-                       (Unknown("cluster", "current", "no current cluster"),))
-    targets = ", ".join(map(str, ctx.cluster.targets(direction, COUNTED))) or "none"
-    label = (f"{label} ({targets}) as their best fit (over cluster {ctx.cluster.number} and its "
-             f"likely/possible transitions)")
-
-    def at(assessment: Assessment):
-        found = step_fit(ctx.ruleset, ctx.cluster, direction, assessment, ctx.fit)
-        return (found.value, [(targets, logic.to_json(found.value), found.note)],
-                list(found.unknowns))
-
-    return _fits(cond, label, ctx, at)
 
 
 # ---- connectives ------------------------------------------------------------------------------
@@ -476,7 +256,7 @@ def _compound(cond, parts: list[Outcome], value: Truth, word: str, joiner: str) 
     shown = parts if word == "any" or value is True else [p for p in parts if p.value is not True]
     requirement = f"needs {word} of: " + joiner.join(format_condition(p.condition) for p in shown)
     evidence = [e for p in parts for e in p.evidence]
-    unknowns = _dedupe(u for p in parts if p.value is None for u in p.unknowns) if value is None else ()
+    unknowns = dedupe(u for p in parts if p.value is None for u in p.unknowns) if value is None else ()
     return Outcome(value, cond, finding, requirement, evidence, unknowns, parts)
 
 
@@ -487,8 +267,8 @@ _HANDLERS = {
     FactIs: _fact,
     EventWithin: _event,
     Tenure: _tenure,
-    FitsClusters: _fits_clusters,
-    FitsTransition: _fits_transition,
+    FitsClusters: fits_clusters,
+    FitsTransition: fits_transition,
     Not: _not,
     AllOf: _all,
     AnyOf: _any,

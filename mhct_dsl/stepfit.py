@@ -103,7 +103,8 @@ def step_fit(ruleset: RuleSet, cluster: Cluster, direction: str, assessment: Ass
     """Read `fits step_up` (``direction`` "up") or `fits step_down` ("down") at ``assessment``;
     ``fit`` gives a cluster's fit (memoised by the caller)."""
     targets = cluster.targets(direction, COUNTED)
-    label = f"a likely/possible {LABELS[direction]} cluster ({', '.join(map(str, targets)) or 'none'})"
+    listed = ", ".join(map(str, targets)) or "none"
+    label = f"a likely/possible {LABELS[direction]} cluster ({listed})"
     candidates = [c for c in (fit(n, assessment) for n in pool(ruleset, cluster)) if c is not None]
     best, contenders = _decide(candidates, cluster.number)
     if best is not None:
