@@ -199,7 +199,8 @@ def test_quantifier_and_episode_changes_are_recorded_and_shown(tmp_path):
     (tmp_path / "ruleset.mhr").write_text(
         'ruleset "T" extends national source local "Board 9" {\n    version "1"\n}\n'
         'amend cluster 17 source local "Board 9, item 2" {\n'
-        '    step_up quantifier all\n    episode 2+ years\n}\n', encoding="utf-8")
+        '    step_up quantifier all\n    episode 2+ years\n'
+        '    review every 6 months mhct within 2 months\n}\n', encoding="utf-8")
     rules = load_ruleset(tmp_path)
     cluster = rules.clusters[17]
     assert load_ruleset().clusters[17].columns["step_up"].quantifier == "any"
@@ -212,3 +213,4 @@ def test_quantifier_and_episode_changes_are_recorded_and_shown(tmp_path):
     assert "(All of the following criteria are met)" in page
     assert "was: any (“Any of the following criteria are met”)" in page
     assert "episode <strong>2 years or more</strong>; national: 3 years or more" in page
+    assert "6 months, on an MHCT no older than 2 months" in page
