@@ -424,3 +424,35 @@ def test_a_local_rule_set_against_its_base():
         ("cluster 2", "criterion", "discharge criterion", "changed"),
         ("cluster 2", "criterion", "discharge criterion", "changed"),
     ]
+
+
+@attrs.frozen
+class _ClusterWithAccepts(type(NATIONAL.clusters[7])):  # type: ignore[misc]
+    """A cluster as a later syntax might shape it: one more field this module has never seen."""
+
+    accepts: tuple = ()
+
+
+def test_a_field_added_by_new_syntax_is_diffed_without_new_code():
+    cluster = NATIONAL.clusters[7]
+    plain_fields = {f.name: getattr(cluster, f.name) for f in attrs.fields(type(cluster))}
+    before = _ClusterWithAccepts(**plain_fields)
+    after = _ClusterWithAccepts(**plain_fields, accepts=("overlap with 6: reviewed 2014-02",))
+    old = attrs.evolve(NATIONAL, clusters={**NATIONAL.clusters, 7: before})
+    new = attrs.evolve(NATIONAL, clusters={**NATIONAL.clusters, 7: after})
+    [change] = diff_rulesets(old, new)
+    assert (change.section, change.label, change.change) == ("cluster 7", "accepts", "added")
+    assert change.new.text == "overlap with 6: reviewed 2014-02"
+
+
+def test_text_is_coloured_only_for_a_terminal():
+    from mhct_dsl.diff.output import to_text
+
+    changes = diff_rulesets(OLD, NATIONAL)
+    sides = ("old", OLD), ("new", NATIONAL)
+    assert "\x1b[" in to_text(*sides, changes, colour=True)
+    assert "\x1b[" not in to_text(*sides, changes, colour=False)
+    out = io.StringIO()  # not a terminal
+    from mhct_dsl.diff import run_diff
+    assert run_diff(str(RULES / "2012-13"), str(RULES), out=out) == 0
+    assert "\x1b[" not in out.getvalue() and "grid row 13 changed" in out.getvalue()

@@ -49,12 +49,17 @@ def test_as_of_chooses_the_booklet(tmp_path, capsys):
 
 
 def test_json_paths_do_not_depend_on_the_working_directory(tmp_path, capsys, monkeypatch):
-    outputs = []
-    for cwd in (ROOT, tmp_path):
+    outputs, traces = [], []
+    for cwd in (ROOT, ROOT / "rules", tmp_path):
         monkeypatch.chdir(cwd)
         assert main(["export", "--rules", str(ROOT / "rules")]) == 0
         outputs.append(capsys.readouterr().out)
-    assert outputs[0] == outputs[1]
+        assert main(["review", str(ROOT / "examples" / "records.jsonl")]) == 1  # one bad record
+        traces.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert traces[0] == traces[1] == traces[2]
+    first = json.loads(traces[0])[0]
+    assert first["criteria"][0]["source"]["file"] == "clusters/cluster-03.mhr"
     cluster = next(c for c in json.loads(outputs[0])["clusters"] if c["number"] == 7)
     assert cluster["grid"]["rows"][0]["at"].startswith("clusters/cluster-07.mhr:")
 
