@@ -164,7 +164,8 @@ class _Parser(argparse.ArgumentParser):
 def _diff(args) -> int:
     from .diff import run_diff
 
-    return run_diff(args.old, args.new, args.format, args.replay, args.exit_code)
+    records = None if args.replay is None else _readable_input(args.replay)
+    return run_diff(args.old, args.new, args.format, records, args.exit_code)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -345,7 +345,8 @@ def test_replay_lists_a_changed_allocation_with_the_rows_responsible():
     [decision] = result["changed"][0]["decisions"]
     assert decision["kind"] == "allocation"
     assert decision["old"] == "7 (fits)"
-    assert "cluster 7 grid row 13 changed" in decision["because"]
+    assert decision["because"] == ["cluster 7 fit fits → weaker",
+                                   "cluster 7 grid row 13: red met → orange missed"]
 
 
 # ---- sides, output, command -------------------------------------------------------------------

@@ -4,9 +4,9 @@ Each record is allocated (its latest assessment; the record's own group if it na
 it has a current cluster, reviewed (as of its latest assessment) under both rule sets. A decision
 changes when the suggested cluster or allocation outcome, the review decision or its suggested
 clusters, or the next review date differ. Each change names what is responsible: the clusters
-whose fit changed and their grid rows the diff reports, or the criteria whose value changed and the
-diff's changes to that cluster's columns. Records whose decisions do not change are counted, not
-listed; records that cannot be read or evaluated are counted as failed.
+whose fit changed and their grid rows whose class or result changed, or the criteria whose value
+changed and the diff's changes to that cluster's columns. Records whose decisions do not change
+are counted, not listed; records that cannot be read or evaluated are counted as failed.
 """
 
 from __future__ import annotations
@@ -34,16 +34,34 @@ def _allocation(old_rs: RuleSet, new_rs: RuleSet, record: Record, changes: list[
     old, new = allocate(old_rs, record), allocate(new_rs, record)
     if (old.suggested, old.outcome) == (new.suggested, new.outcome):
         return None
-    old_fits = {c.cluster: c.fit for c in old.candidates}
-    new_fits = {c.cluster: c.fit for c in new.candidates}
+    old_c = {c.cluster: c for c in old.candidates}
+    new_c = {c.cluster: c for c in new.candidates}
     because = []
-    for cluster in sorted(set(old_fits) | set(new_fits)):
-        if old_fits.get(cluster) != new_fits.get(cluster):
-            because.append(f"cluster {cluster} fit {old_fits.get(cluster, 'absent')} → "
-                           f"{new_fits.get(cluster, 'absent')}")
-            because += _responsible(changes, cluster, ("grid_row", "grid", "cluster"))
+    for cluster in sorted(set(old_c) | set(new_c)):
+        before, after = old_c.get(cluster), new_c.get(cluster)
+        if getattr(before, "fit", None) != getattr(after, "fit", None):
+            because.append(f"cluster {cluster} fit {getattr(before, 'fit', 'absent')} → "
+                           f"{getattr(after, 'fit', 'absent')}")
+            because += _rows(cluster, before, after)
     return {"kind": "allocation", "old": f"{old.suggested} ({old.outcome})",
             "new": f"{new.suggested} ({new.outcome})", "because": because}
+
+
+_MET = {True: "met", False: "missed", None: "unknown"}
+
+
+def _rows(cluster: int, before, after) -> list[str]:
+    """The red and orange grid rows whose class or result for this assessment differs: the rows
+    responsible (yellow rows never decide a fit)."""
+    def checks(candidate):
+        rows = candidate.rows if candidate is not None else ()
+        return {row.label: f"{row.colour} {_MET[row.value]}" for row in rows
+                if row.colour != "yellow"}
+
+    old, new = checks(before), checks(after)
+    return [f"cluster {cluster} grid row {label}: {old.get(label, 'absent')} → "
+            f"{new.get(label, 'absent')}"
+            for label in dict.fromkeys([*old, *new]) if old.get(label) != new.get(label)]
 
 
 def _criteria(result) -> dict[tuple[str, str], str]:
