@@ -13,14 +13,17 @@ import datetime as dt
 from functools import cached_property
 from pathlib import Path
 
+from . import nodes as n
 from .diagnostics import Diagnostic, RuleError
-from .loader import bundled_rules_path, load_ruleset, nested_rulesets
+from .loader import bundled_rules_path, has_header, load_ruleset, nested_rulesets
 from .model import RuleSet
+from .parser import parse_text
 from .records import Record, RecordError
 
 
 class Editions:
-    """The national editions under ``root`` (default: the bundled rules), loaded on first use."""
+    """The national editions under ``root`` (default: the bundled rules). Only their headers are
+    read to date them; an edition is loaded when a record first needs it."""
 
     def __init__(self, root: Path | None = None):
         self.root = root if root is not None else bundled_rules_path()
@@ -32,19 +35,20 @@ class Editions:
         return self._loaded[path]
 
     @cached_property
-    def dated(self) -> list[tuple[dt.date, RuleSet]]:
-        """Every national edition with its effective date, oldest first."""
+    def dated(self) -> list[tuple[dt.date, Path]]:
+        """Every national edition's effective date and directory, oldest first."""
         out = []
         for path in [self.root, *nested_rulesets(self.root)]:
-            ruleset = self._load(path)
-            if ruleset.extends is not None:
-                continue
-            effective = ruleset.header.get("effective")
-            if not isinstance(effective, dt.date):
+            header = _header(path)
+            if header is None or header.extends is not None:
+                continue  # a local rule set (or a broken one: loading it will say why)
+            effective = next((e.date for e in header.entries
+                              if isinstance(e, n.DateAttr) and e.key == "effective"), None)
+            if effective is None:
                 raise RuleError([Diagnostic(
                     "missing-entry", f"{path}: a national rule set must declare `effective "
-                    "YYYY-MM-DD` to be chosen by date", None)])
-            out.append((effective, ruleset))
+                    "YYYY-MM-DD` to be chosen by date", header.span)])
+            out.append((effective, path))
         return sorted(out, key=lambda pair: pair[0])
 
     def latest(self) -> RuleSet:
@@ -53,13 +57,13 @@ class Editions:
     def in_force(self, date: dt.date | None, record_id: str | None, field: str) -> RuleSet:
         """The edition in force on ``date`` (the newest one when the date is unknown)."""
         if date is None or date == dt.date.min:
-            return self.dated[-1][1]
-        chosen = [ruleset for effective, ruleset in self.dated if effective <= date]
+            return self._load(self.dated[-1][1])
+        chosen = [path for effective, path in self.dated if effective <= date]
         if not chosen:
             first = self.dated[0][0].isoformat()
             raise RecordError(record_id, field, f"{date.isoformat()} is before the earliest "
                               f"national booklet (in force from {first}); name one with --rules")
-        return chosen[-1]
+        return self._load(chosen[-1])
 
     def for_review(self, record: Record, as_of: dt.date | None) -> RuleSet:
         latest = record.latest()
@@ -69,3 +73,12 @@ class Editions:
     def for_allocation(self, record: Record) -> RuleSet:
         latest = record.latest()
         return self.in_force(latest.date if latest else None, record.id, "assessments")
+
+
+def _header(path: Path) -> n.RuleSetDecl | None:
+    """The ``ruleset`` header of the rule set at ``path`` (it sits in a top-level file)."""
+    for file in sorted(path.glob("*.mhr")):
+        if has_header(file):
+            declarations = parse_text(file.read_text(encoding="utf-8"), file.name).declarations
+            return next((d for d in declarations if isinstance(d, n.RuleSetDecl)), None)
+    return None

@@ -38,7 +38,7 @@ _HEADER = re.compile(r"^ruleset\b", re.MULTILINE)
 
 
 def _declares_ruleset(directory: Path) -> bool:
-    return any(_has_header(file) for file in directory.glob("*.mhr"))
+    return any(has_header(file) for file in directory.glob("*.mhr"))
 
 
 def nested_rulesets(path: Path) -> list[Path]:
@@ -166,7 +166,7 @@ def _part_of_a_set(diagnostic: Diagnostic, file: Path) -> Diagnostic:
     if diagnostic.code != "missing-ruleset":
         return diagnostic
     for directory in list(file.resolve().parents)[:3]:
-        if any(_has_header(candidate) for candidate in sorted(directory.glob("*.mhr"))):
+        if any(has_header(candidate) for candidate in sorted(directory.glob("*.mhr"))):
             shown = os.path.relpath(directory)
             return attrs.evolve(diagnostic, message=f"{file} is one file of a rule set, which has "
                                 "no `ruleset` header of its own",
@@ -174,7 +174,8 @@ def _part_of_a_set(diagnostic: Diagnostic, file: Path) -> Diagnostic:
     return diagnostic
 
 
-def _has_header(file: Path) -> bool:
+def has_header(file: Path) -> bool:
+    """Whether ``file`` declares a ``ruleset`` header (read as text; unreadable counts as no)."""
     try:
         return _HEADER.search(file.read_text(encoding="utf-8")) is not None
     except (OSError, UnicodeDecodeError):
