@@ -23,6 +23,10 @@ from .diagnostics import Diagnostic, RuleError, did_you_mean, in_line_order, one
 
 PAIRS = {("7", "8")}
 MAX_CLUSTER = 99
+# Limits that keep evaluation well inside Python's recursion limit and the calendar: a condition
+# nests at most MAX_CONDITION_DEPTH deep; a duration is at most 100 years in its unit.
+MAX_CONDITION_DEPTH = 32
+MAX_DURATION = {"day": 36525, "week": 5218, "month": 1200, "year": 100}
 
 
 class _Checker:
@@ -86,8 +90,15 @@ class _Checker:
 
     def _header(self, headers: list[n.RuleSetDecl]) -> n.RuleSetDecl | None:
         if not headers:
-            self.error("missing-ruleset", "no `ruleset` header in these rule files", None,
-                       'start one file with: ruleset "Name" { version "..." }')
+            first = next((d for f in self.files for d in f.declarations), None)
+            if isinstance(first, n.AmendDecl):
+                self.error("missing-ruleset", "`amend` needs a local rule set header", first.span,
+                           'start the file with: ruleset "Name" extends national source local '
+                           '"reference" { version "..." }')
+            else:
+                self.error("missing-ruleset", "no `ruleset` header in these rule files",
+                           getattr(first, "span", None),
+                           'start one file with: ruleset "Name" { version "..." }')
             return None
         for extra in headers[1:]:
             self.error("duplicate-definition", "a second `ruleset` header", extra.span,
@@ -456,6 +467,9 @@ class _Checker:
             high = f"..{episode.high}" if episode.high is not None else ""
             self.error("inverted-range", f"episode {episode.low}{high} {episode.unit}s is not a "
                        "valid length", episode.span, "write LOW..HIGH with 0 < LOW < HIGH")
+        else:
+            self._duration(n.Duration(max(episode.low, episode.high or 0), episode.unit,
+                                      span=episode.span))
 
     def _review(self, review: n.Review) -> None:
         self._duration(review.every)
@@ -471,6 +485,10 @@ class _Checker:
     def _duration(self, duration: n.Duration) -> None:
         if duration.amount <= 0:
             self.error("invalid-value", "a duration must be longer than zero", duration.span)
+        elif duration.amount > MAX_DURATION.get(duration.unit, 0):
+            self.error("duration-too-long", f"{duration.amount} {duration.unit}s is longer than "
+                       "100 years", duration.span,
+                       f"at most {MAX_DURATION.get(duration.unit)} {duration.unit}s")
 
     def _transitions(self, cluster: m.Cluster, clusters: dict[int, m.Cluster]) -> None:
         transitions = cluster.transitions
@@ -517,12 +535,15 @@ class _Checker:
             self._source(criterion.source)
             self._condition(criterion.condition, cluster, clusters)
 
-    def _condition(self, cond, cluster: m.Cluster, clusters) -> None:
-        if isinstance(cond, n.Not):
-            self._condition(cond.operand, cluster, clusters)
+    def _condition(self, cond, cluster: m.Cluster, clusters, depth: int = 1) -> None:
+        if depth > MAX_CONDITION_DEPTH:
+            self.error("too-deep", f"conditions nested more than {MAX_CONDITION_DEPTH} levels "
+                       "deep", cond.span, "split the condition, or name its parts with facts")
+        elif isinstance(cond, n.Not):
+            self._condition(cond.operand, cluster, clusters, depth + 1)
         elif isinstance(cond, (n.AllOf, n.AnyOf)):
             for operand in cond.operands:
-                self._condition(operand, cluster, clusters)
+                self._condition(operand, cluster, clusters, depth + 1)
         elif isinstance(cond, (n.ScaleIs, n.ScaleRemained)):
             self._scale_id(cond.scale, cond.span)
             self._comparison(cond.comparison)

@@ -3,11 +3,17 @@
 A diagnostic prints as ``path:line:col: error: message``, then the source line with a caret under
 the offending span, then an optional ``hint:`` line. Every problem found in rule files reaches the
 user this way; `RuleError` is the only exception the parser, checker and loader raise for bad input.
+
+Lines are counted at ``\n`` only, as the parser counts them (a form feed or U+2028 is not a line
+break), and columns in characters. The source line is shown with tabs expanded to 4-column stops
+and control characters escaped (``\x0c``), and the caret is placed by the same expansion; a long
+line is shown as a window around the caret.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 
 import attrs
 
@@ -29,19 +35,50 @@ class Diagnostic:
         if self.span is None:
             return f"error: {self.message}" + (f"\nhint: {self.hint}" if self.hint else "")
         span = self.span
-        lines = [f"{span.path}:{span.line}:{span.column}: {self.severity}: {self.message}"]
+        lines = [escape_controls(
+            f"{span.path}:{span.line}:{span.column}: {self.severity}: {self.message}")]
         text = sources.get(span.path)
         if text is not None:
-            source_lines = text.splitlines()
+            source_lines = text.split("\n")
             if 0 < span.line <= len(source_lines):
-                line = source_lines[span.line - 1].expandtabs(4)
-                end = span.end_column if span.end_line == span.line else len(line) + 1
-                width = max(1, min(end, len(line) + 1) - span.column)
-                lines.append(f"    {line}")
-                lines.append("    " + " " * (span.column - 1) + "^" * width)
+                line = source_lines[span.line - 1].removesuffix("\r")
+                end = span.end_column - 1 if span.end_line == span.line else len(line)
+                lines.extend(_source_and_caret(line, span.column - 1, end))
         if self.hint:
-            lines.append(f"hint: {self.hint}")
+            lines.append(escape_controls(f"hint: {self.hint}"))
         return "\n".join(lines)
+
+
+WINDOW = 160
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def escape_controls(text: str) -> str:
+    """Control characters (terminal escapes, bidi overrides, line separators, tabs; not ``\\n``)
+    as visible escapes, so that text from a file or record cannot drive the terminal."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def _source_and_caret(line: str, start: int, end: int) -> list[str]:
+    """The source line as shown (a window of it if long) and the caret line under ``start..end``
+    (character offsets)."""
+    start = min(max(start, 0), len(line))
+    low = max(0, start - WINDOW // 3)
+    high = min(len(line), low + WINDOW)
+    end = min(max(end, start + 1), high + 1)
+    width, shown, columns = 0, [], []
+    for char in line[low:high]:
+        columns.append(width)
+        piece = " " * (4 - width % 4) if char == "\t" else escape_controls(char)
+        shown.append(piece)
+        width += len(piece)
+    columns.append(width)
+    before = "..." if low else ""
+    after = "..." if high < len(line) else ""
+    first = columns[start - low]
+    last = columns[end - low] if end <= high else width + 1
+    return [f"    {before}{''.join(shown)}{after}",
+            "    " + " " * (len(before) + first) + "^" * max(1, last - first)]
 
 
 class RuleError(Exception):

@@ -20,6 +20,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .diagnostics import escape_controls
+
 if TYPE_CHECKING:
     from .model import RuleSet
 
@@ -51,15 +53,6 @@ def render(head: Sequence[str], columns: Sequence[str], rows: Iterable[Sequence[
     for line in foot:
         console.print(Text(escape_controls(line)))
     return "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").splitlines())
-
-
-_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def escape_controls(text: str) -> str:
-    """Control characters (terminal escapes, bidi overrides, line separators; not ``\\n``) as
-    visible escapes, so that text from a record cannot drive the terminal it is printed on."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def short(items: Sequence[str], separator: str = "; ", limit: int = LIST_LIMIT) -> str:

@@ -4,6 +4,13 @@
 names its base (``extends national`` or ``extends "relative/dir"``), which is loaded first. The
 fingerprint is a SHA-256 over the files' relative paths and bytes (and the base's fingerprint), so
 a decision receipt pins the exact rules that produced it.
+
+Rule files are data from people who are not programmers, so they never reach outside the
+directory tree the user named (a file names its directory): ``extends`` takes ``national`` or a
+relative path that stays inside that tree once ``..`` and symbolic links are resolved, and only
+``.mhr`` files are ever read, so no byte of another file can appear in a message. A rule file that
+is a symbolic link out of the tree is an error, not read. A chain of ``extends`` that comes back
+to a rule set already being loaded is reported once, as a cycle.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import hashlib
 import os
 import re
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import attrs
 
@@ -54,16 +61,30 @@ def nested_rulesets(path: Path) -> list[Path]:
     return found
 
 
+def tree_of(path: Path) -> Path:
+    """The directory tree a named rule set may not leave: the directory, or a file's directory."""
+    return (path if path.is_dir() else path.parent).resolve()
+
+
 def rule_files(path: Path, nested: bool = False) -> list[Path]:
     """The ``.mhr`` files of a rule set, in a stable order; with ``nested``, also those of the
-    rule sets in its subdirectories (for formatting a whole tree)."""
+    rule sets in its subdirectories (for formatting a whole tree). A link out of the tree is an
+    error."""
     if path.is_file():
+        if path.suffix != ".mhr":
+            raise RuleError([Diagnostic("no-rules", f"{path}: not a .mhr rule file", None)])
         return [path]
     if not path.is_dir():
         raise RuleError([Diagnostic("no-rules", f"{path}: no such file or directory", None)])
     inner = [] if nested else nested_rulesets(path)
     files = sorted(p for p in path.rglob("*.mhr")
                    if p.is_file() and not any(d in p.parents for d in inner))
+    tree = tree_of(path)
+    outside = [p for p in files if not p.resolve().is_relative_to(tree)]
+    if outside:
+        raise RuleError([Diagnostic("invalid-path", f"{p}: a link to a file outside {path}; it "
+                                    "is not read", None, "copy the file into the rule set")
+                         for p in outside])
     if not files:
         raise RuleError([Diagnostic("no-rules", f"{path}: no .mhr rule files here", None)])
     if len(files) > MAX_FILES:
@@ -94,15 +115,36 @@ class SourceFile:
 def read_sources(path: Path) -> list[SourceFile]:
     """Every rule file under ``path``, in `rule_files` order."""
     base = path if path.is_dir() else path.parent
-    sources = []
+    sources, problems = [], []
     for file in rule_files(path):
+        display = display_path(file, path)
         try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise RuleError([Diagnostic("unreadable", f"{file}: cannot read: {error}", None)])
-        sources.append(SourceFile(file.relative_to(base).as_posix(), display_path(file, path),
-                                  text))
+            data = file.read_bytes()
+        except OSError as error:
+            raise RuleError([Diagnostic("unreadable", f"{file}: cannot read: {error.strerror}",
+                                        None)]) from None
+        text, problem = decode(data, display)
+        if problem is not None:
+            problems.append(problem)
+        sources.append(SourceFile(file.relative_to(base).as_posix(), display, text))
+    if problems:
+        raise RuleError(problems, {source.display: source.text for source in sources})
     return sources
+
+
+def decode(data: bytes, display: str) -> tuple[str, Diagnostic | None]:
+    """A rule file's text (UTF-8, a leading byte-order mark dropped) and, if it is not UTF-8,
+    a diagnostic at the line and column of the first bad byte (the text then shows it as U+FFFD)."""
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff"), None
+    except UnicodeDecodeError as error:
+        text = data.decode("utf-8", "replace").removeprefix("\ufeff")
+        before = data[:error.start].decode("utf-8", "replace").removeprefix("\ufeff")
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        span = n.Span(display, line, column, line, column + 1)
+        return text, Diagnostic("invalid-encoding", f"byte 0x{data[error.start]:02x} is not "
+                                "UTF-8 text", span, "save the file as UTF-8")
 
 
 def parse_sources(sources: dict[str, str]) -> list[n.RuleFile]:
@@ -133,15 +175,16 @@ def load_ruleset(path: str | Path | None = None) -> RuleSet:
 
     Spans name files by their path within the rule set (``clusters/cluster-07.mhr``), so traces
     and exports do not depend on the working directory; diagnostics show the display path."""
-    return _load(Path(path) if path is not None else bundled_rules_path(), 0)
+    root = Path(path) if path is not None else bundled_rules_path()
+    return _load(root, tree_of(root), ())
 
 
-def _load(root: Path, depth: int) -> RuleSet:
+def _load(root: Path, tree: Path, chain: tuple[Path, ...]) -> RuleSet:
     read = read_sources(root)
     sources = {source.within: source.text for source in read}
     try:
         files = parse_sources(sources)
-        base = _load_base(files, root, sources, depth)
+        base = _load_base(files, root, sources, tree, (*chain, root.resolve()))
         return check(files, fingerprint(read, base), base, sources)
     except RuleError as error:
         if root.is_file() and any(d.code == "missing-ruleset" for d in error.diagnostics):
@@ -182,21 +225,45 @@ def has_header(file: Path) -> bool:
         return False
 
 
-def _load_base(files: list[n.RuleFile], root: Path, sources, depth: int) -> RuleSet | None:
+def _base_path(header: n.RuleSetDecl, root: Path, tree: Path, sources) -> Path:
+    """Where ``extends`` points: the bundled rules, or a rule set inside ``tree``."""
+    if header.extends == "national":
+        return bundled_rules_path()
+    written = header.extends
+    target = (root if root.is_dir() else root.parent) / written
+    problem = None
+    if PurePosixPath(written).is_absolute() or PureWindowsPath(written).anchor:
+        problem = "is an absolute path"
+    elif not target.resolve().is_relative_to(tree):
+        problem = "leaves the directory tree of the rule set named"
+    elif target.is_file() and target.suffix != ".mhr":
+        problem = "is not a .mhr rule file"
+    if problem is not None:
+        raise RuleError([Diagnostic(
+            "invalid-base", f"`extends \"{written}\"` {problem}", header.span,
+            f"extend `national`, or a rule set directory or .mhr file inside {tree.name}/ "
+            "(copy the base there)")], sources)
+    return target
+
+
+def _load_base(files: list[n.RuleFile], root: Path, sources, tree: Path,
+               chain: tuple[Path, ...]) -> RuleSet | None:
     header = next((d for f in files for d in f.declarations if isinstance(d, n.RuleSetDecl)), None)
     if header is None or header.extends is None:
         return None
-    if depth >= MAX_DEPTH:
+    if len(chain) > MAX_DEPTH:
         raise RuleError([Diagnostic("invalid-base", "rule sets extend each other too deeply "
-                                    f"(more than {MAX_DEPTH} levels)", header.span,
-                                    "is there a cycle of `extends`?")], sources)
-    if header.extends == "national":
-        target = bundled_rules_path()
-    else:
-        target = (root if root.is_dir() else root.parent) / header.extends
+                                    f"(more than {MAX_DEPTH} levels)", header.span)], sources)
+    target = _base_path(header, root, tree, sources)
+    if target.resolve() in chain:
+        cycle = " -> ".join(p.name for p in (*chain, target.resolve()))
+        raise RuleError([Diagnostic("extends-cycle", f"`extends` makes a cycle: {cycle}",
+                                    header.span, "a rule set cannot be its own base")], sources)
     try:
-        return _load(target, depth + 1)
+        return _load(target, tree if header.extends != "national" else tree_of(target), chain)
     except RuleError as error:
+        if any(d.code == "extends-cycle" for d in error.diagnostics):
+            raise
         lead = Diagnostic("invalid-base", f"the base rule set `{header.extends}` cannot be "
                           "loaded", header.span, f"it resolves to {target}")
         raise RuleError([lead, *error.diagnostics], {**sources, **error.sources}) from None

@@ -27,6 +27,11 @@ from .diagnostics import Diagnostic, RuleError
 from .parse_errors import syntax_errors
 
 MAX_SOURCE_BYTES = 2_000_000
+# Bounds that keep every later stage (checker, formatter, evaluation) within Python's recursion
+# limit and memory: nesting of the syntax tree, digits of a number, numbers in a list or range.
+MAX_NESTING = 100
+MAX_DIGITS = 9
+MAX_LIST = 100
 
 
 def grammar_text() -> str:
@@ -72,6 +77,7 @@ def keywords() -> frozenset[str]:
 
 def parse_text(text: str, path: str = "<string>") -> n.RuleFile:
     """Parse one rule file's text; raise `RuleError` with located diagnostics if it is not valid."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark, as some editors save UTF-8
     if len(text) > MAX_SOURCE_BYTES:
         raise RuleError(
             [Diagnostic("file-too-large", f"rule file is larger than {MAX_SOURCE_BYTES} characters",
@@ -106,6 +112,14 @@ def _calendar_hint(text: str) -> str:
     month_year = f"{_MONTHS[month - 1]} {year}"
     return f"days start at 01; {month_year} has {days} days" if day == 0 else \
         f"{month_year} has {days} days"
+
+
+def _first(tree: Tree) -> Token:
+    """The first token of a subtree (every subtree the builder visits has one)."""
+    node = tree
+    while isinstance(node, Tree):
+        node = next(child for child in node.children if child is not None)
+    return node
 
 
 def _token_span(token: Token, path: str) -> n.Span:
@@ -151,6 +165,7 @@ class _Build:
         self.path = path
         self.anonymous = _anonymous_terminals()
         self.pending = list(reversed(comments))
+        self.depth = 0
 
     def build(self, tree: Tree) -> n.RuleFile:
         rule_file = self._walk(tree)[0]
@@ -170,6 +185,19 @@ class _Build:
 
     def _walk(self, tree: Tree):
         """(built value, first token, last token) of a subtree (tokens None if it has none)."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            self._fail("too-deep", f"nested more than {MAX_NESTING} levels deep", _first(tree),
+                       "split the condition, or name its parts with facts")
+        try:
+            return self._walk_inner(tree)
+        finally:
+            self.depth -= 1
+
+    def _fail(self, code: str, message: str, token: Token, hint: str) -> None:
+        raise RuleError([Diagnostic(code, message, _token_span(token, self.path), hint)])
+
+    def _walk_inner(self, tree: Tree):
         rule = getattr(tree.data, "value", tree.data)  # a plain str: Token's __eq__ is slow
         comments = self._claim(tree) if self.pending and rule in _COMMENTABLE else ()
         args, first, last = [], None, None
@@ -186,6 +214,9 @@ class _Build:
                 first = first or child
                 last = child
                 if child.type not in self.anonymous:  # builders get plain text, dates a token
+                    if child.type == "INT" and len(child.value) > MAX_DIGITS:
+                        self._fail("number-too-large", f"a number of {len(child.value)} digits",
+                                   child, f"numbers here have at most {MAX_DIGITS} digits")
                     args.append(child if child.type == "DATE" else child.value)
         span = None if first is None else n.Span(
             self.path, first.line, first.column, last.end_line, last.end_column)
@@ -205,10 +236,22 @@ class _Build:
         return n.Duration(int(amount), _unit(unit), span=span)
 
     def int_item(self, span, low, high=None):
-        return list(range(int(low), int(high) + 1)) if high is not None else [int(low)]
+        if high is None:
+            return [int(low)]
+        if int(high) < int(low):
+            raise RuleError([Diagnostic("inverted-range", f"range {low}..{high} is inverted", span,
+                                        f"write {high}..{low}")])
+        if int(high) - int(low) >= MAX_LIST:
+            raise RuleError([Diagnostic("list-too-long", f"range {low}..{high} holds more than "
+                                        f"{MAX_LIST} numbers", span, "cluster numbers are 0-99")])
+        return list(range(int(low), int(high) + 1))
 
     def int_list(self, span, *items):
-        return tuple(value for item in items for value in item)
+        values = tuple(value for item in items for value in item)
+        if len(values) > MAX_LIST:
+            raise RuleError([Diagnostic("list-too-long", f"a list of more than {MAX_LIST} numbers",
+                                        span, "cluster numbers are 0-99")])
+        return values
 
     def scale_set(self, span, *ids):
         return "either", tuple(map(str, ids))

@@ -11,7 +11,7 @@ from mhct_dsl.loader import load_ruleset
 
 HERE = Path(__file__).parent
 PRELUDE = HERE / "golden" / "prelude.mhr"
-LOCAL = HERE / "fixtures" / "local"
+LOCAL = HERE / "fixtures" / "local" / "local.mhr"  # its base, prelude.mhr, lies beside it
 
 
 def test_prelude_model():
@@ -30,7 +30,7 @@ def test_local_amendment_replaces_only_what_it_names():
     base = load_ruleset(PRELUDE)
     local = load_ruleset(LOCAL)
     assert local.base is not None and local.base.fingerprint == base.fingerprint
-    assert local.extends == "../../golden/prelude.mhr"
+    assert local.extends == "prelude.mhr"
     two, base_two = local.clusters[2], base.clusters[2]
     assert two.review.every.amount == 8 and two.review.source.kind == "local"
     assert [c.wording for c in two.columns["discharge"].criteria][1] == (
@@ -47,11 +47,16 @@ def test_local_amendment_replaces_only_what_it_names():
 def test_local_fingerprint_covers_the_base(tmp_path):
     copy = tmp_path / "local"
     copy.mkdir()
-    text = (LOCAL / "local.mhr").read_text().replace("../../golden/prelude.mhr", str(PRELUDE))
+    text = LOCAL.read_text()
     (copy / "local.mhr").write_text(text)
-    first = load_ruleset(copy).fingerprint
-    (copy / "local.mhr").write_text(text.replace("8 weeks", "9 weeks"))
-    assert load_ruleset(copy).fingerprint != first
+    (copy / "prelude.mhr").write_text(PRELUDE.read_text())
+    first = load_ruleset(copy / "local.mhr").fingerprint
+    (copy / "prelude.mhr").write_text(PRELUDE.read_text().replace("12 weeks", "13 weeks", 1))
+    assert load_ruleset(copy / "local.mhr").fingerprint != first
+
+
+def test_the_local_fixture_extends_a_true_copy_of_the_prelude():
+    assert (LOCAL.parent / "prelude.mhr").read_text() == PRELUDE.read_text()
 
 
 def test_missing_base_is_reported_with_the_header(tmp_path):
@@ -62,14 +67,13 @@ def test_missing_base_is_reported_with_the_header(tmp_path):
     assert codes[0] == "invalid-base" and "nowhere" in caught.value.diagnostics[0].hint
 
 
-def test_extends_cycle_is_an_error_not_a_hang(tmp_path):
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    (tmp_path / "a/r.mhr").write_text('ruleset "A" extends "../b" { version "1" }\n')
-    (tmp_path / "b/r.mhr").write_text('ruleset "B" extends "../a" { version "1" }\n')
+def test_extends_cycle_is_reported_once_as_a_cycle(tmp_path):
+    (tmp_path / "a.mhr").write_text('ruleset "A" extends "b.mhr" { version "1" }\n')
+    (tmp_path / "b.mhr").write_text('ruleset "B" extends "a.mhr" { version "1" }\n')
     with pytest.raises(RuleError) as caught:
-        load_ruleset(tmp_path / "a")
-    assert any("too deeply" in d.message for d in caught.value.diagnostics)
+        load_ruleset(tmp_path / "a.mhr")
+    assert [(d.code, d.message) for d in caught.value.diagnostics] == [
+        ("extends-cycle", "`extends` makes a cycle: a.mhr -> b.mhr -> a.mhr")]
 
 
 def test_all_problems_reported_in_one_run(tmp_path):

@@ -37,7 +37,7 @@ def test_garbage_input_never_shows_a_traceback(tmp_path):
     (tmp_path / "x.mhr").write_bytes(b"\xff\xfe cluster {{{")
     result = run("check", str(tmp_path))
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "cannot read" in result.stderr
+    assert "x.mhr:1:1: error: byte 0xff is not UTF-8 text" in result.stderr
 
 
 def test_missing_path_is_reported(capsys):
