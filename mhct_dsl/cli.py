@@ -56,31 +56,49 @@ def _readable_input(path: str) -> str:
 
 
 def _fmt(args) -> int:
-    from .formatter import format_file
-
     paths = args.files or [str(bundled_rules_path())]
-    files = [file for path in paths for file in rule_files(Path(path), nested=True)]
-    unformatted, errors = [], []
-    for file in files:
-        text = file.read_text(encoding="utf-8")
+    unformatted, errors, count = [], 0, 0
+    for path in paths:
         try:
-            canonical = format_file(parse_text(text, str(file)))
-        except RuleError as error:
-            errors.append(error)
+            files = rule_files(Path(path), nested=True)
+        except RuleError as error:  # say so, and go on with the other paths
+            print(error.render(), file=sys.stderr)
+            errors += 1
             continue
-        if canonical == text:
-            continue
-        unformatted.append(file)
-        if not args.check:
-            file.write_text(canonical, encoding="utf-8")
-    for error in errors:
-        print(error.render(), file=sys.stderr)
+        for file in files:
+            count += 1
+            try:
+                if _fmt_file(file, args.check):
+                    unformatted.append(file)
+            except RuleError as error:
+                print(error.render(), file=sys.stderr)
+                errors += 1
+            except OSError as error:
+                print(f"mhct: {file}: {error.strerror or error}", file=sys.stderr)
+                errors += 1
     verb = "would reformat" if args.check else "reformatted"
     for file in unformatted:
         print(f"{verb} {file}", file=sys.stderr)
-    print(f"{len(files)} file(s): {len(unformatted)} {verb}, {len(errors)} with errors",
-          file=sys.stderr)
+    print(f"{count} file(s): {len(unformatted)} {verb}, {errors} with errors", file=sys.stderr)
     return 1 if errors or (args.check and unformatted) else 0
+
+
+def _fmt_file(file: Path, check: bool) -> bool:
+    """Whether ``file`` is not in canonical form; rewritten atomically unless ``check``."""
+    from .formatter import format_file
+    from .loader import decode
+    from .safefile import write_atomically
+
+    data = file.read_bytes()
+    text, problem = decode(data, str(file))
+    if problem is not None:
+        raise RuleError([problem], {str(file): text})
+    canonical = format_file(parse_text(text, str(file)))
+    if canonical.encode("utf-8") == data:
+        return False
+    if not check:
+        write_atomically(file, canonical)
+    return True
 
 
 def _rules(args):

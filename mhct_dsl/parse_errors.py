@@ -122,7 +122,7 @@ def _diagnose(error: UnexpectedInput, text: str, path: str, closes: list[int]
     assert isinstance(error, UnexpectedToken)
     token = error.token
     if token.type == "$END":
-        last = text.rstrip().splitlines() or [""]
+        last = text.rstrip().split("\n")
         span = n.Span(path, len(last), len(last[-1]) + 1, len(last), len(last[-1]) + 2)
         opened = _open_blocks(text, len(text), closes)
         if opened:
@@ -240,6 +240,8 @@ def _node_names(kind: type) -> tuple[str, ...]:
     return COLUMN_ORDER if kind is n.Column else (NODE_NAMES[kind],)
 
 
+SUGGEST_WORDS = 8  # "did you mean" looks at this many words before a syntax error
+SUGGEST_LENGTH = 40  # ... each at most this long
 _ENTRY_WORDS = frozenset(name for kind in NODE_NAMES for name in _node_names(kind))
 
 
@@ -247,14 +249,16 @@ def _misspelt_keyword(text: str, line: int, column: int, path: str) -> Diagnosti
     """The commonest syntax error is a misspelt keyword: look at the words before the error."""
     from .parser import keywords
 
-    lines = text.splitlines()
+    lines = text.split("\n")  # as Lark counts lines: a form feed or U+2028 is no line break
     full = lines[line - 1] if line <= len(lines) else ""
     word = re.match(r"[a-z0-9_]*", full[column - 1:])
     source_line = full[:(word.end() if word else 0) + column - 1]
     code = re.sub(r'"(\\.|[^"\\])*"?', lambda m: " " * len(m.group()), source_line)
-    for match in re.finditer(r"[a-z][a-z0-9_]*", code.split("#", 1)[0]):
+    words = list(re.finditer(r"[a-z][a-z0-9_]*", code.split("#", 1)[0]))
+    for match in words[-SUGGEST_WORDS:]:  # bounded: a 2 MB line must not cost minutes
         word_text = match.group()
-        if word_text in keywords() or word_text in ATTRIBUTE_NAMES:
+        if word_text in keywords() or word_text in ATTRIBUTE_NAMES or \
+                len(word_text) > SUGGEST_LENGTH:
             continue
         suggestion = did_you_mean(word_text, keywords())
         if suggestion:
