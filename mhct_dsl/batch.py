@@ -45,7 +45,7 @@ from . import dates
 from .allocation import allocate, group_clusters
 from .explain import escape_controls
 from .model import RuleSet
-from .records import Record, RecordError, read_csv, read_json
+from .records import Record, RecordError, decode, read_csv, read_json
 from .results import ErrorResult
 from .review import review
 from .review_csv import REVIEW_COLUMNS, read_review_csv, review_row
@@ -59,19 +59,19 @@ CSV_COLUMNS = ("id", "suggested", "suggested_name", "fit", "outcome", "candidate
 
 
 def _read_text(source) -> tuple[str, str | None]:
-    """(text, lower-case extension or None) of a path, ``-`` (stdin) or a text stream."""
+    """(text, lower-case extension or None) of a path, ``-`` (stdin) or a stream. Bytes that are
+    not UTF-8 are kept as surrogate escapes, so that the readers fail only the lines holding them."""
     if hasattr(source, "read"):
         name = getattr(source, "name", None)
         ext = os.path.splitext(name)[1].lower() if isinstance(name, str) else None
         data = source.read()
-        if isinstance(data, bytes):
-            data = data.decode("utf-8-sig")
-        return data, ext
+        return (decode(data) if isinstance(data, bytes) else data), ext
     if str(source) == "-":
-        return sys.stdin.read(), None
+        stdin = getattr(sys.stdin, "buffer", None)
+        return (decode(stdin.read()) if stdin is not None else sys.stdin.read()), None
     path = os.fspath(source)
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        return handle.read(), os.path.splitext(path)[1].lower()
+    with open(path, "rb") as handle:
+        return decode(handle.read()), os.path.splitext(path)[1].lower()
 
 
 def read_records(source, ruleset: RuleSet, *, csv_reader: Callable = read_csv
@@ -81,7 +81,7 @@ def read_records(source, ruleset: RuleSet, *, csv_reader: Callable = read_csv
     a row (`records.read_csv`), or rows grouped into records (`review_csv.read_review_csv`)."""
     try:
         text, ext = _read_text(source)
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         yield {}, RecordError(None, "input", f"cannot read input: {error}")
         return
     if text.startswith("\ufeff"):

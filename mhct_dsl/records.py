@@ -68,7 +68,7 @@ from .model import NOT_KNOWN, SCALE_IDS, RuleSet
 
 __all__ = [
     "RecordError", "Assessment", "Event", "Record", "parse_record", "parse_ratings",
-    "assessment_from_ratings", "read_json", "read_csv", "RECORD_KEYS", "CSV_REQUIRED",
+    "assessment_from_ratings", "read_json", "read_csv", "decode", "RECORD_KEYS", "CSV_REQUIRED",
     "CSV_OPTIONAL", "MAX_ID_LENGTH", "MAX_ASSESSMENTS", "MAX_EVENTS", "MAX_FACTS",
 ]
 
@@ -547,6 +547,27 @@ class _BadJSON(ValueError):
         self.lineno = lineno
 
 
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+
+def decode(data: bytes) -> str:
+    """Input bytes as text: UTF-8 (a leading byte-order mark dropped), any byte that is not UTF-8
+    kept as a surrogate escape for `_undecodable` to report on its own line."""
+    return data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
+
+
+def _undecodable(text: str) -> str | None:
+    """What is wrong with a line holding bytes that were not UTF-8, or None."""
+    bad = _UNDECODABLE.search(text)
+    if bad is None:
+        return None
+    line = text.count("\n", 0, bad.start()) + 1
+    column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+    where = f"line {line}, column {column}" if "\n" in text else f"column {column}"
+    return (f"not UTF-8 text: byte 0x{ord(bad.group()) - 0xdc00:02x} ({where}); save the file "
+            "as UTF-8")
+
+
 def _json_lines(text: str) -> Iterator[tuple[int, str]]:
     """(line number, line) split at ``\n`` only: U+2028 and U+0085 are valid inside a JSON
     string, so `str.splitlines` would cut a record in two."""
@@ -577,6 +598,10 @@ def _decode_items(text: str, jsonl: bool | None
         return
     if not jsonl:
         try:
+            undecodable = _undecodable(text)
+            if undecodable is not None:
+                raise _BadJSON(undecodable, text.count("\n", 0, _UNDECODABLE.search(text).start())
+                               + 1)
             value, repeated = _loads(text)
         except _BadJSON as error:
             if not _is_json_lines(text):
@@ -593,6 +618,9 @@ def _decode_items(text: str, jsonl: bool | None
             return
     for number, line in _json_lines(text):
         try:
+            undecodable = _undecodable(line)
+            if undecodable is not None:
+                raise _BadJSON(undecodable, 1)
             value, repeated = _loads(line, one_line=True)
         except _BadJSON as error:
             yield {"line": number}, RecordError(None, "", error.message, line=number), False
@@ -648,16 +676,19 @@ def _csv_rating(record_id, row: int, column: str, cell: str) -> int | None:
 def _csv_lines(text: str) -> Iterator[tuple[int, list[str] | str]]:
     """(row number, cells or the reason the row cannot be read) for each line of CSV text."""
     for number, line in enumerate(_LINE_BREAK.split(text), start=1):
-        if '"' not in line:  # no quoting: the cells are what lies between the commas
+        undecodable = _undecodable(line)
+        if undecodable is not None:
+            yield number, f"unreadable CSV row: {undecodable}"
+        elif '"' not in line:  # no quoting: the cells are what lies between the commas
             yield number, line.split(",") if line else []
-            continue
-        try:
-            yield number, next(csv.reader((line,), strict=True))
-        except csv.Error as error:
-            reason = str(error)
-            if reason == "unexpected end of data":
-                reason = "unclosed quote: a quoted cell does not end on its row"
-            yield number, f"unreadable CSV row: {reason}"
+        else:
+            try:
+                yield number, next(csv.reader((line,), strict=True))
+            except csv.Error as error:
+                reason = str(error)
+                if reason == "unexpected end of data":
+                    reason = "unclosed quote: a quoted cell does not end on its row"
+                yield number, f"unreadable CSV row: {reason}"
 
 
 def read_csv(stream: Iterable[str] | str, ruleset=None) -> Iterator[Item]:

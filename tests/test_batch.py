@@ -132,7 +132,9 @@ def test_unreadable_file_is_an_error_record(tmp_path):
     binary = tmp_path / "bad.json"
     binary.write_bytes(b"\xff\xfe\x00garbage")
     code, out, _ = run(run_allocate, binary)
-    assert code == 1 and json.loads(out)[0]["error"]["field"] == "input"
+    assert code == 1 and json.loads(out)[0]["error"] == {
+        "field": "", "line": 1,
+        "message": "not UTF-8 text: byte 0xff (column 1); save the file as UTF-8"}
 
 
 def test_review_json_list_with_a_bad_record(tmp_path):

@@ -326,3 +326,20 @@ def test_6_mhct_test_names_file_and_case_and_goes_on(tmp_path, monkeypatch):
     assert (f"FAIL {bad}: case 3 (explodes)\n    the case cannot be run (OverflowError: boom); "
             "see docs/rule-tests.md") in text
     assert "rule tests: 1 passed, 3 failed" in text
+
+
+def test_bytes_that_are_not_utf8_fail_only_their_line(tmp_path):
+    csv_path = tmp_path / "in.csv"
+    csv_path.write_bytes("\n".join([HEADER, csv_row("caf\xe9"), csv_row("b")]).encode("latin-1"))
+    code, out, err = run(run_allocate, csv_path)
+    (first, error), (second, ok) = ids_and_errors(out.getvalue())
+    assert error == {"field": "", "row": 2, "message": "unreadable CSV row: not UTF-8 text: byte "
+                     "0xe9 (column 4); save the file as UTF-8"}
+    assert (second, ok) == ("b", None) and err == "records in: 2, ok: 1, failed: 1\n"
+    lines_path = tmp_path / "in.jsonl"
+    text = jsonl(json.dumps(review_record("caf\xe9"), ensure_ascii=False), review_record("b"))
+    lines_path.write_bytes(text.encode("latin-1"))
+    code, out, err = run(run_review, lines_path)
+    (first, error), (second, ok) = ids_and_errors(out.getvalue())
+    assert error["line"] == 1 and "byte 0xe9 (column 12)" in error["message"]
+    assert (second, ok) == ("b", None)
