@@ -212,7 +212,7 @@ def _part_of_a_set(diagnostic: Diagnostic, file: Path) -> Diagnostic:
         if any(has_header(candidate) for candidate in sorted(directory.glob("*.mhr"))):
             shown = os.path.relpath(directory)
             return attrs.evolve(diagnostic, message=f"{file} is one file of a rule set, which has "
-                                "no `ruleset` header of its own",
+                                "no `ruleset` header of its own", span=None,
                                 hint=f"check the whole rule set: mhct check {shown}")
     return diagnostic
 
