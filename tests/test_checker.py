@@ -11,7 +11,7 @@ from mhct_dsl.loader import load_ruleset
 
 HERE = Path(__file__).parent
 PRELUDE = HERE / "golden" / "prelude.mhr"
-LOCAL = HERE / "fixtures" / "local" / "local.mhr"  # its base, prelude.mhr, lies beside it
+LOCAL = HERE / "fixtures" / "local"  # its base, a copy of the prelude, is in base/
 
 
 def test_prelude_model():
@@ -30,7 +30,7 @@ def test_local_amendment_replaces_only_what_it_names():
     base = load_ruleset(PRELUDE)
     local = load_ruleset(LOCAL)
     assert local.base is not None and local.base.fingerprint == base.fingerprint
-    assert local.extends == "prelude.mhr"
+    assert local.extends == "base"
     two, base_two = local.clusters[2], base.clusters[2]
     assert two.review.every.amount == 8 and two.review.source.kind == "local"
     assert [c.wording for c in two.columns["discharge"].criteria][1] == (
@@ -47,16 +47,17 @@ def test_local_amendment_replaces_only_what_it_names():
 def test_local_fingerprint_covers_the_base(tmp_path):
     copy = tmp_path / "local"
     copy.mkdir()
-    text = LOCAL.read_text()
-    (copy / "local.mhr").write_text(text)
-    (copy / "prelude.mhr").write_text(PRELUDE.read_text())
-    first = load_ruleset(copy / "local.mhr").fingerprint
-    (copy / "prelude.mhr").write_text(PRELUDE.read_text().replace("12 weeks", "13 weeks", 1))
-    assert load_ruleset(copy / "local.mhr").fingerprint != first
+    (copy / "base").mkdir()
+    (copy / "local.mhr").write_text((LOCAL / "local.mhr").read_text())
+    (copy / "base" / "prelude.mhr").write_text(PRELUDE.read_text())
+    first = load_ruleset(copy).fingerprint
+    (copy / "base" / "prelude.mhr").write_text(
+        PRELUDE.read_text().replace("12 weeks", "13 weeks", 1))
+    assert load_ruleset(copy).fingerprint != first
 
 
 def test_the_local_fixture_extends_a_true_copy_of_the_prelude():
-    assert (LOCAL.parent / "prelude.mhr").read_text() == PRELUDE.read_text()
+    assert (LOCAL / "base" / "prelude.mhr").read_text() == PRELUDE.read_text()
 
 
 def test_missing_base_is_reported_with_the_header(tmp_path):

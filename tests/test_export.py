@@ -13,7 +13,7 @@ HERE = Path(__file__).parent
 
 
 def test_export_local_marks_amendments_and_local_provenance():
-    data = export(load_ruleset(HERE / "fixtures" / "local" / "local.mhr"))
+    data = export(load_ruleset(HERE / "fixtures" / "local"))
     assert data["schema"] == "mhct-dsl/ruleset/1"
     assert data["ruleset"]["base"]["name"] == "Test booklet"
     two = next(c for c in data["clusters"] if c["number"] == 2)
