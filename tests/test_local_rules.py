@@ -214,3 +214,5 @@ def test_quantifier_and_episode_changes_are_recorded_and_shown(tmp_path):
     assert "was: any (“Any of the following criteria are met”)" in page
     assert "episode <strong>2 years or more</strong>; national: 3 years or more" in page
     assert "6 months, on an MHCT no older than 2 months" in page
+    assert "review at least every <strong>6 months</strong>, on an MHCT no older than 2 months; " \
+        "national: every 6 months" in page
