@@ -390,7 +390,7 @@ def test_command_exit_code_json_and_html(capsys, monkeypatch):
     assert main(["diff", "rules/2012-13", "rules", "--exit-code", "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["schema"] == "mhct-dsl/diff/1"
-    assert data["summary"]["changes"] == 85
+    assert data["summary"]["changes"] == 75
     assert [s["section"] for s in data["sections"]][:3] == ["ruleset", "cluster 1", "cluster 2"]
     row = next(c for s in data["sections"] if s["section"] == "cluster 7"
                for c in s["changes"] if c["label"] == "grid row 13")
@@ -467,3 +467,26 @@ def test_text_is_coloured_only_for_a_terminal():
     from mhct_dsl.diff import run_diff
     assert run_diff(str(RULES / "2012-13"), str(RULES), out=out) == 0
     assert "\x1b[" not in out.getvalue() and "grid row 13 changed" in out.getvalue()
+
+
+def test_provenance_written_out_as_inherited_is_no_change():
+    cluster = NATIONAL.clusters[7]
+    column = cluster.columns["discharge"]
+    assert column.source is None  # inherits the cluster's
+    explicit = _column(NATIONAL, 7, "discharge", source=cluster.source)
+    assert diff_rulesets(NATIONAL, explicit) == []
+    other = _column(NATIONAL, 7, "discharge", source=n.Source("local", "Board paper"))
+    assert [c.fields for c in diff_rulesets(NATIONAL, other)][0] == ("source",)
+
+
+def test_a_reworded_criterion_beside_a_new_one_pairs_with_its_old_self():
+    column = NATIONAL.clusters[7].columns["discharge"]
+    first = column.criteria[0]
+    widened = n.Criterion(first.wording[:-1] + ", and no self-injury for 3 months",
+                          n.AllOf((first.condition, n.ScaleIs("B", n.Comparison("<=", 1)))))
+    extra = n.Criterion("Has a crisis plan", n.FactIs("crisis_plan_in_place"))
+    changes = diff_rulesets(NATIONAL, _column(NATIONAL, 7, "discharge",
+                                              criteria=(widened, *column.criteria[1:], extra)))
+    assert [(c.change, c.fields) for c in changes] == [
+        ("changed", ("wording", "condition")), ("added", ())]
+    assert changes[1].new.text.startswith('"Has a crisis plan"')

@@ -2,8 +2,9 @@
 
 Items match by identity (a cluster's grid row for scale 13, its discharge column's criterion with
 a given wording). Unmatched items of one group pair up as one change when that is the plain
-reading: a criterion whose wording changed but not its condition, or the only removed and the
-only added criterion of a column, note of a cluster, target of a transition. A section (a cluster
+reading: a criterion whose wording changed but not its condition, two criteria (notes) whose texts
+are mostly the same, or the only removed and the only added criterion of a column, note of a
+cluster, target of a transition. A section (a cluster
 or a scale) present on one side only is one change, not one per item.
 """
 
@@ -66,8 +67,21 @@ def _changed(old: Item, new: Item) -> Change:
                   _fields(old.value, new.value), word_diff(old.text, new.text))
 
 
+# Two unmatched items of one group are one changed item when the longer text keeps at least this
+# share of the shorter one.
+SIMILAR = 0.8
+
+
+def _similarity(old: Item, new: Item) -> float:
+    """How much of the shorter text the longer one keeps (1.0: one extends the other)."""
+    matcher = difflib.SequenceMatcher(None, old.text, new.text, autojunk=False)
+    kept = sum(block.size for block in matcher.get_matching_blocks())
+    return kept / max(1, min(len(old.text), len(new.text)))
+
+
 def _pair(removed: list[Item], added: list[Item]) -> tuple[list[Change], list[Item], list[Item]]:
-    """Pair unmatched items of the same group: first by ``match``, then a lone pair."""
+    """Pair unmatched items of the same group: first by ``match``, then the most alike texts
+    (`SIMILAR`), then a lone pair."""
     pairs: list[Change] = []
     groups: dict[tuple, tuple[list[Item], list[Item]]] = {}
     for item in removed:
@@ -84,6 +98,13 @@ def _pair(removed: list[Item], added: list[Item]) -> tuple[list[Change], list[It
             if new is not None:
                 used.update((id(old), id(new)))
                 pairs.append(_changed(old, new))
+        scored = sorted(((_similarity(old, new), i, j) for i, old in enumerate(olds)
+                         for j, new in enumerate(news)
+                         if id(old) not in used and id(new) not in used), reverse=True)
+        for score, i, j in scored:
+            if score >= SIMILAR and id(olds[i]) not in used and id(news[j]) not in used:
+                used.update((id(olds[i]), id(news[j])))
+                pairs.append(_changed(olds[i], news[j]))
         olds_left = [x for x in olds if id(x) not in used]
         news_left = [x for x in news if id(x) not in used]
         if len(olds_left) == 1 and len(news_left) == 1:

@@ -176,11 +176,21 @@ _RULESET_FIELDS = {"name", "version", "header", "header_entries", "scales", "fac
                    "tree", "clusters", "fingerprint", "base"}
 
 
+def header_entries(ruleset: m.RuleSet) -> list:
+    """The header as it applies: a local set's own entries replace its base's of the same key,
+    its notes follow the base's."""
+    if ruleset.base is None:
+        return list(ruleset.header_entries)
+    own = {entry.key for entry in ruleset.header_entries if entry.key != "note"}
+    return [entry for entry in header_entries(ruleset.base)
+            if entry.key == "note" or entry.key not in own] + list(ruleset.header_entries)
+
+
 def _header(out: _Collector, ruleset: m.RuleSet) -> None:
     order = (0,)
     out.add("ruleset", "ruleset", "name", ("ruleset", "name"), ruleset.name, ruleset.name, order)
     by_key: dict[str, list] = {}
-    for entry in ruleset.header_entries:
+    for entry in header_entries(ruleset):
         by_key.setdefault(entry.key, []).append(entry)
     for index, (key, entries) in enumerate(by_key.items()):
         if len(entries) == 1 and key != "note":
@@ -233,8 +243,39 @@ _CLUSTER_FIELDS = {"number", "texts", "notes", "episode", "review", "grid", "col
                    "transitions", "amended", "amendments"}
 
 
+def _inherit(node, source: n.Source | None):
+    """``node`` with the provenance it has in effect: its own, else its block's."""
+    if node is None or node.source is not None:
+        return node
+    return attrs.evolve(node, source=source)
+
+
+def _provenance(cluster: m.Cluster) -> m.Cluster:
+    """The cluster with every entry's effective provenance written in, so that a source made
+    explicit (or left to be inherited) is not a change."""
+    own = cluster.source
+    grid = _inherit(cluster.grid, own)
+    if grid is not None:
+        grid = attrs.evolve(grid, rows=[_inherit(row, grid.source) for row in grid.rows])
+    columns = {}
+    for kind, column in cluster.columns.items():
+        column = _inherit(column, own)
+        columns[kind] = attrs.evolve(column, criteria=[_inherit(c, column.source)
+                                                       for c in column.criteria])
+    transitions = _inherit(cluster.transitions, own)
+    if transitions is not None:
+        transitions = attrs.evolve(transitions, moves=[_inherit(move, transitions.source)
+                                                       for move in transitions.moves])
+    return attrs.evolve(
+        cluster, texts={k: _inherit(t, own) for k, t in cluster.texts.items()},
+        notes=[_inherit(t, own) for t in cluster.notes], episode=_inherit(cluster.episode, own),
+        review=_inherit(cluster.review, own), grid=grid, columns=columns,
+        transitions=transitions)
+
+
 def _cluster(out: _Collector, cluster: m.Cluster) -> None:
     section, key = f"cluster {cluster.number}", ("cluster", cluster.number)
+    cluster = _provenance(cluster)
 
     def order(rank: int, *rest) -> tuple:
         return (5, cluster.number, rank, *rest)
