@@ -24,7 +24,9 @@ def test_every_candidate_is_listed():
     row = rows()["NP-101"]
     listed = row["candidates"].split(";")
     assert len(listed) == 20  # every cluster with a grid: 1-8 and 10-21
-    assert listed[:4] == ["1:fits", "2:fits", "3:fits", "11:fits"]
+    # best first across groups: 11 has more red and orange rows met (group non_psychotic picks 1)
+    assert listed[:4] == ["11:fits", "1:fits", "2:fits", "3:fits"]
+    assert (row["suggested"], row["outcome"]) == ("1", "fits")
     assert row["suggested_name"] == "Common Mental Health Problems (Low Severity)"
 
 

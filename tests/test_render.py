@@ -65,7 +65,7 @@ def test_the_pages_a_reader_needs_are_there(national_pages):
 
 def test_a_cluster_page_shows_grid_letters_columns_and_provenance(national_pages):
     page = national_pages["cluster-11.html"].decode("utf-8")
-    assert page.count('<td class="cell red" title="red">R</td>') == 3  # scale 6: red 0..2
+    assert page.count('<td class="cell red" title="red">R</td>') == 6  # scales 6, 10: red 0..2
     assert "(All of the following criteria are met)" in page
     assert "(The following criterion is met)" in page
     assert "(N/A)" in page

@@ -306,20 +306,23 @@ def _step_criterion(result, column="step_up"):
     return next(c for c in result.criteria if c.column == column)
 
 
-def test_finding_6_cluster_11_incapacity_follows_the_best_fit_and_says_so():
-    # issue input: two assessments a year apart with 6=1, 9=2, 10=4. On the reconstructed grids
-    # cluster 11 stays the best fit (weaker, orange 9 and 10 missed) ahead of cluster 12 (weaker,
-    # orange 9, 12 and E missed), so the step-up is not met; the trace says why.
+def test_finding_6_cluster_11_incapacity_is_a_step_up_not_a_discharge():
+    # issue input: two assessments a year apart with 6=1, 9=2, 10=4 (incapacity in nearly all
+    # areas), discharge facts asserted. Cluster 11 is 'full or near full functioning': its row 10
+    # is red 0..2, so 10=4 misses it; the best fit among its targets is cluster 12 (High
+    # Disability), a possible step-up: step up, and the discharge profile criterion fails.
     ratings = profile(s6=1, s9=2, s10=4)
     rec = {"id": "I6a", "current_cluster": 11, "in_service_since": "2010-01-01", "events": [],
            "assessments": [{"date": "2013-03-01", "ratings": ratings},
                            {"date": "2014-03-01", "ratings": ratings}], "facts": FACTS_11}
     result = review(NATIONAL, rec)
     criterion = _step_criterion(result)
-    assert criterion.value is False
-    assert criterion.outcome.finding == (
-        "2014-03-01: best fit cluster 11 (weaker): the current cluster")
-    assert result.to_json()["current_fit"]["fit"] == "weaker"
+    assert criterion.value is True
+    assert criterion.outcome.finding.startswith("2014-03-01: best fit cluster 12 (weaker)")
+    assert (result.decision, result.suggested_clusters) == ("step_up", (12,))
+    assert _step_criterion(result, "discharge").value is False
+    assert result.to_json()["current_fit"] == {"fit": "no", "red_rules_met": False,
+                                               "red_missed": ["10"], "red_unknown": []}
 
 
 def test_finding_6_cluster_1_step_up_and_its_suggestion_agree():
@@ -335,7 +338,9 @@ def test_finding_6_cluster_1_unchanged_prototype_is_not_moved():
     rec = one(1, "2014-03-01", profile(s3=1, s7=2, s8=1, s11=1))  # the cluster 1 prototype
     result = review(NATIONAL, rec)
     assert _step_criterion(result).value is False
-    assert result.decision != "step_up"
+    # 7=2 misses discharge's "item 7 = 1 or less": nothing is met, the allocation stays valid
+    assert [c.value for c in result.criteria if c.column == "discharge"] == [True, False, True]
+    assert (result.decision, result.suggested_clusters) == ("remain", ())
 
 
 def test_finding_6_cluster_17_step_up_always_names_a_cluster():
