@@ -274,13 +274,33 @@ def _blocking(blocks) -> str:
                      for unknown, who in clusters.items())
 
 
-def _explainer(out: IO[str], ruleset: RuleSet, width: int | None) -> Callable:
+class _Deciding:
+    """The rule set that decided each result: ``choose(record, ...)`` when given (the edition
+    in force), else ``default``; ``of(result)`` finds it again by the result's fingerprint, so
+    explain wording and CSV names come from the edition that decided the record."""
+
+    def __init__(self, default: RuleSet, choose: Callable | None):
+        self.default, self.choose = default, choose
+        self.used = {default.fingerprint: default}
+
+    def pick(self, record: Record, *args) -> RuleSet:
+        chosen = self.choose(record, *args) if self.choose else self.default
+        self.used[chosen.fingerprint] = chosen
+        return chosen
+
+    def of(self, result) -> RuleSet:
+        receipt = getattr(result, "ruleset", None) or {}
+        return self.used.get(receipt.get("fingerprint"), self.default)
+
+
+def _explainer(out: IO[str], deciding: _Deciding, width: int | None) -> Callable:
     """Writes each result's ``explain()`` text, a blank line between records."""
     count = 0
 
     def emit(result) -> None:
         nonlocal count
-        text = _for(out, escape_controls(result.explain(width=width, ruleset=ruleset)))
+        text = _for(out, escape_controls(result.explain(width=width,
+                                                        ruleset=deciding.of(result))))
         out.write(("\n" if count else "") + text + "\n")
         count += 1
     return emit
@@ -305,18 +325,19 @@ def run_allocate(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None
             err.write(f"error: --group: {error.message}\n")
             return 1
 
+    deciding = _Deciding(ruleset, choose)
     if explain:
-        emit, close = _explainer(out, ruleset, width), None
+        emit, close = _explainer(out, deciding, width), None
     elif fmt == "csv":
-        emit, close = _csv_writer(out, CSV_COLUMNS,
-                                  lambda result: _allocation_cells(result, ruleset)), None
+        emit, close = _csv_writer(out, CSV_COLUMNS, lambda result: _allocation_cells(
+            result, deciding.of(result))), None
     else:
         json_writer = _Writer(out, fmt)
         emit, close = json_writer.emit, json_writer.close
 
     try:
         _, failed = _run(input, ruleset, lambda record: allocate(
-            choose(record) if choose else ruleset, record, group), emit, err,
+            deciding.pick(record), record, group), emit, err,
             csv_reader=read_csv)
     finally:
         if close is not None:
@@ -343,8 +364,9 @@ def run_review(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None =
             err.write(f"error: --as-of: {error}\n")
             return 1
 
+    deciding = _Deciding(ruleset, choose)
     if explain:
-        emit, close = _explainer(out, ruleset, width), None
+        emit, close = _explainer(out, deciding, width), None
     elif fmt == "csv":
         emit, close = _csv_writer(out, REVIEW_COLUMNS, review_row), None
     else:
@@ -353,7 +375,7 @@ def run_review(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None =
 
     try:
         _, failed = _run(input, ruleset, lambda record: review(
-            choose(record, as_of) if choose else ruleset, record, as_of), emit, err,
+            deciding.pick(record, as_of), record, as_of), emit, err,
             csv_reader=read_review_csv)
     finally:
         if close is not None:

@@ -70,3 +70,43 @@ def test_check_covers_the_nested_rule_set(capsys, monkeypatch):
     assert main(["check", "rules"]) == 0
     out = capsys.readouterr().out
     assert "rules: ok" in out and "rules/2012-13: ok" in out
+
+
+def _renamed_edition(tmp_path: Path):
+    """A copy of the 2012/13 booklet whose cluster 1 name and one fact's wording differ."""
+    import shutil
+
+    from mhct_dsl.loader import load_ruleset
+
+    copy = tmp_path / "old"
+    shutil.copytree(ROOT / "rules" / "2012-13", copy)
+    cluster = copy / "clusters" / "cluster-01.mhr"
+    cluster.write_text(cluster.read_text().replace(
+        '"Common Mental Health Problems (Low Severity)"', '"Old Name Of Cluster One"', 1))
+    vocabulary = copy / "vocabulary.mhr"
+    vocabulary.write_text(vocabulary.read_text().replace(
+        '"Patient has completed a successful period of "', '"Old wording: completed a period of "',
+        1))
+    return load_ruleset(copy)
+
+
+def test_explain_and_csv_names_come_from_the_edition_that_decided(tmp_path):
+    import io
+
+    from mhct_dsl.batch import run_allocate, run_review
+    from mhct_dsl.loader import load_ruleset
+
+    latest, old = load_ruleset(ROOT / "rules"), _renamed_edition(tmp_path)
+    ratings = {s: 0 for s in [*map(str, range(1, 14)), *"ABCDE"]} | {"7": 1, "8": 1}
+    record = {"id": "r", "current_cluster": 3, "cluster_since": "2012-05-01", "group":
+              "non_psychotic", "facts": {"completed_treatment_residual_comorbidities": True},
+              "assessments": [{"date": "2012-06-01", "ratings": ratings}]}
+    source = io.StringIO(json.dumps(record))
+    out = io.StringIO()
+    run_review(latest, source, out=out, err=io.StringIO(), explain=True, width=200,
+               choose=lambda record, as_of: old)
+    assert "Old wording: completed a period of" in out.getvalue()
+    out = io.StringIO()
+    run_allocate(latest, io.StringIO(json.dumps(record)), "csv", out=out, err=io.StringIO(),
+                 choose=lambda record: old)
+    assert out.getvalue().splitlines()[1].split(",")[1:3] == ["1", "Old Name Of Cluster One"]
