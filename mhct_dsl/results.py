@@ -34,6 +34,7 @@ An unreadable record: ``{"id", "error": {"field", "message", "line" | "row" | "i
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -559,4 +560,5 @@ class ErrorResult:
     def explain(self, width: int | None = None, ruleset: RuleSet | None = None) -> str:
         where = ", ".join(f"{k} {v}" for k, v in self.location.items())
         field = f" {self.field}:" if self.field else ""
-        return f"{self.id or '(no id)'}: ERROR{field} {self.message}" + (f" ({where})" if where else "")
+        text = f"{self.id or '(no id)'}: ERROR{field} {self.message}" + (f" ({where})" if where else "")
+        return textwrap.fill(text, width or 80, break_long_words=False, break_on_hyphens=False)

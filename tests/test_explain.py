@@ -99,3 +99,12 @@ def test_explain_with_a_format_is_a_usage_error(capsys):
     assert exit.value.code == 2
     out, err = capsys.readouterr()
     assert out == "" and "--explain prints text for a person" in err
+
+
+def test_an_error_record_is_wrapped_to_the_width_too():
+    out = io.StringIO()
+    run_review(RULES, io.StringIO((ROOT / "examples/records.jsonl").read_text()), out=out,
+               err=io.StringIO(), explain=True, width=40)
+    text = out.getvalue()
+    assert "SU-1008: ERROR assessments[1].ratings.7:" in text
+    assert max(len(line) for line in text.splitlines()) <= 40
