@@ -260,6 +260,12 @@ class _Checker:
             key = schema.entry_key(entry)
             if isinstance(entry, (n.CriterionChange, n.QuantifierChange)):
                 continue
+            if getattr(entry, "source", None) is None and amend.source is None:
+                self.error("missing-reason", "a local amendment needs the commissioner's "
+                           "reference", entry.span,
+                           'end the entry with: source local "your reference" (or give one to '
+                           f'the whole block: amend cluster {amend.number} source local "...")')
+                continue
             if key == "note":
                 notes.append(attrs.evolve(entry, source=entry.source or source))
                 amendments.append((position, m.Amendment("note", "add", notes[-1].source,
