@@ -343,3 +343,35 @@ def test_bytes_that_are_not_utf8_fail_only_their_line(tmp_path):
     (first, error), (second, ok) = ids_and_errors(out.getvalue())
     assert error["line"] == 1 and "byte 0xe9 (column 12)" in error["message"]
     assert (second, ok) == ("b", None)
+
+
+BAD_ROWS = st.sampled_from([
+    '"unclosed' + csv_row("")[0:], csv_row("a").replace(",0,", ",³,", 1),
+    csv_row("a").replace(",0,", "," + "7" * 5000 + ",", 1), csv_row("late", "9999-12-31"),
+    csv_row("short") + ",1", "x,y", csv_row("=cmd").replace("2013-03-01", "2013-02-30"),
+    '"a"b,c', "\x0c,x",
+])
+
+
+@st.composite
+def good_rows(draw):
+    scales = {f"s{s}": draw(st.sampled_from([0, 1, 2, 3, 4, 9, None])) for s in ("6", "7", "10")}
+    name = draw(st.from_regex(r"[A-Za-z0-9=+@-][A-Za-z0-9_-]{0,7}", fullmatch=True))
+    return csv_row(name, **scales)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(good_rows().map(lambda row: (True, row)),
+                          BAD_ROWS.map(lambda row: (False, row))), min_size=1, max_size=12))
+def test_every_good_csv_row_comes_out_as_it_would_alone(rows):
+    alone = []
+    for row in (row for is_good, row in rows if is_good):
+        _, single, _ = run(run_allocate, io.StringIO(HEADER + "\n" + row), fmt="jsonl")
+        alone.append(json.loads(single.getvalue()))
+    text = "\n".join([HEADER, *(row for _, row in rows)])
+    _, out, err = run(run_allocate, io.StringIO(text), fmt="jsonl")
+    written = [json.loads(line) for line in out.getvalue().split("\n") if line]
+    assert [r for r in written if "error" not in r] == alone
+    assert len(written) == len(rows)
+    assert err.startswith(f"records in: {len(rows)}, ok: {len(alone)}, "
+                          f"failed: {len(rows) - len(alone)}\n")
