@@ -253,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.set_defaults(run=_diff)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a format (docs/api.md)")
-    schema.add_argument("name", choices=("record", "allocation", "review"))
+    schema.add_argument("name", choices=("record", "allocation", "review", "diff"))
     schema.set_defaults(run=_schema)
 
     test = commands.add_parser("test", help="run the example records kept beside the rules")

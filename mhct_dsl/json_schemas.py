@@ -1,5 +1,6 @@
 """The JSON Schemas of the formats people exchange: the record (input), the allocation and the
-review (output, one item per record: a result or an error in its place).
+review (output, one item per record: a result or an error in its place), and the diff
+(docs/diff.md).
 
 They live in ``mhct_dsl/schemas/*.schema.json`` (package data) and are printed by
 ``mhct schema NAME``; docs/api.md explains every key. Results may gain documented keys, so the
@@ -12,7 +13,7 @@ import json
 from importlib import resources
 from typing import Any
 
-SCHEMA_NAMES = ("record", "allocation", "review")
+SCHEMA_NAMES = ("record", "allocation", "review", "diff")
 
 
 def schema_text(name: str) -> str:

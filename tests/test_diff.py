@@ -490,3 +490,20 @@ def test_a_reworded_criterion_beside_a_new_one_pairs_with_its_old_self():
     assert [(c.change, c.fields) for c in changes] == [
         ("changed", ("wording", "condition")), ("added", ())]
     assert changes[1].new.text.startswith('"Has a crisis plan"')
+
+
+def test_the_json_output_validates_against_its_schema(capsys, monkeypatch):
+    import jsonschema
+
+    from mhct_dsl.json_schemas import json_schema
+
+    monkeypatch.chdir(ROOT)
+    validator = jsonschema.Draft202012Validator(json_schema("diff"))
+    for args in (["rules", "rules"], ["rules/2012-13", "rules", "--replay",
+                                      "examples/assessments.csv"], ["rules", "rules/local"]):
+        main(["diff", *args, "--format", "json"])
+        data = json.loads(capsys.readouterr().out)
+        errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(data)]
+        assert errors == []
+    assert data["summary"]["changes"] > 0  # the local set differs from the national one
+    assert not validator.is_valid({**data, "schema": "mhct-dsl/diff/2"})
