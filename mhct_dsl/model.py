@@ -7,6 +7,8 @@ themselves (frozen, with spans and provenance), so a trace can always point back
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import attrs
 
 from .nodes import (
@@ -40,6 +42,21 @@ def row_class(row: GridRow) -> str | None:
     return next((colour for colour in COLOURS if colour in colours), None)
 
 
+class _ReadOnlyDict(dict):
+    """A dict that refuses changes once built (still a dict for JSON and ``attrs.asdict``)."""
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("a loaded rule set is immutable")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+
+def _read_only(mapping) -> Mapping:
+    """A read-only copy: a loaded rule set cannot be changed by the code that uses it."""
+    return _ReadOnlyDict(mapping)
+
+
 @attrs.frozen
 class Scale:
     """An MHCT scale: id 1-13 or A-E, title, part (current/historical), wording of each rating."""
@@ -47,11 +64,11 @@ class Scale:
     id: str
     title: str
     part: str
-    ratings: dict[int, str]
+    ratings: Mapping[int, str] = attrs.field(converter=_read_only)
     include: tuple[str, ...]
     exclude: tuple[str, ...]
     notes: tuple[str, ...]
-    problem_types: dict[str, str]
+    problem_types: Mapping[str, str] = attrs.field(converter=_read_only)
     source: Source
 
 
@@ -91,11 +108,11 @@ class Cluster:
     kind: str
     group: str | None
     branch: str | None
-    texts: dict[str, TextAttr]
+    texts: Mapping[str, TextAttr] = attrs.field(converter=_read_only)
     episode: Episode | None
     review: Review | None
     grid: Grid | None
-    columns: dict[str, Column]
+    columns: Mapping[str, Column] = attrs.field(converter=_read_only)
     transitions: Transitions | None
     source: Source
     notes: tuple[TextAttr, ...] = ()
@@ -126,16 +143,16 @@ class RuleSet:
 
     name: str
     version: str
-    header: dict[str, object]
-    scales: dict[str, Scale]
-    facts: dict[str, Term]
-    events: dict[str, Term]
+    header: Mapping[str, object] = attrs.field(converter=_read_only)
+    scales: Mapping[str, Scale] = attrs.field(converter=_read_only)
+    facts: Mapping[str, Term] = attrs.field(converter=_read_only)
+    events: Mapping[str, Term] = attrs.field(converter=_read_only)
     tree: DecisionTreeDecl | None
-    clusters: dict[int, Cluster]
+    clusters: Mapping[int, Cluster] = attrs.field(converter=_read_only)
     fingerprint: str
     header_entries: tuple[TextAttr | DateAttr, ...] = ()
     extends: str | None = None
-    teams: dict[str, Term] = attrs.Factory(dict)
+    teams: Mapping[str, Term] = attrs.field(factory=dict, converter=_read_only)
     base: RuleSet | None = attrs.field(default=None, repr=False)
 
     def __repr__(self) -> str:

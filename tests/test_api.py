@@ -40,3 +40,18 @@ def test_other_strings_and_booleans_are_still_refused(bad):
     with pytest.raises(RecordError) as error:
         mhct_dsl.allocate(RULES, {**RATINGS, "7": bad})
     assert error.value.field == "ratings.7"
+
+
+@pytest.mark.parametrize("change", [
+    lambda rules: rules.clusters.__setitem__(3, None),
+    lambda rules: rules.clusters.pop(3),
+    lambda rules: rules.facts.clear(),
+    lambda rules: rules.clusters[3].columns.update({}),
+    lambda rules: rules.scales["7"].ratings.setdefault(5, "x"),
+], ids=["setitem", "pop", "clear", "update", "setdefault"])
+def test_a_loaded_rule_set_cannot_be_changed(change):
+    # README and docs/api.md: "A loaded rule set is immutable ... shareable between threads"
+    rules = mhct_dsl.load_ruleset()
+    with pytest.raises(TypeError, match="immutable"):
+        change(rules)
+    assert rules.clusters[3].number == 3 and rules.facts
