@@ -347,11 +347,15 @@ def test_replay_lists_a_changed_allocation_with_the_rows_responsible():
     records = io.StringIO(json.dumps([
         {"id": "changes", "group": "non_psychotic",
          "assessments": [{"date": "2013-06-01", "ratings": ratings}]},
+        {"id": "no group", "assessments": [{"date": "2013-06-01", "ratings": ratings}]},
         {"id": "same", "assessments": [{"date": "2013-06-01",
                                         "ratings": {s: 0 for s in NATIONAL.scales}}]}]))
     result = replay(OLD, NATIONAL, records, diff_rulesets(OLD, NATIONAL))
-    assert result["summary"]["records"] == 2
-    assert [r["id"] for r in result["changed"]] == ["changes"]
+    assert result["summary"]["records"] == 3
+    assert [r["id"] for r in result["changed"]] == ["changes", "no group"]
+    [unsettled] = result["changed"][1]["decisions"]  # the tree's group is not given
+    assert unsettled["old"].startswith("group needed: non_psychotic 7 (fits), psychotic ")
+    assert unsettled["new"].startswith("group needed: non_psychotic 6 (fits), psychotic ")
     [decision] = result["changed"][0]["decisions"]
     assert decision["kind"] == "allocation"
     assert decision["old"] == "7 (fits)"

@@ -2,8 +2,9 @@
 
 Each record is allocated (its latest assessment; the record's own group if it names one) and, if
 it has a current cluster, reviewed (as of its latest assessment) under both rule sets. A decision
-changes when the suggested cluster or allocation outcome, the review decision or its suggested
-clusters, or the next review date differ. Each change names what is responsible: the clusters
+changes when the suggested cluster or allocation outcome (while the group is not settled: any
+group's best cluster), the review decision or its suggested clusters, or the next review date
+differ. Each change names what is responsible: the clusters
 whose fit changed and their grid rows whose class or result changed, or the criteria whose value
 changed and the diff's changes to that cluster's columns. Records whose decisions do not change
 are counted, not listed; records that cannot be read or evaluated are counted as failed.
@@ -32,7 +33,7 @@ def _responsible(changes: list[Change], cluster: int | None, kinds: tuple[str, .
 def _allocation(old_rs: RuleSet, new_rs: RuleSet, record: Record, changes: list[Change]
                 ) -> dict[str, Any] | None:
     old, new = allocate(old_rs, record), allocate(new_rs, record)
-    if (old.suggested, old.outcome) == (new.suggested, new.outcome):
+    if _suggestion(old) == _suggestion(new):
         return None
     old_c = {c.cluster: c for c in old.candidates}
     new_c = {c.cluster: c for c in new.candidates}
@@ -43,8 +44,18 @@ def _allocation(old_rs: RuleSet, new_rs: RuleSet, record: Record, changes: list[
             because.append(f"cluster {cluster} fit {getattr(before, 'fit', 'absent')} → "
                            f"{getattr(after, 'fit', 'absent')}")
             because += _rows(cluster, before, after)
-    return {"kind": "allocation", "old": f"{old.suggested} ({old.outcome})",
-            "new": f"{new.suggested} ({new.outcome})", "because": because}
+    return {"kind": "allocation", "old": _suggestion(old), "new": _suggestion(new),
+            "because": because}
+
+
+def _suggestion(result) -> str:
+    """The allocation decision: the suggested cluster and outcome or, while the decision tree's
+    group is not settled, the best cluster of each group."""
+    if result.outcome != "group_needed":
+        return f"{result.suggested} ({result.outcome})"
+    return "group needed: " + ", ".join(
+        f"{group} {'none' if best is None else f'{best.cluster} ({best.fit})'}"
+        for group, best in result.by_group.items())
 
 
 _MET = {True: "met", False: "missed", None: "unknown"}
