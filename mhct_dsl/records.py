@@ -616,9 +616,10 @@ def _decode_items(text: str, jsonl: bool | None
             else:
                 yield {}, value, repeated
             return
+    clean = _UNDECODABLE.search(text) is None  # then no line needs looking at
     for number, line in _json_lines(text):
         try:
-            undecodable = _undecodable(line)
+            undecodable = None if clean else _undecodable(line)
             if undecodable is not None:
                 raise _BadJSON(undecodable, 1)
             value, repeated = _loads(line, one_line=True)
@@ -675,8 +676,9 @@ def _csv_rating(record_id, row: int, column: str, cell: str) -> int | None:
 
 def _csv_lines(text: str) -> Iterator[tuple[int, list[str] | str]]:
     """(row number, cells or the reason the row cannot be read) for each line of CSV text."""
+    clean = _UNDECODABLE.search(text) is None  # then no line needs looking at
     for number, line in enumerate(_LINE_BREAK.split(text), start=1):
-        undecodable = _undecodable(line)
+        undecodable = None if clean else _undecodable(line)
         if undecodable is not None:
             yield number, f"unreadable CSV row: {undecodable}"
         elif '"' not in line:  # no quoting: the cells are what lies between the commas
