@@ -527,9 +527,17 @@ class ReviewResult:
             found = short([part for e in c.outcome.evidence for part in e.note.split("; ")]) \
                 or c.outcome.finding
             meet = "" if c.value is True else f"; {c.outcome.requirement}"
-            rows.append((f"{c.column} {c.index}", value, c.wording, in_words(found + meet, words)))
+            local = getattr(c.source, "kind", None) == "local"
+            rows.append((f"{c.column} {c.index}", value, ("[local] " if local else "") + c.wording,
+                         in_words(found + meet, words)))
         foot = ["* evaluated for information: the decision was made by an earlier column"] \
             if any(not c.decisive for c in self.criteria) else []
+        references: dict[str, list[str]] = {}
+        for c in self.criteria:
+            if getattr(c.source, "kind", None) == "local":
+                references.setdefault(c.source.note or "", []).append(f"{c.column} {c.index}")
+        foot += [f"[local] a local criterion, not the booklet's ({', '.join(labels)}): "
+                 f"{reference}" for reference, labels in references.items()]
         return render(lines, ("criterion", "value", "booklet wording", "found; what would meet it"),
                       rows, foot, width=width, ratios=(0, 0, 1, 1))
 

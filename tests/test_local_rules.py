@@ -216,3 +216,16 @@ def test_quantifier_and_episode_changes_are_recorded_and_shown(tmp_path):
     assert "6 months, on an MHCT no older than 2 months" in page
     assert "review at least every <strong>6 months</strong>, on an MHCT no older than 2 months; " \
         "national: every 6 months" in page
+
+
+def test_explain_marks_local_criteria_and_names_their_reference():
+    # the explain column says "booklet wording": a local criterion must not pass for the booklet's
+    record = {"id": "L3x", "current_cluster": 3, "events": [], "assessments": [
+        {"date": "2014-03-03", "ratings": {s: 0 for s in [*map(str, range(1, 14)), *"ABCDE"]}}]}
+    local = review(load_ruleset(LOCAL), record).explain(width=200)
+    assert "[local] " + NEW_C3_CRITERION_3[:30] in local  # cells wrap: the start of each
+    assert "[local] " + NEW_C3_CRITERION_4[:30] in local
+    assert ("[local] a local criterion, not the booklet's (discharge 3, discharge 4): "
+            "Contract schedule 2014/15, item 4.2") in local
+    assert "[local] MHCT V1 item 2" not in local  # national criteria keep their wording
+    assert "[local]" not in review(load_ruleset(), record).explain(width=200)
