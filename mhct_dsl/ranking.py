@@ -29,7 +29,7 @@ lowest worst case, and the candidate holding that lowest worst case.
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
 from .results import Candidate, ColourSummary
 
@@ -74,15 +74,17 @@ def rank_key(c: Candidate) -> tuple:
     return best_key(c)
 
 
-def decide(candidates: Iterable[Candidate]) -> tuple[Candidate | None, tuple[Candidate, ...]]:
+def decide(candidates: Iterable[Candidate], best: Key = best_key,
+           worst: Key = worst_key) -> tuple[Candidate | None, tuple[Candidate, ...]]:
     """(the definite best or None, the contenders best first); ``(None, ())`` when every
-    candidate's red rows are already False."""
+    candidate's red rows are already False. ``best``/``worst`` are the case keys (a caller may
+    refine them, as `stepfit` does to keep the current cluster first among equals)."""
     open_ = [c for c in candidates if not c.red.missed]
     if not open_:
         return None, ()
-    leader = min(open_, key=worst_key)
-    bar = worst_key(leader)
-    contenders = [c for c in open_ if c is leader or best_key(c) < bar]
+    leader = min(open_, key=worst)
+    bar = worst(leader)
+    contenders = [c for c in open_ if c is leader or best(c) < bar]
     if len(contenders) == 1 and not leader.red.unknown:
         return leader, (leader,)
-    return None, tuple(sorted(contenders, key=best_key))
+    return None, tuple(sorted(contenders, key=best))

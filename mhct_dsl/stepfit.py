@@ -46,7 +46,7 @@ import attrs
 
 from .logic import Truth
 from .model import DIRECTIONS, Cluster, RuleSet
-from .ranking import best_key, worst_key
+from .ranking import best_key, decide, worst_key
 from .records import Assessment
 from .results import Candidate, Unknown
 
@@ -86,16 +86,8 @@ def _staying(key: Callable[[Candidate], tuple], current: int) -> Callable[[Candi
 
 
 def _decide(candidates, current: int) -> tuple[Candidate | None, tuple[Candidate, ...]]:
-    """`ranking.decide` (interval dominance) under the `_staying` key."""
-    best, worst = _staying(best_key, current), _staying(worst_key, current)
-    open_ = [c for c in candidates if not c.red.missed]
-    if not open_:
-        return None, ()
-    leader = min(open_, key=worst)
-    contenders = [c for c in open_ if c is leader or best(c) < worst(leader)]
-    if len(contenders) == 1 and not leader.red.unknown:
-        return leader, (leader,)
-    return None, tuple(sorted(contenders, key=best))
+    """`ranking.decide` (interval dominance) under the `_staying` keys."""
+    return decide(candidates, _staying(best_key, current), _staying(worst_key, current))
 
 
 def step_fit(ruleset: RuleSet, cluster: Cluster, direction: str, assessment: Assessment,
