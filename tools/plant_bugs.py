@@ -1,0 +1,118 @@
+"""Mutation check: plant plausible bugs one at a time and see whether the test suite catches each.
+
+    .venv/bin/python tools/plant_bugs.py            # every mutant in MUTANTS
+    .venv/bin/python tools/plant_bugs.py 3 7        # only these (numbered from 1)
+
+Each mutant replaces one exact piece of source text. The file is restored afterwards whatever
+happens, so run it on a clean working tree. A mutant is *caught* when `pytest -x` or `mhct test`
+fails with it in place; *survived* when both pass; *stale* when its text is no longer in the file
+(the code moved on: update the list). Exit status 1 if any mutant survived.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+# (file, old text, new text, what the bug is)
+MUTANTS: list[tuple[str, str, str, str]] = [
+    ("mhct_dsl/logic.py",
+     "        if value is False:\n            return False\n        if value is None:\n"
+     "            unknown = True\n    return None if unknown else True",
+     "        if value is None:\n            return None\n        if value is False:\n"
+     "            return False\n    return True",
+     "Kleene AND: unknown dominates false"),
+    ("mhct_dsl/logic.py", 'if quantifier in ("any", "one"):\n        return any_of(values)',
+     'if quantifier in ("any", "one"):\n        return all_of(values)',
+     "an `any` column read as `all`"),
+    ("mhct_dsl/dates.py", "day = min(date.day, calendar.monthrange(year, month)[1])",
+     "day = min(date.day, 28)", "month ends clamp to the 28th"),
+    ("mhct_dsl/rows.py", "low = max(known, default=min(RATINGS))",
+     "low = min(known, default=min(RATINGS))", "max(7,8) reads the lower rating"),
+    ("mhct_dsl/rows.py", "if any(r in allowed for r in known):",
+     "if all(r in allowed for r in known):", "7|8 needs both ratings in band"),
+    ("mhct_dsl/rows.py", "return tails[low] if unknown else low in allowed",
+     "return None if unknown else low in allowed",
+     "max(7,8) with one unknown is always unknown"),
+    ("mhct_dsl/ranking.py", "        if orange.missed or orange.unknown:\n",
+     "        if orange.missed:\n", "an unknown orange row cannot weaken (old unsound label)"),
+    ("mhct_dsl/ranking.py", "return (int(no_fit), orange_misses, -red_met, -orange_met, cluster)",
+     "return (int(no_fit), orange_misses, -red_met, cluster, -orange_met)",
+     "rank key without 'more orange rows met'"),
+    ("mhct_dsl/ranking.py", "len(c.orange.missed) + len(c.orange.unknown),\n                len(c.red.met)",
+     "len(c.orange.missed),\n                len(c.red.met)",
+     "worst case ignores unknown orange rows"),
+    ("mhct_dsl/allocation.py", "if all(c.red.missed for c in candidates):",
+     "if all(c.red.missed for c in candidates if c.cluster in (members or ())):",
+     "variance decided inside the group"),
+    ("mhct_dsl/context.py", "        if assessment.date <= start:\n",
+     "        if assessment.date < start:\n", "an assessment on the window start is not in force"),
+    ("mhct_dsl/conditions.py", "value = since <= threshold", "value = since < threshold",
+     "tenure needs a day more"),
+    ("mhct_dsl/records.py", "(self.ongoing or (self.end or self.date) >= start)",
+     "(self.ongoing or self.date >= start)", "an event's end is ignored (one-day events)"),
+    ("mhct_dsl/conditions.py", "for p, c in zip(known, known[1:]) if p[1] != c[1]",
+     "for p, c in zip(known[:1], known[-1:]) if p[1] != c[1]",
+     "stable compares only the first and last ratings"),
+    ("mhct_dsl/model.py", 'COLUMN_ORDER = ("step_up", "discharge", "step_down")',
+     'COLUMN_ORDER = ("discharge", "step_up", "step_down")', "discharge considered before step-up"),
+    ("mhct_dsl/checker.py", 'in (("<", 0), (">", 4)):', 'in (("<", 0),):',
+     "no diagnostic for `scale S > 4`"),
+    ("mhct_dsl/formatter.py", "if len(indent) + len(single) <= WIDTH or",
+     "if len(indent) + len(single) < WIDTH or", "one-line limit off by one"),
+    ("mhct_dsl/stepfit.py", "return k[:2] + (c.cluster != current,) + k[2:]",
+     "return k[:2] + (c.cluster == current,) + k[2:]",
+     "a step target wins ties against the current cluster"),
+    ("mhct_dsl/review.py", "if latest.date >= dates.window_start(when, limit):",
+     "if latest.date >= dates.window_start(when, limit) or True:",
+     "a stale MHCT is never noticed"),
+    ("mhct_dsl/batch.py", '_FORMULA_START = ("=", "+", "-", "@", "\\t", "\\r")',
+     '_FORMULA_START = ("=", "+", "-", "\\t", "\\r")', "CSV cells starting with @ not defused"),
+    ("mhct_dsl/records.py", '_ASCII_INT = re.compile(r"[0-9]{1,9}")',
+     '_ASCII_INT = re.compile(r"\\d{1,9}")', "non-ASCII digits read as ratings"),
+]
+
+
+def run(args: list[str]) -> bool:
+    """True when the command passes."""
+    done = subprocess.run(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return done.returncode == 0
+
+
+def suite_passes() -> bool:
+    pytest = [PYTHON, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
+    return run(pytest) and run([str(Path(PYTHON).parent / "mhct"), "test"])
+
+
+def main(argv: list[str]) -> int:
+    chosen = [int(a) for a in argv] or list(range(1, len(MUTANTS) + 1))
+    survived = caught = stale = 0
+    for number in chosen:
+        name, old, new, what = MUTANTS[number - 1]
+        path = ROOT / name
+        original = path.read_text("utf-8")
+        if original.count(old) != 1:
+            stale += 1
+            print(f"{number:2}  stale     {what} ({name}: text not found once)")
+            continue
+        start = time.perf_counter()
+        try:
+            path.write_text(original.replace(old, new), "utf-8")
+            passes = suite_passes()
+        finally:
+            path.write_text(original, "utf-8")
+        caught += not passes
+        survived += passes
+        verdict = "SURVIVED" if passes else "caught"
+        print(f"{number:2}  {verdict:9} {what} ({time.perf_counter() - start:.0f} s)", flush=True)
+    print(f"mutants: {caught} caught, {survived} survived, {stale} stale")
+    return 1 if survived else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
