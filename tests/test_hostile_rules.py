@@ -2,7 +2,7 @@
 
 The checker's new diagnostics are pinned by golden files too (too-deep, too-deep-syntax,
 duration-too-long, inverted-cluster-range, list-too-long, number-too-large, amend-without-header,
-tab-and-form-feed, missing-ruleset); these tests cover what needs files, links or the CLI.
+tab-form-feed-and-line-separator, missing-ruleset); these tests cover what needs files, links or the CLI.
 """
 
 from __future__ import annotations
