@@ -108,9 +108,11 @@ def _compare(expect: dict, result: dict):
 def _compare_criteria(wanted: dict, criteria: list[dict]):
     values = {f"{c['column']}.{c['index']}": c["value"] for c in criteria}
     for key, value in wanted.items():
-        if values.get(key, "(not evaluated)") != value:
-            yield (f"criterion {key}: expected {json.dumps(value)}, got "
-                   f"{json.dumps(values.get(key, '(not evaluated)'))}")
+        if key not in values:
+            yield (f"criterion {key}: expected {json.dumps(value)}, but the review has no "
+                   f"criterion {key} (it has {', '.join(values) or 'none'})")
+        elif values[key] != value:
+            yield f"criterion {key}: expected {json.dumps(value)}, got {json.dumps(values[key])}"
 
 
 def run_file(ruleset: RuleSet, path: Path) -> list[CaseResult]:

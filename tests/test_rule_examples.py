@@ -88,3 +88,13 @@ def test_mhct_test_command_passes(files, capsys):
     assert code == 0, out
     assert out.strip().splitlines()[-1] == f"rule tests: {cases} passed, 0 failed"
     assert "columns no example decides" not in out
+
+
+def test_a_criterion_the_review_does_not_have_is_named_as_missing():
+    # cluster 4's discharge column has three criteria: discharge.9 is a mistake in the example
+    criteria = [{"column": "discharge", "index": i, "value": True} for i in (1, 2, 3)]
+    assert list(ruletests._compare({"criteria": {"discharge.9": True, "discharge.2": False}},
+                                   {"criteria": criteria})) == [
+        "criterion discharge.9: expected true, but the review has no criterion discharge.9 "
+        "(it has discharge.1, discharge.2, discharge.3)",
+        "criterion discharge.2: expected false, got true"]
