@@ -64,6 +64,7 @@ from typing import Any, Iterable, Iterator, Mapping
 import attrs
 
 from . import dates
+from .diagnostics import did_you_mean
 from .model import NOT_KNOWN, SCALE_IDS, RuleSet
 
 __all__ = [
@@ -718,7 +719,10 @@ def read_csv(stream: Iterable[str] | str, ruleset=None) -> Iterator[Item]:
     if duplicates:
         problem = f"duplicate column(s): {', '.join(duplicates)}"
     elif unknown:
-        problem = (f"unexpected column(s): {', '.join(_shown(h) for h in unknown)}; columns are "
+        hints = [f"{_shown(h)}: {hint}; " for h in unknown
+                 if (hint := did_you_mean(h, required + CSV_OPTIONAL))]
+        problem = (f"unexpected column(s): {', '.join(_shown(h) for h in unknown)}; "
+                   f"{''.join(hints)}columns are "
                    f"{', '.join(required)} and optionally {', '.join(CSV_OPTIONAL)}")
     elif missing:
         problem = (f"missing column(s): {', '.join(missing)} (leave cells blank for ratings "

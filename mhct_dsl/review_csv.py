@@ -29,6 +29,7 @@ import io
 import re
 from typing import Any, Iterator
 
+from .diagnostics import did_you_mean
 from .model import SCALE_IDS, RuleSet
 from .records import CSV_OPTIONAL, Item, RecordError, parse_record
 from .results import ErrorResult, ReviewResult
@@ -116,7 +117,9 @@ def _header_problem(header: list[str], scales, facts, teams) -> str | None:
     if duplicates:
         return f"duplicate column(s): {', '.join(duplicates)}"
     if unknown:
-        return (f"unexpected column(s): {', '.join(repr(h) for h in unknown)}; a review CSV has "
+        hints = [f"{h!r}: {hint}" for h in unknown if (hint := did_you_mean(h, allowed))]
+        return (f"unexpected column(s): {', '.join(repr(h) for h in unknown)}; "
+                + "".join(f"{hint}; " for hint in hints) + "a review CSV has "
                 f"{', '.join(required)}, optionally {', '.join(RECORD_COLUMNS[1:])}, "
                 "scale8_type, events, and a column per declared fact or team (team_since.NAME)")
     if missing:

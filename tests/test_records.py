@@ -274,3 +274,8 @@ def test_read_csv_bom_and_empty():
     assert list(read_csv("")) == []
     text = "\ufeff" + csv_text("a,2013-03-01,0,0,1,0,0,1,1,1,1,0,0,1,0,0,0,0,1,0")
     assert next(read_csv(text))[1].id == "a"
+
+
+def test_read_csv_misspelt_column_gets_a_did_you_mean():
+    [(_, error)] = read_csv(csv_text("a,2013-03-01", header=HEADER + ",gruop"), RULES)
+    assert "'gruop': did you mean `group`?" in error.message

@@ -113,3 +113,11 @@ def test_csv_out_is_one_row_a_record_matching_the_json():
         "error": ""}
     assert rows[1]["decision"] == results[1]["decision"] == "discharge"
     assert rows[2]["error"] == "7: rating must be 0-4, or 9 for not known; got 7 (row 5)"
+
+
+def test_a_misspelt_column_gets_a_did_you_mean():
+    header = [h.replace("detained_mha", "detained_mah") for h in HEADER]
+    row = ["A", "2014-01-06", "3", "", ""] + ["0"] * 18 + ["", "", ""]
+    [(_, error)] = read(",".join(header) + "\n" + ",".join(row))
+    assert error.field == "header"
+    assert "'detained_mah': did you mean `detained_mha`?" in error.message
