@@ -60,7 +60,8 @@ CSV_COLUMNS = ("id", "suggested", "suggested_name", "fit", "outcome", "candidate
 
 def _read_text(source) -> tuple[str, str | None]:
     """(text, lower-case extension or None) of a path, ``-`` (stdin) or a stream. Bytes that are
-    not UTF-8 are kept as surrogate escapes, so that the readers fail only the lines holding them."""
+    not UTF-8 are kept as surrogate escapes, so that the readers fail only the lines holding
+    them."""
     if hasattr(source, "read"):
         name = getattr(source, "name", None)
         ext = os.path.splitext(name)[1].lower() if isinstance(name, str) else None

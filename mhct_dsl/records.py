@@ -695,7 +695,8 @@ def _csv_lines(text: str) -> Iterator[tuple[int, list[str] | str]]:
 
 
 def read_csv(stream: Iterable[str] | str, ruleset=None) -> Iterator[Item]:
-    """Allocation rows from CSV (text or lines; one assessment a row); ``(location, Record | RecordError)``.
+    """Allocation rows from CSV (text or lines; one assessment a row): ``(location, Record |
+    RecordError)``.
 
     A bad header yields one error (row 1) and nothing else: no row could be read reliably. A
     column missing from the header is an error rather than "all blank", so that a mistyped header

@@ -36,7 +36,8 @@ from mhct_dsl.records import RecordError
 from mhct_dsl.review import review
 
 TOKENS = [
-    "{", "}", "..", ",", "|", "not ", "all {", "any {", "fits cluster 21..1", "fits cluster 0..99999",
+    "{", "}", "..", ",", "|", "not ", "all {", "any {", "fits cluster 21..1",
+    "fits cluster 0..99999",
     "scale 7 in 4..0", "scale 7 >= 9", "0", "-1", "9" * 12, "9" * 5000, "99", "21..1", '"', '""',
     '"\\q"', "#", "\ufeff", "\u2028", "\u0085", "\x0c", "\t", "\r", "\x00", "\x1b[31m", "é",
     "review every 99999 years", "consistently for 0 days", "extends national", 'extends "/etc"',
@@ -145,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - start
     for finding in findings[:10]:
         print(finding, file=sys.stderr)
-    print(f"{args.count} mutations in {seconds:.1f} s (seeds {args.seed}..{args.seed + args.count - 1}): "
+    last = args.seed + args.count - 1
+    print(f"{args.count} mutations in {seconds:.1f} s (seeds {args.seed}..{last}): "
           + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
     return 1 if findings else 0
 

@@ -85,7 +85,7 @@ def test_1_a_number_of_5000_digits_fails_its_record_only():
         assert err == "records in: 2, ok: 1, failed: 1\n"
 
 
-# ---- 2. a result that cannot be written ----------------------------------------------------------
+# ---- 2. a result that cannot be written ---------------------------------------------------------
 
 
 def test_2_lone_surrogate_id_is_written_as_an_escape():
@@ -114,7 +114,7 @@ def test_2_an_output_encoding_that_cannot_hold_an_id():
             assert [r["id"] for r in rows] == ["\\u0141-1", "'=\\u0141-2", "b"]
 
 
-# ---- 3. JSON-lines whose first line is broken -----------------------------------------------------
+# ---- 3. JSON-lines whose first line is broken ---------------------------------------------------
 
 
 def test_3_broken_first_line_costs_one_record(tmp_path):
@@ -145,7 +145,7 @@ def test_3_a_broken_pretty_printed_document_is_one_error():
     assert len(items) == 1 and "not valid JSON" in items[0][1].message
 
 
-# ---- 4. lines end at \n only ---------------------------------------------------------------------
+# ---- 4. lines end at \n only --------------------------------------------------------------------
 
 
 def test_4_unicode_line_breaks_inside_strings_are_content():
@@ -162,7 +162,7 @@ def test_4_crlf_lines_are_read():
     assert [item.id for _, item in read_json(text, RULES, jsonl=True)] == ["a", "b"]
 
 
-# ---- 5. an unclosed quote in CSV -----------------------------------------------------------------
+# ---- 5. an unclosed quote in CSV ----------------------------------------------------------------
 
 
 def test_5_unclosed_quote_is_named_and_later_rows_kept():
@@ -175,7 +175,7 @@ def test_5_unclosed_quote_is_named_and_later_rows_kept():
     assert [items[i][1].id for i in (0, 2, 3)] == ["a", "c", "d"]
 
 
-# ---- 6. dates that leave the calendar ------------------------------------------------------------
+# ---- 6. dates that leave the calendar -----------------------------------------------------------
 
 
 def test_6_far_future_dates_are_located_record_errors():
@@ -191,7 +191,7 @@ def test_6_far_future_dates_are_located_record_errors():
     assert code == 1 and "--as-of: 9999-12-31 is outside" in err
 
 
-# ---- 13. output that a spreadsheet or terminal would run ---------------------------------------
+# ---- 13. output that a spreadsheet or terminal would run ----------------------------------------
 
 
 def test_13_csv_cells_are_formula_safe():
@@ -215,7 +215,7 @@ def test_13_explain_escapes_terminal_control_characters():
     assert "SU-\\x1b[31mRED\\x1b]0;title\\x07" in text and "\\x1b[2J" in text
 
 
-# ---- 14. duplicates, digits, numeric ids ---------------------------------------------------------
+# ---- 14. duplicates, digits, numeric ids --------------------------------------------------------
 
 
 def test_14_duplicate_ids_are_warned_about_and_both_kept():

@@ -2,7 +2,8 @@
 
 The checker's new diagnostics are pinned by golden files too (too-deep, too-deep-syntax,
 duration-too-long, inverted-cluster-range, list-too-long, number-too-large, amend-without-header,
-tab-form-feed-and-line-separator, missing-ruleset); these tests cover what needs files, links or the CLI.
+tab-form-feed-and-line-separator, missing-ruleset); these tests cover what needs files, links or
+the CLI.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def tree(tmp_path) -> Path:
     return where
 
 
-# ---- 7. extends reads only rule sets inside the named tree ---------------------------------------
+# ---- 7. extends reads only rule sets inside the named tree --------------------------------------
 
 
 @pytest.mark.parametrize("target", ['"/etc/passwd"', '"/proc/self/environ"', '"C:\\\\x.mhr"'])
@@ -107,7 +108,7 @@ def test_7_naming_a_non_rule_file_is_refused_unread(tmp_path, capsys):
     assert "not a .mhr rule file" in err and SECRET not in err
 
 
-# ---- 8. nesting: located, never a RecursionError --------------------------------------------------
+# ---- 8. nesting: located, never a RecursionError ------------------------------------------------
 
 
 @pytest.mark.parametrize("condition", ["not " * 1000 + "fact detained_mha",
@@ -119,7 +120,7 @@ def test_8_deep_nesting_is_a_located_error(tree, capsys, condition):
     assert "r.mhr:215:" in err and "error: nested more than 100 levels deep" in err
 
 
-# ---- 9. ranges: inverted is rejected alike wherever it is written ----------------------------------
+# ---- 9. ranges: inverted is rejected alike wherever it is written -------------------------------
 
 
 def test_9_inverted_ranges_read_alike_in_fits_and_in_scale_comparisons(tree):
@@ -134,7 +135,7 @@ def test_9_inverted_ranges_read_alike_in_fits_and_in_scale_comparisons(tree):
     assert first("scale 7 in 4..0") == ("inverted-range", "range 4..0 is inverted", "write 0..4")
 
 
-# ---- 10. fmt: atomic, named, goes on, inside the tree ------------------------------------------
+# ---- 10. fmt: atomic, named, goes on, inside the tree -------------------------------------------
 
 
 def messy() -> str:
@@ -181,7 +182,7 @@ def test_10_fmt_keeps_the_file_mode(tree):
     assert (tree / "r.mhr").stat().st_mode & 0o777 == 0o640
 
 
-# ---- 11. a "did you mean" is bounded -----------------------------------------------------------
+# ---- 11. a "did you mean" is bounded ------------------------------------------------------------
 
 
 def test_11_keyword_suggestion_looks_at_a_few_words_only(monkeypatch):
