@@ -204,12 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("files", nargs="*", help="files or directories (default: bundled rules)")
     fmt.set_defaults(run=_fmt)
 
-    def rules_option(command):
+    def rules_option(command, default="the bundled national rules"):
         command.add_argument("--rules", default=None,
-                             help="rule set directory (default: the bundled national rules)")
+                             help=f"rule set directory (default: {default})")
 
     allocate = commands.add_parser("allocate", help="rank cluster fits for each assessment")
-    rules_option(allocate)
+    rules_option(allocate, "the bundled national booklet in force on each assessment's date")
     allocate.add_argument("--format", choices=("json", "jsonl", "csv"),
                           help="output format (default: json)")
     allocate.add_argument("--explain", action="store_true",
@@ -221,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     allocate.set_defaults(run=_allocate)
 
     review = commands.add_parser("review", help="care-review decision for each record")
-    rules_option(review)
+    rules_option(review, "the bundled national booklet in force on each record's as-of date")
     review.add_argument("--as-of", help="review date YYYY-MM-DD (default: latest assessment)")
     review.add_argument("--format", choices=("json", "jsonl", "csv"),
                         help="output format (default: json)")

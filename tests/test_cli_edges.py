@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from mhct_dsl import __version__
 from mhct_dsl.cli import main
 
@@ -113,3 +115,15 @@ def test_a_local_set_answers_only_for_the_columns_it_amends(tmp_path, capsys):
     assert main(["test", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "columns no example decides: cluster 10 discharge\n" in out
+
+
+@pytest.mark.parametrize("command, chosen_by", [
+    ("allocate", "(default: the bundled national booklet in force on each assessment's date)"),
+    ("review", "(default: the bundled national booklet in force on each record's as-of date)"),
+    ("render", "(default: the bundled national rules)"),
+])
+def test_rules_help_says_which_booklet_is_used_without_it(capsys, command, chosen_by):
+    # without --rules, allocate and review choose the edition per record (editions.py)
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    assert chosen_by in " ".join(capsys.readouterr().out.split())
