@@ -110,3 +110,25 @@ def test_explain_and_csv_names_come_from_the_edition_that_decided(tmp_path):
     run_allocate(latest, io.StringIO(json.dumps(record)), "csv", out=out, err=io.StringIO(),
                  choose=lambda record: old)
     assert out.getvalue().splitlines()[1].split(",")[1:3] == ["1", "Old Name Of Cluster One"]
+
+
+def test_the_python_recipe_in_api_md_gives_the_cli_answer(tmp_path, capsys):
+    # cluster 7 with 13=1 before 2013-04-01: the 2012/13 grid (13 red 3..4) gives another decision
+    import mhct_dsl
+
+    ratings = {s: 0 for s in [*map(str, range(1, 14)), *"ABCDE"]} | {
+        "7": 3, "8": 2, "9": 2, "10": 2, "11": 2, "12": 2, "13": 1}
+    record = {"id": "R7", "current_cluster": 7, "cluster_since": "2012-06-01", "facts": {},
+              "events": [], "group": "non_psychotic",
+              "assessments": [{"date": "2013-03-01", "ratings": ratings}]}
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps([record]))
+    assert main(["review", str(path)]) == 0
+    [cli] = json.loads(capsys.readouterr().out)
+    editions = Editions()
+    rec = mhct_dsl.parse_record(record)
+    decision = mhct_dsl.review(editions.for_review(rec, None), rec, None)
+    assert (decision.decision, decision.ruleset) == (cli["decision"], cli["ruleset"])
+    assert cli["ruleset"]["version"] == "2012/13 (reconstructed)"
+    assert mhct_dsl.review(mhct_dsl.load_ruleset(), rec).decision != cli["decision"]
+    assert mhct_dsl.allocate(editions.for_allocation(rec), rec).ruleset == cli["ruleset"]
