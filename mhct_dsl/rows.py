@@ -14,8 +14,8 @@ What a row reads:
 Unknown ratings (9 or not rated) are handled soundly: a row is True only if it is met for every
 value 0-4 the unknown ratings could take, False only if it is met for none, otherwise unknown
 (None). So for ``max(7,8) red 1..2``: 7=4, 8=9 is False (the higher is at least 4), 7=1, 8=9 is
-unknown. For ``7|8`` this is Kleene OR: True if a known rating is in a band, else unknown if a
-rating is unknown, else False. A single scale is the max of one rating.
+unknown. For ``7|8``: True if a known rating is in a band; else, with a rating unknown, what the
+bands say of every value 0-4 (all in band: True, none: False, else unknown); else False. A single scale is the max of one rating.
 """
 
 from __future__ import annotations
@@ -76,7 +76,8 @@ def row_value(scales, reading: str, allowed: frozenset[int], tails: tuple[Truth,
     if reading == "either":
         if any(r in allowed for r in known):
             return True
-        return None if unknown else False
+        # no known rating is in band: an unknown one is met for every value, some or none
+        return tails[0] if unknown else False
     # The higher rating: known exactly, or anything from the highest known rating up to 4.
     low = max(known, default=min(RATINGS))
     return tails[low] if unknown else low in allowed

@@ -85,6 +85,15 @@ def test_max_row_with_an_unknown_is_true_when_every_value_meets_it():
     assert check_row(single, assessment("2013-01-01", s6=9)).value is True
 
 
+def test_either_row_with_an_unknown_is_what_its_bands_say_of_every_value():
+    # every value 0-4 is in band, so an unknown rating meets it whatever it turns out to be
+    covering = n.GridRow(("7", "8"), (n.Band("orange", 0, 2), n.Band("orange", 3, 4)))
+    assert check_row(covering, assessment("2013-01-01", s7=9, s8=9)).value is True
+    assert check_row(covering, assessment("2013-01-01", s7=9, s8=None)).value is True
+    partial = n.GridRow(("7", "8"), (n.Band("orange", 0, 2),))
+    assert check_row(partial, assessment("2013-01-01", s7=9, s8=9)).value is None
+
+
 def test_row_class_is_the_strongest_colour_and_weaker_bands_are_informational():
     row = RULES.clusters[10].grid.rows[2]            # 3 orange 0..2 yellow 3..4
     check = check_row(row, assessment("2013-01-01", s3=3))
