@@ -425,6 +425,16 @@ class BlockingCriterion:
         return {"column": self.column, "index": self.index, "wording": self.wording,
                 "unknowns": [u.to_json() for u in self.unknowns]}
 
+    @property
+    def label(self) -> str:
+        """``discharge 3``, or ``review step 2`` for a step of the review process (a new MHCT)."""
+        step = self.column == "assessment"
+        return f"review step {self.index}" if step else f"{self.column} {self.index}"
+
+    def unknown_texts(self) -> list[str]:
+        """Each unknown for a person (a stale MHCT: its reason alone)."""
+        return [u.reason if u.kind == "assessment" else str(u) for u in self.unknowns]
+
 
 DECISION_TEXT = {
     "step_up": "step-up criteria met: re-cluster using the latest MHCT ratings",
@@ -519,8 +529,8 @@ class ReviewResult:
             if column.status != "evaluated":
                 lines.append(f"{column.column}: {column.status.replace('_', ' ')}")
         for block in self.blocking_unknowns:
-            lines.append(f"needs assessment: {block.column} {block.index}: "
-                         + in_words(short([str(u) for u in block.unknowns]), words))
+            lines.append(f"needs assessment: {block.label}: "
+                         + in_words(short(block.unknown_texts()), words))
         rows = []
         for c in self.criteria:
             value = logic.word(c.value) + ("" if c.decisive else "*")

@@ -11,7 +11,7 @@ import pytest
 
 import mhct_dsl
 from mhct_dsl.batch import run_review
-from mhct_dsl.review_csv import REVIEW_COLUMNS, read_review_csv
+from mhct_dsl.review_csv import REVIEW_COLUMNS, read_review_csv, review_row
 
 DATA = Path(__file__).parent / "data"
 RULES = mhct_dsl.load_ruleset()
@@ -121,3 +121,14 @@ def test_a_misspelt_column_gets_a_did_you_mean():
     [(_, error)] = read(",".join(header) + "\n" + ",".join(row))
     assert error.field == "header"
     assert "'detained_mah': did you mean `detained_mha`?" in error.message
+
+
+def test_a_stale_mhct_reads_as_review_step_2_in_csv_and_explain():
+    # was "assessment 2: assessment latest: the latest MHCT is dated ..."
+    record = {"id": "S", "current_cluster": 3, "events": [], "assessments": [
+        {"date": "2014-01-27", "ratings": {s: 0 for s in SCALES} | {"7": 2, "8": 2}}]}
+    result = mhct_dsl.review(RULES, record, as_of="2015-06-01")
+    expected = ("review step 2: the latest MHCT is dated 2014-01-27, more than 6 months before "
+                "the review on 2015-06-01")
+    assert review_row(result)[REVIEW_COLUMNS.index("blocking_unknowns")] == expected
+    assert "needs assessment: " + expected in " ".join(result.explain(width=200).split())
