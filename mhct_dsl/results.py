@@ -96,6 +96,8 @@ class Unknown:
         return {"kind": self.kind, "name": self.name, "reason": self.reason}
 
     def __str__(self) -> str:
+        if self.kind in ("history", "assessment"):  # the reason names what is missing
+            return self.reason
         label = f"scale {self.name}" if self.kind == "scale" else f"{self.kind} {self.name}"
         return f"{label}: {self.reason}"
 
@@ -431,11 +433,6 @@ class BlockingCriterion:
         step = self.column == "assessment"
         return f"review step {self.index}" if step else f"{self.column} {self.index}"
 
-    def unknown_texts(self) -> list[str]:
-        """Each unknown for a person (a stale MHCT: its reason alone)."""
-        return [u.reason if u.kind == "assessment" else str(u) for u in self.unknowns]
-
-
 DECISION_TEXT = {
     "step_up": "step-up criteria met: re-cluster using the latest MHCT ratings",
     "discharge": "discharge criteria met: explore discharge from in-scope mental health "
@@ -530,7 +527,7 @@ class ReviewResult:
                 lines.append(f"{column.column}: {column.status.replace('_', ' ')}")
         for block in self.blocking_unknowns:
             lines.append(f"needs assessment: {block.label}: "
-                         + in_words(short(block.unknown_texts()), words))
+                         + in_words(short([str(u) for u in block.unknowns]), words))
         rows = []
         for c in self.criteria:
             value = logic.word(c.value) + ("" if c.decisive else "*")

@@ -205,7 +205,7 @@ def review_row(result: ReviewResult | ErrorResult) -> list[str]:
         where = "".join(f" ({k} {v})" for k, v in result.location.items())
         field = f"{result.field}: " if result.field else ""
         return [result.id or "", "", "", "", "", "", "", "", f"{field}{result.message}{where}"]
-    blocking = "; ".join(f"{b.label}: " + ", ".join(b.unknown_texts())
+    blocking = "; ".join(f"{b.label}: " + ", ".join(map(str, b.unknowns))
                          for b in result.blocking_unknowns)
     due = result.next_review_due
     overdue = {True: "true", False: "false", None: ""}[result.review_overdue]
