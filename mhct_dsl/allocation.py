@@ -105,6 +105,10 @@ def _as_assessment(value, ruleset: RuleSet) -> Assessment:
         if latest is None:
             raise RecordError(value.id, "assessments", "must hold at least one assessment")
         return latest
+    if isinstance(value, Mapping) and "assessments" in value:
+        raise RecordError(None, "ratings", "this is a record (it has `assessments`), not a "
+                          "ratings mapping: pass mhct_dsl.parse_record(record) to allocate its "
+                          "latest assessment")
     if isinstance(value, Mapping):
         return assessment_from_ratings(value, ruleset=ruleset)
     raise RecordError(None, "ratings", "must be an object mapping scale ids to ratings "

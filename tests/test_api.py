@@ -55,3 +55,14 @@ def test_a_loaded_rule_set_cannot_be_changed(change):
     with pytest.raises(TypeError, match="immutable"):
         change(rules)
     assert rules.clusters[3].number == 3 and rules.facts
+
+
+def test_allocating_a_record_dict_says_to_parse_it():
+    # review() takes a record dict; allocate() takes ratings, an Assessment or a Record. Given a
+    # record dict it used to say "ratings.id: unknown scale 'id'".
+    record = {"id": "r", "group": "organic",
+              "assessments": [{"date": "2014-01-01", "ratings": {"7": 2}}]}
+    rules = mhct_dsl.load_ruleset()
+    with pytest.raises(RecordError, match=r"parse_record\(record\)"):
+        mhct_dsl.allocate(rules, record)
+    assert mhct_dsl.allocate(rules, mhct_dsl.parse_record(record)).group == "organic"
