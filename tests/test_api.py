@@ -66,3 +66,17 @@ def test_allocating_a_record_dict_says_to_parse_it():
     with pytest.raises(RecordError, match=r"parse_record\(record\)"):
         mhct_dsl.allocate(rules, record)
     assert mhct_dsl.allocate(rules, mhct_dsl.parse_record(record)).group == "organic"
+
+
+def test_the_allocation_example_in_api_md_says_what_it_gives():
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "docs" / "api.md").read_text("utf-8")
+    lines = [line for line in text.splitlines()
+             if line.startswith(("scales = ", "ratings = ", "result = mhct_dsl.allocate"))]
+    assert len(lines) == 3
+    scope = {"mhct_dsl": mhct_dsl, "rules": mhct_dsl.load_ruleset()}
+    exec("\n".join(lines), scope)
+    assert (scope["result"].suggested, scope["result"].outcome) == (1, "fits")
+    four = mhct_dsl.allocate(scope["rules"], {"1": 0, "2": 1, "7": 2, "8": 1}, "non_psychotic")
+    assert (four.suggested, four.outcome) == (None, "further_assessment_required")
