@@ -73,7 +73,7 @@ def test_the_allocation_example_in_api_md_says_what_it_gives():
 
     text = (Path(__file__).parent.parent / "docs" / "api.md").read_text("utf-8")
     lines = [line for line in text.splitlines()
-             if line.startswith(("scales = ", "ratings = ", "result = mhct_dsl.allocate"))]
+             if line.startswith(("scales = ", "ratings = ", "result = mhct_dsl.allocate(rules"))]
     assert len(lines) == 3
     scope = {"mhct_dsl": mhct_dsl, "rules": mhct_dsl.load_ruleset()}
     exec("\n".join(lines), scope)
