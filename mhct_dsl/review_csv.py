@@ -24,14 +24,12 @@ Output (`review_row`, ``mhct review --format csv``): one row per record with `RE
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from typing import Any, Iterator
 
 from .diagnostics import did_you_mean
 from .model import SCALE_IDS, RuleSet
-from .records import CSV_OPTIONAL, Item, RecordError, parse_record
+from .records import CSV_OPTIONAL, Item, RecordError, _csv_lines, parse_record
 from .results import ErrorResult, ReviewResult
 
 __all__ = ["RECORD_COLUMNS", "REVIEW_COLUMNS", "read_review_csv", "review_row"]
@@ -45,14 +43,14 @@ _NUMBERS = ("current_cluster", "recorded_cluster")
 
 def read_review_csv(text: str, ruleset: RuleSet | None = None) -> Iterator[Item]:
     """``(location, Record | RecordError)`` per record of a review CSV; never raises."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip().lstrip("\ufeff") for h in next(reader)]
-    except StopIteration:
+    lines = _csv_lines(text.removeprefix("\ufeff"))  # one row a line, as for allocation
+    _, head = next(lines, (1, []))
+    if not head:
         return
-    except csv.Error as error:
-        yield {"row": 1}, RecordError(None, "header", f"unreadable CSV: {error}", row=1)
+    if isinstance(head, str):
+        yield {"row": 1}, RecordError(None, "header", head, row=1)
         return
+    header = [h.strip() for h in head]
     scales = tuple(ruleset.scales) if ruleset is not None and ruleset.scales else SCALE_IDS
     facts = tuple(ruleset.facts) if ruleset is not None else ()
     teams = tuple(f"team_since.{team}" for team in getattr(ruleset, "teams", None) or ())
@@ -61,9 +59,11 @@ def read_review_csv(text: str, ruleset: RuleSet | None = None) -> Iterator[Item]
         yield {"row": 1}, RecordError(None, "header", problem, row=1)
         return
     groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
-    for number, cells in _rows(reader):
-        if isinstance(cells, RecordError):
-            yield {"row": number}, cells
+    for number, cells in lines:
+        if isinstance(cells, str):
+            yield {"row": number}, RecordError(None, "", cells, row=number)
+            continue
+        if not any(c.strip() for c in cells):
             continue
         values = {h: c.strip() for h, c in zip(header, cells)}
         if len(cells) != len(header):
@@ -90,21 +90,6 @@ def _in_rows(error: RecordError, rows: list[int]) -> RecordError:
         return error.located(row=rows[0])
     return RecordError(error.record_id, match.group(2) or "assessment", error.message,
                        row=rows[int(match.group(1))])
-
-
-def _rows(reader) -> Iterator[tuple[int, Any]]:
-    number = 1
-    while True:
-        number += 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            yield number, RecordError(None, "", f"unreadable CSV row: {error}", row=number)
-            continue
-        if any(c.strip() for c in cells):
-            yield number, cells
 
 
 def _header_problem(header: list[str], scales, facts, teams) -> str | None:

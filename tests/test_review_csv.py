@@ -132,3 +132,13 @@ def test_a_stale_mhct_reads_as_review_step_2_in_csv_and_explain():
                 "the review on 2015-06-01")
     assert review_row(result)[REVIEW_COLUMNS.index("blocking_unknowns")] == expected
     assert "needs assessment: " + expected in " ".join(result.explain(width=200).split())
+
+
+def test_an_unclosed_quote_is_one_bad_row_and_the_rows_after_it_are_read():
+    # issue 12 finding 5 for the review reader: it used to swallow the rest of the file
+    head = "id,date,current_cluster," + ",".join(SCALES)
+    text = "\n".join([head, 'X3,2014-01-01,3,"0' + ",0" * 17,
+                      "X4,2014-01-01,3" + ",0" * 18])
+    [(bad_at, bad), (good_at, good)] = read(text)
+    assert bad_at == {"row": 2} and "unclosed quote" in bad.message
+    assert good_at == {"row": 3} and good.id == "X4"
