@@ -26,6 +26,8 @@ test: $(STAMP)
 	$(BIN)/mhct check rules rules/local
 	$(BIN)/mhct fmt --check rules rules/local
 	$(BIN)/mhct test rules/local
+	$(BIN)/mhct lint --strict rules
+	$(BIN)/mhct lint --strict rules/local
 	$(BIN)/python -m pytest
 
 # The rendered national booklet, committed; tests/test_render.py fails when it is stale.

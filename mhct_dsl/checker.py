@@ -20,6 +20,7 @@ from . import model as m
 from . import nodes as n
 from . import schema
 from .diagnostics import Diagnostic, RuleError, did_you_mean, in_line_order, one_of
+from .lint.codes import CODES as LINT_CODES
 
 PAIRS = {("7", "8")}
 MAX_CLUSTER = 99
@@ -266,9 +267,9 @@ class _Checker:
                            'end the entry with: source local "your reference" (or give one to '
                            f'the whole block: amend cluster {amend.number} source local "...")')
                 continue
-            if key == "note":
+            if key in ("note", "accept"):  # added to the base's, not replacing them
                 notes.append(attrs.evolve(entry, source=entry.source or source))
-                amendments.append((position, m.Amendment("note", "add", notes[-1].source,
+                amendments.append((position, m.Amendment(key, "add", notes[-1].source,
                                                           after=notes[-1])))
                 continue
             if key in schema.FORBIDDEN_FOR_SPECIAL and base.kind != "standard":
@@ -288,7 +289,8 @@ class _Checker:
             base.source)
         clusters[amend.number] = attrs.evolve(
             merged, group=base.group, branch=base.branch,
-            amended=base.amended | frozenset(changed) | frozenset({"note"} if notes else ()),
+            amended=base.amended | frozenset(changed)
+            | frozenset(schema.entry_key(e) for e in notes),
             amendments=base.amendments + tuple(record for _, record in sorted(
                 amendments, key=lambda pair: pair[0])),
         )
@@ -436,6 +438,17 @@ class _Checker:
             self._transitions(cluster, clusters)
         for column in cluster.columns.values():
             self._column(column, cluster, clusters)
+        for accept in cluster.accepts:
+            self._accept(accept, clusters)
+
+    def _accept(self, accept: n.Accept, clusters) -> None:
+        self._text(accept.reason, accept.span)
+        if accept.code not in LINT_CODES:
+            self.error("unknown-lint-code", f"`{accept.code}` is not a lint finding", accept.span,
+                       did_you_mean(accept.code, LINT_CODES) or one_of(sorted(LINT_CODES)))
+        for number in accept.clusters:
+            if number not in clusters:
+                self.error("unknown-cluster", f"cluster {number} is not declared", accept.span)
 
     def _grid(self, grid: n.Grid) -> None:
         self._source(grid.source)
@@ -721,11 +734,13 @@ def _placement_hint(kind: type) -> str:
 
 
 def _cluster_from_entries(number, name, kind, entries, source) -> m.Cluster:
-    texts, columns, notes = {}, {}, []
+    texts, columns, notes, accepts = {}, {}, [], []
     singles = {n.Episode: None, n.Review: None, n.Grid: None, n.Transitions: None}
     for entry in entries:
         if isinstance(entry, n.TextAttr) and entry.key == "note":
             notes.append(entry)
+        elif isinstance(entry, n.Accept):
+            accepts.append(entry)
         elif isinstance(entry, n.TextAttr):
             texts.setdefault(entry.key, entry)
         elif isinstance(entry, n.Column):
@@ -737,6 +752,7 @@ def _cluster_from_entries(number, name, kind, entries, source) -> m.Cluster:
         episode=singles[n.Episode], review=singles[n.Review], grid=singles[n.Grid],
         columns={k: columns[k] for k in m.COLUMN_ORDER if k in columns},
         transitions=singles[n.Transitions], source=source, notes=tuple(notes),
+        accepts=tuple(accepts),
     )
 
 
@@ -767,7 +783,7 @@ def _replace_entries(cluster: m.Cluster, changed: dict) -> list:
             current[key] = node
     current.update(cluster.columns)
     current.update(changed)
-    return list(current.values()) + list(cluster.notes)
+    return list(current.values()) + list(cluster.notes) + list(cluster.accepts)
 
 
 def check(files: list[n.RuleFile], fingerprint: str, base: m.RuleSet | None = None,

@@ -1,4 +1,4 @@
-"""The ``mhct`` command: check, fmt, allocate, review, export, render, diff and test.
+"""The ``mhct`` command: check, fmt, allocate, review, export, render, diff, lint and test.
 
 This module is the edge: every failure becomes a message and an exit status here, never a Python
 traceback (set ``MHCT_DEBUG=1`` to see one for a bug report). Exit status: 0 success, 1 rule-file
@@ -151,6 +151,17 @@ def _schema(args) -> int:
     return 0
 
 
+def _lint(args) -> int:
+    from .lint import lint
+    from .lint.report import render_json, render_text, source_texts
+
+    report = lint(load_ruleset(args.rules))
+    text = render_json(report) if args.format == "json" else render_text(report,
+                                                                          source_texts(report))
+    sys.stdout.write(text)
+    return 1 if args.strict and report.open else 0
+
+
 def _test(args) -> int:
     from .ruletests import run_rule_tests
 
@@ -255,6 +266,13 @@ def build_parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print the JSON Schema of a format (docs/api.md)")
     schema.add_argument("name", choices=("record", "allocation", "review", "diff"))
     schema.set_defaults(run=_schema)
+
+    lint = commands.add_parser("lint", help="exact analysis: coverage, overlaps, contradictions")
+    lint.add_argument("rules", nargs="?", default=None, help="rule set directory")
+    lint.add_argument("--format", choices=("text", "json"), default="text")
+    lint.add_argument("--strict", action="store_true",
+                      help="exit 1 on any warning not accepted in the rule files")
+    lint.set_defaults(run=_lint)
 
     test = commands.add_parser("test", help="run the example records kept beside the rules")
     test.add_argument("rules", nargs="?", default=None, help="rule set directory")

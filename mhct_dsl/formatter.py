@@ -379,6 +379,9 @@ def _entry(out: _Lines, entry, indent: str, first: bool) -> None:
         out.add(indent, [f"{entry.column} quantifier {entry.quantifier}"], source)
     elif isinstance(entry, n.Transitions):
         _block(out, indent, ["transitions"], source, entry.moves, _move)
+    elif isinstance(entry, n.Accept):
+        clusters = f" {format_int_list(entry.clusters)}" if entry.clusters else ""
+        out.add(indent, [f"accept {entry.code}{clusters} ", _Text(entry.reason)], source)
     else:
         raise TypeError(f"not an entry: {entry!r}")
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import attrs
 
 from .nodes import (
+    Accept,
     Column,
     DateAttr,
     DecisionTreeDecl,
@@ -118,6 +119,7 @@ class Cluster:
     notes: tuple[TextAttr, ...] = ()
     amended: frozenset[str] = frozenset()
     amendments: tuple[Amendment, ...] = ()
+    accepts: tuple[Accept, ...] = ()
 
     def targets(self, direction: str, likelihoods=("likely", "possible")) -> tuple[int, ...]:
         """Clusters this one moves to in ``direction`` with one of ``likelihoods``, in file order."""

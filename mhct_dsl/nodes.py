@@ -392,9 +392,21 @@ class Transitions:
     comments: tuple[str, ...] = _comments()
 
 
+@attrs.frozen
+class Accept:
+    """``accept CODE [clusters] "reason" [source]``: a `mhct lint` finding accepted, with why."""
+
+    code: str
+    clusters: tuple[int, ...] = attrs.field(converter=tuple)
+    reason: str = ""
+    source: Source | None = None
+    span: Span | None = _span()
+    comments: tuple[str, ...] = _comments()
+
+
 Entry = Union[
     TextAttr, WordAttr, DateAttr, Rating, ProblemType, Episode, Review, Grid, Column,
-    CriterionChange, QuantifierChange, Transitions
+    CriterionChange, QuantifierChange, Transitions, Accept,
 ]
 
 # ---- declarations --------------------------------------------------------------------------

@@ -149,7 +149,7 @@ _COMMENTABLE = frozenset({
     "ruleset", "scale", "fact", "event", "team", "cluster", "amend", "decision_tree", "group", "branch",
     "text_attr", "word_attr", "date_attr", "rating", "problem_type", "episode", "review", "grid",
     "grid_row", "column", "criterion", "add_criterion", "replace_criterion", "remove_criterion",
-    "quantifier_change", "transitions", "move", "discharge_move",
+    "quantifier_change", "transitions", "move", "discharge_move", "accept",
 })
 
 
@@ -329,6 +329,9 @@ class _Build:
 
     def fresh_mhct(self, span, duration):
         return duration
+
+    def accept(self, span, code, clusters, reason, source):
+        return n.Accept(str(code), clusters or (), reason, source, span=span)
 
     def grid(self, span, source, *rows):
         return n.Grid(rows, source, span=span)

@@ -32,7 +32,7 @@ CLUSTER_TEXTS = frozenset({
     "nice_guidance", "note",
 })
 CLUSTER_KINDS = frozenset({"variance", "blank"})
-_CLUSTER_NODES = frozenset({n.Episode, n.Review, n.Grid, n.Column, n.Transitions})
+_CLUSTER_NODES = frozenset({n.Episode, n.Review, n.Grid, n.Column, n.Transitions, n.Accept})
 
 RULESET = BlockSchema(
     "ruleset",
@@ -50,15 +50,16 @@ SCALE = BlockSchema(
 CLUSTER = BlockSchema(
     "cluster",
     text_keys=CLUSTER_TEXTS,
-    repeatable=frozenset({"note"}),
+    repeatable=frozenset({"note", "accept"}),
     word_keys={"kind": CLUSTER_KINDS},
     nodes=_CLUSTER_NODES,
 )
 AMEND = BlockSchema(
     "amend",
     text_keys=CLUSTER_TEXTS,
-    repeatable=frozenset({"note"} | {f"{c} {a}" for c in ("step_up", "discharge", "step_down")
-                                      for a in ("add", "replace", "remove")}),
+    repeatable=frozenset({"note", "accept"} | {f"{c} {a}" for c in ("step_up", "discharge",
+                                                                     "step_down")
+                                                for a in ("add", "replace", "remove")}),
     nodes=_CLUSTER_NODES | {n.CriterionChange, n.QuantifierChange},
 )
 
@@ -76,7 +77,7 @@ ATTRIBUTE_NAMES = frozenset().union(*(s.keys() for s in (RULESET, SCALE, CLUSTER
 
 NODE_NAMES = {
     n.Rating: "rating", n.ProblemType: "problem_type", n.Episode: "episode", n.Review: "review",
-    n.Grid: "grid", n.Column: "column", n.Transitions: "transitions",
+    n.Grid: "grid", n.Column: "column", n.Transitions: "transitions", n.Accept: "accept",
     n.CriterionChange: "criterion change", n.QuantifierChange: "quantifier change",
 }
 

@@ -27,7 +27,7 @@ KEYWORDS = frozenset(
     problem_type episode review every grid red orange yellow transitions not scale remained for
     stable within no fits consistently in source national none step_up step_down discharge one any
     all up same down likely possible rare in_service in_cluster booklet reconstructed local max mhct
-    team with_team add replace remove quantifier
+    team with_team add replace remove quantifier accept
     """.split()
 )
 UNIT_WORDS = frozenset(u + s for u in ("day", "week", "month", "year") for s in ("", "s"))
@@ -236,6 +236,8 @@ entries = st.one_of(
     criterion_changes(),
     quantifier_changes,
     transitions,
+    st.builds(n.Accept, names, st.one_of(st.just(()), int_lists()), texts, sources,
+              comments=comments),
 )
 entry_lists = st.lists(entries, max_size=6)
 

@@ -1,0 +1,67 @@
+"""`mhct lint`: exact analysis of a rule set's grids and criteria.
+
+`lint(ruleset)` returns a `Report`: the coverage of the 5^18 complete profiles by the clusters'
+red regions (`coverage`), and the findings of `checks` with the rule files' ``accept`` entries
+matched to them. Modules: `space` (profiles as factors, grids as sets), `search` (the exact factor
+DP), `coverage`, `ranking`, `solver` (criteria), `checks`, `report` (text and JSON).
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from ..model import RuleSet
+from .checks import Finding, Solver, findings, group_members
+from .coverage import Coverage, coverage
+from .space import gridded, pair_readings
+
+__all__ = ["lint", "Report", "Finding"]
+
+
+@attrs.frozen
+class Report:
+    """What `lint` found: coverage for all clusters (``"all"``, without ties) and per group,
+    findings (accepted ones carry the reason), and the questions left undecided."""
+
+    ruleset: RuleSet
+    readings: tuple[str, ...]
+    coverage: dict[str, Coverage]
+    findings: tuple[Finding, ...]
+    undecided: tuple[str, ...]
+
+    @property
+    def open(self) -> tuple[Finding, ...]:
+        """Findings no ``accept`` entry covers."""
+        return tuple(f for f in self.findings if f.accepted is None)
+
+
+def lint(ruleset: RuleSet) -> Report:
+    """Analyse ``ruleset`` (each pair row in its own reading)."""
+    grids = gridded(ruleset)
+    shares = {"all": coverage(list(grids.values()), ties=False)}
+    for group, members in group_members(ruleset, grids).items():
+        shares[group] = coverage([grids[c] for c in members])
+    solve = Solver(grids)
+    found = _accept(ruleset, findings(ruleset, solve))
+    return Report(ruleset, pair_readings(ruleset), shares, tuple(found), tuple(solve.undecided))
+
+
+def _accept(ruleset: RuleSet, found: list[Finding]) -> list[Finding]:
+    """Match each finding to an ``accept`` entry of its cluster (same code, same other
+    clusters); an entry that matches nothing is itself a finding (``unused_accept``)."""
+    used = set()
+    out = []
+    for finding in found:
+        accepts = ruleset.clusters[finding.cluster].accepts
+        entry = next((a for a in accepts if a.code == finding.code
+                      and sorted(a.clusters) == sorted(finding.others)), None)
+        if entry is not None:
+            used.add((finding.cluster, id(entry)))
+            finding = attrs.evolve(finding, accepted=entry.reason)
+        out.append(finding)
+    for number, cluster in ruleset.clusters.items():
+        for entry in cluster.accepts:
+            if (number, id(entry)) not in used:
+                out.append(Finding("unused_accept", f"nothing to accept: lint finds no "
+                                   f"`{entry.code}` here", entry.span, number, tuple(entry.clusters)))
+    return out
