@@ -442,21 +442,21 @@ def test_a_local_rule_set_against_its_base():
 
 
 @attrs.frozen
-class _ClusterWithAccepts(type(NATIONAL.clusters[7])):  # type: ignore[misc]
+class _ClusterWithRemarks(type(NATIONAL.clusters[7])):  # type: ignore[misc]
     """A cluster as a later syntax might shape it: one more field this module has never seen."""
 
-    accepts: tuple = ()
+    remarks: tuple = ()
 
 
 def test_a_field_added_by_new_syntax_is_diffed_without_new_code():
     cluster = NATIONAL.clusters[7]
     plain_fields = {f.name: getattr(cluster, f.name) for f in attrs.fields(type(cluster))}
-    before = _ClusterWithAccepts(**plain_fields)
-    after = _ClusterWithAccepts(**plain_fields, accepts=("overlap with 6: reviewed 2014-02",))
+    before = _ClusterWithRemarks(**plain_fields)
+    after = _ClusterWithRemarks(**plain_fields, remarks=("overlap with 6: reviewed 2014-02",))
     old = attrs.evolve(NATIONAL, clusters={**NATIONAL.clusters, 7: before})
     new = attrs.evolve(NATIONAL, clusters={**NATIONAL.clusters, 7: after})
     [change] = diff_rulesets(old, new)
-    assert (change.section, change.label, change.change) == ("cluster 7", "accepts", "added")
+    assert (change.section, change.label, change.change) == ("cluster 7", "remarks", "added")
     assert change.new.text == "overlap with 6: reviewed 2014-02"
 
 
