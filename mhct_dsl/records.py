@@ -675,6 +675,19 @@ def _csv_rating(record_id, row: int, column: str, cell: str) -> int | None:
                       row=row)
 
 
+class _BadRow(str):
+    """Why a CSV line cannot be read; ``record_id`` is its first cell when that is plain text."""
+
+    record_id: str | None = None
+
+
+def _bad_row(line: str, reason: str) -> _BadRow:
+    bad = _BadRow(f"unreadable CSV row: {reason}")
+    first = line.split(",", 1)[0].strip()
+    bad.record_id = first if first and '"' not in first and len(first) <= MAX_ID_LENGTH else None
+    return bad
+
+
 def _csv_lines(text: str) -> Iterator[tuple[int, list[str] | str]]:
     """(row number, cells or the reason the row cannot be read) for each line of CSV text."""
     clean = _UNDECODABLE.search(text) is None  # then no line needs looking at
@@ -691,7 +704,7 @@ def _csv_lines(text: str) -> Iterator[tuple[int, list[str] | str]]:
                 reason = str(error)
                 if reason == "unexpected end of data":
                     reason = "unclosed quote: a quoted cell does not end on its row"
-                yield number, f"unreadable CSV row: {reason}"
+                yield number, _bad_row(line, reason)
 
 
 def read_csv(stream: Iterable[str] | str, ruleset=None) -> Iterator[Item]:
@@ -733,7 +746,7 @@ def read_csv(stream: Iterable[str] | str, ruleset=None) -> Iterator[Item]:
         return
     for row, cells in rows:
         if isinstance(cells, str):
-            yield {"row": row}, RecordError(None, "", cells, row=row)
+            yield {"row": row}, RecordError(getattr(cells, "record_id", None), "", cells, row=row)
             continue
         if not any(c.strip() for c in cells):
             continue

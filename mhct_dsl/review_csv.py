@@ -61,7 +61,8 @@ def read_review_csv(text: str, ruleset: RuleSet | None = None) -> Iterator[Item]
     groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
     for number, cells in lines:
         if isinstance(cells, str):
-            yield {"row": number}, RecordError(None, "", cells, row=number)
+            yield {"row": number}, RecordError(getattr(cells, "record_id", None), "", cells,
+                                               row=number)
             continue
         if not any(c.strip() for c in cells):
             continue

@@ -279,3 +279,11 @@ def test_read_csv_bom_and_empty():
 def test_read_csv_misspelt_column_gets_a_did_you_mean():
     [(_, error)] = read_csv(csv_text("a,2013-03-01", header=HEADER + ",gruop"), RULES)
     assert "'gruop': did you mean `group`?" in error.message
+
+
+def test_read_csv_an_unclosed_quote_names_the_row_id_when_it_is_readable():
+    text = csv_text('X3,2013-03-01,"0,0', 'b,2013-03-01,0,0,1,0,0,1,1,1,1,0,0,1,0,0,0,0,1,0',
+                    '"q,2013-03-01')
+    [(_, bad), (_, good), (_, quoted)] = read_csv(text, RULES)
+    assert (bad.record_id, good.id, quoted.record_id) == ("X3", "b", None)
+    assert "unclosed quote" in bad.message

@@ -140,5 +140,5 @@ def test_an_unclosed_quote_is_one_bad_row_and_the_rows_after_it_are_read():
     text = "\n".join([head, 'X3,2014-01-01,3,"0' + ",0" * 17,
                       "X4,2014-01-01,3" + ",0" * 18])
     [(bad_at, bad), (good_at, good)] = read(text)
-    assert bad_at == {"row": 2} and "unclosed quote" in bad.message
+    assert bad_at == {"row": 2} and "unclosed quote" in bad.message and bad.record_id == "X3"
     assert good_at == {"row": 3} and good.id == "X4"
