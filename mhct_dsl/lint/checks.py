@@ -30,7 +30,7 @@ from ..model import Cluster, RuleSet
 from ..nodes import Move, Span
 from .search import TooManyStates
 from .solver import BUDGET
-from .ranking import alone_witness, best_witness
+from .ranking import alone_witness, best_witness, perfect_witness
 from ..stepfit import pool
 from .solver import And, Not, Or, Red, Witness, column_formula, formula, satisfy
 from .space import GridSets, profile
@@ -130,7 +130,8 @@ def _never_best(ruleset, solve: Solver, members) -> Iterator[Finding]:
     grids = solve.grids
     for i, c in enumerate(members):
         ranked = [grids[m] for m in members]
-        if alone_witness(ranked, i) is None and best_witness(ranked, i) is None:
+        if alone_witness(ranked, i) is None and perfect_witness(ranked, i) is None \
+                and best_witness(ranked, i) is None:
             yield Finding("never_best", f"cluster {c} is never the best fit in its group: for "
                           "every profile another cluster fits better or wins the tie-breakers",
                           ruleset.clusters[c].grid.span, c)
@@ -143,11 +144,10 @@ def _columns(ruleset: RuleSet, cluster: Cluster, solve: Solver) -> Iterator[Find
     for column in cluster.columns.values():
         if column.quantifier == "n/a":
             continue
-        # Each criterion bounded from above (to refute it) and from below (to find a witness).
-        upper = [formula(c.condition, ruleset, cluster, solve.grids, False)
-                 for c in column.criteria]
-        lower = [formula(c.condition, ruleset, cluster, solve.grids, True)
-                 for c in column.criteria]
+        # Each criterion bounded from above (to refute it), from below (to find a witness) and
+        # from below cheaply (to refute its negation).
+        upper, lower, empty = ([formula(c.condition, ruleset, cluster, solve.grids, mode)
+                                for c in column.criteria] for mode in ("upper", "lower", "empty"))
         reported = set()
         for index, criterion in enumerate(column.criteria):
             others_up = And(tuple(p for j, p in enumerate(upper) if j != index))
@@ -157,13 +157,13 @@ def _columns(ruleset: RuleSet, cluster: Cluster, solve: Solver) -> Iterator[Find
             ask = f"cluster {cluster.number}, {where}"
             if solve(upper[index], ask + ": can it hold?") is None:
                 kind, text = "never", f"{where} can never be true"
-            elif solve(Not(lower[index]), ask + ": can it fail?") is None:
+            elif solve(Not(empty[index]), ask + ": can it fail?") is None:
                 kind, text = "always", f"{where} is always true"
             elif joint and isinstance(solve(others_low, ask + ": can the others hold?"), Witness) \
                     and solve(And((others_up, upper[index])),
                               ask + ": can it hold with the others?") is None:
                 kind, text = "never", f"{where} contradicts the others: the column can never hold"
-            elif joint and solve(And((others_up, Not(lower[index]))),
+            elif joint and solve(And((others_up, Not(empty[index]))),
                                  ask + ": can it fail when the others hold?") is None:
                 kind, text = "always", f"{where} is implied by the others (redundant)"
             else:
@@ -176,7 +176,7 @@ def _columns(ruleset: RuleSet, cluster: Cluster, solve: Solver) -> Iterator[Find
                                              ask + ": can it hold?") is None:
             yield Finding("column_never_holds", f"the {column.kind} column can never hold",
                           column.span, cluster.number)
-        elif "always" not in reported and solve(Not(quantified(tuple(lower))),
+        elif "always" not in reported and solve(Not(quantified(tuple(empty))),
                                                 ask + ": can it fail?") is None:
             yield Finding("column_always_holds", f"the {column.kind} column always holds",
                           column.span, cluster.number)
@@ -209,11 +209,12 @@ def _never_best_of_pool(target: int, ruleset: RuleSet, cluster: Cluster, solve: 
     """True, False, or None when the search outgrows the budget (recorded as undecided)."""
     grids = solve.grids
     members = [d for d in pool(ruleset, cluster) if d in grids]
-    if alone_witness([grids[d] for d in members], members.index(target)) is not None:
+    ranked, index, stays = [grids[d] for d in members], members.index(target), \
+        members.index(cluster.number)
+    if alone_witness(ranked, index) or perfect_witness(ranked, index, stays):
         return False
     try:
-        return best_witness([grids[d] for d in members], members.index(target),
-                            members.index(cluster.number), BUDGET) is None
+        return best_witness(ranked, index, stays, BUDGET) is None
     except TooManyStates:
         solve.undecided.append(f"can cluster {target} be the best fit of cluster "
                                f"{cluster.number}'s step pool?")
@@ -225,8 +226,8 @@ def _step_up_and_discharge(ruleset: RuleSet, cluster: Cluster, solve: Solver) ->
     if up is None or discharge is None or "n/a" in (up.quantifier, discharge.quantifier):
         return
     grids = solve.grids
-    both = solve(And((column_formula(up, ruleset, cluster, grids, True),
-                      column_formula(discharge, ruleset, cluster, grids, True))),
+    both = solve(And((column_formula(up, ruleset, cluster, grids, "lower"),
+                      column_formula(discharge, ruleset, cluster, grids, "lower"))),
                  f"cluster {cluster.number}: can step-up and discharge both hold?")
     if isinstance(both, Witness):
         yield Finding("step_up_and_discharge", "one record can meet both the step-up and the "

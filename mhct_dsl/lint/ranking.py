@@ -83,3 +83,24 @@ def alone_witness(grids: list[GridSets], c: int) -> dict[str, int] | None:
 
     final = search.run(range(len(FACTORS)), (1 << len(rivals)) - 1, effect, step)
     return search.witness(final[0][1]) if 0 in final else None
+
+
+def perfect_witness(grids: list[GridSets], c: int, stays: int | None = None
+                    ) -> dict[str, int] | None:
+    """A profile where ``grids[c]`` fits with no orange miss and every rival that would win a tie
+    fails a red row or misses an orange row (then c ranks first), or None. Bit-mask state: the
+    rivals still level with c."""
+    level = [j for j, g in enumerate(grids) if j != c and (
+        j == stays or tie_breakers(g) < tie_breakers(grids[c]))]
+
+    def effect(factor: int, value: int):
+        if not grids[c].meets_red(factor, value) or grids[c].misses[factor][value]:
+            return None
+        return sum(1 << i for i, j in enumerate(level)
+                   if grids[j].meets_red(factor, value) and not grids[j].misses[factor][value])
+
+    def step(state: int, mask, _):
+        return None if mask is None else state & mask
+
+    final = search.run(range(len(FACTORS)), (1 << len(level)) - 1, effect, step)
+    return search.witness(final[0][1]) if 0 in final else None

@@ -8,9 +8,11 @@ profiles:
 - ``fits step_up`` / ``fits step_down`` (`mhct_dsl.stepfit`: the best fit of the pool -- the
   current cluster and its likely/possible targets -- is a target in that direction) is bounded
   from both sides by red checks: to prove that something can never hold it is read as "some
-  target fits" (a superset), to find a witness as "a target fits and no other cluster of the pool
-  does" (a subset, so the witness is real). A finding that hinges on the finer ranking between
-  two fitting clusters can therefore be missed, but none is ever wrong;
+  target fits" (a superset, mode ``upper``), to find a witness as "a target fits and no other
+  cluster of the pool does" (a subset, ``lower``, so the witness is real), and to prove that
+  something always holds as "never" (the empty subset, ``empty``: a step is never taken for
+  granted). A finding that hinges on the finer ranking between two fitting clusters can
+  therefore be missed, but none is ever wrong;
 - `Atom`: everything a profile does not decide: facts, events, start dates, and conditions over a
   history (``remained``, ``stable``, ``consistently``). Atoms are free and independent, one per
   distinct written condition (``no event X`` is the negation of ``event X``). Treating them as
@@ -73,14 +75,18 @@ Formula = Union[Lit, Red, Atom, Not, And, Or]
 BUDGET = 2_000  # live states per factor before a question is left undecided
 
 
+FLIP = {"upper": "lower", "lower": "upper", "empty": "upper"}
+
+
 def formula(cond: n.Condition, ruleset: RuleSet, cluster: Cluster,
-            grids: dict[int, GridSets], witness: bool) -> Formula:
-    """A condition of ``cluster``'s columns as a formula (see the module docstring): a subset of
-    the records it holds for when ``witness``, else a superset (negation flips the two)."""
+            grids: dict[int, GridSets], mode: str) -> Formula:
+    """A condition of ``cluster``'s columns as a formula (see the module docstring): a superset
+    of the records it holds for (``mode`` "upper") or a subset ("lower", "empty"); negation
+    turns one into the other."""
     if isinstance(cond, n.Not):
-        return Not(formula(cond.operand, ruleset, cluster, grids, not witness))
+        return Not(formula(cond.operand, ruleset, cluster, grids, FLIP[mode]))
     if isinstance(cond, (n.AllOf, n.AnyOf)):
-        parts = tuple(formula(op, ruleset, cluster, grids, witness) for op in cond.operands)
+        parts = tuple(formula(op, ruleset, cluster, grids, mode) for op in cond.operands)
         return And(parts) if isinstance(cond, n.AllOf) else Or(parts)
     if isinstance(cond, n.ScaleIs):
         factor = factor_of(cond.scale)
@@ -91,9 +97,11 @@ def formula(cond: n.Condition, ruleset: RuleSet, cluster: Cluster,
                         for c in cond.clusters))
     if isinstance(cond, n.FitsTransition) and cond.consistently is None:
         direction = "up" if cond.direction == "step_up" else "down"
+        if mode == "empty":
+            return Or(())
         members = [d for d in pool(ruleset, cluster) if d in grids]
         return Or(tuple(
-            And((Red(t),) + tuple(Not(Red(d)) for d in members if d != t and witness))
+            And((Red(t),) + tuple(Not(Red(d)) for d in members if d != t and mode == "lower"))
             for t in cluster.targets(direction, COUNTED) if t in grids))
     if isinstance(cond, n.EventWithin) and cond.absent:
         return Not(Atom(format_condition(attrs.evolve(cond, absent=False))))
@@ -101,9 +109,9 @@ def formula(cond: n.Condition, ruleset: RuleSet, cluster: Cluster,
 
 
 def column_formula(column: n.Column, ruleset: RuleSet, cluster: Cluster, grids,
-                   witness: bool) -> Formula:
+                   mode: str) -> Formula:
     """A column's criteria under its quantifier (``one`` and ``any``: any; ``all``: all)."""
-    parts = tuple(formula(c.condition, ruleset, cluster, grids, witness) for c in column.criteria)
+    parts = tuple(formula(c.condition, ruleset, cluster, grids, mode) for c in column.criteria)
     return And(parts) if column.quantifier == "all" else Or(parts)
 
 
