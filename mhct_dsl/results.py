@@ -521,7 +521,11 @@ class ReviewResult:
             lines.append(f"current cluster fit: {self.current_fit.note()}")
         if self.next_review_due is not None:
             overdue = " (overdue)" if self.review_overdue else ""
-            lines.append(f"next review due: {self.next_review_due.isoformat()}{overdue}")
+            cluster = ruleset.clusters.get(self.current_cluster) if ruleset is not None else None
+            review = cluster.review if cluster is not None else None
+            local = review is not None and getattr(review.source, "kind", None) == "local"
+            where = f" [local interval: {review.source.note}]" if local else ""
+            lines.append(f"next review due: {self.next_review_due.isoformat()}{overdue}{where}")
         for column in self.columns:
             if column.status != "evaluated":
                 lines.append(f"{column.column}: {column.status.replace('_', ' ')}")

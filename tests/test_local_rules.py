@@ -228,4 +228,8 @@ def test_explain_marks_local_criteria_and_names_their_reference():
     assert ("[local] a local criterion, not the booklet's (discharge 3, discharge 4): "
             "Contract schedule 2014/15, item 4.2") in local
     assert "[local] MHCT V1 item 2" not in local  # national criteria keep their wording
+    rules = load_ruleset(LOCAL)
+    worded = " ".join(review(rules, record).explain(width=200, ruleset=rules).split())
+    assert ("next review due: 2014-07-03 [local interval: Contract schedule 2014/15, item 3.1 "
+            "(review intervals)]") in worded
     assert "[local]" not in review(load_ruleset(), record).explain(width=200)
