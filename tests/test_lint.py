@@ -280,3 +280,14 @@ def test_national_rules_lint_clean_with_reasons():
     assert all(f.accepted.strip() for f in report.findings)
     assert report.coverage["all"].none.count == 0
     assert len(report.coverage) == 4  # all clusters and the three groups
+
+
+def test_rendered_cluster_page_shows_its_overlaps():
+    from mhct_dsl.render import render_pages
+
+    pages = render_pages(load_ruleset())
+    page = pages["cluster-14.html"].decode("utf-8")
+    assert "Overlaps with other clusters" in page
+    assert "cluster 14&#39;s red rows meets cluster 10&#39;s" in page  # red_nested 14 in 10
+    assert "cluster 13&#39;s red rows meets cluster 14&#39;s" in page  # red_nested 13 in 14
+    assert "Overlaps with other clusters" not in pages["cluster-03.html"].decode("utf-8")

@@ -75,6 +75,12 @@ def group_members(ruleset: RuleSet, grids: dict[int, GridSets]) -> dict[str, lis
             for g in groups}
 
 
+def grid_overlaps(ruleset: RuleSet, grids: dict[int, GridSets]) -> list[Finding]:
+    """The red_equal / grids_coincide / red_nested findings of every group (set comparisons)."""
+    return [f for members in group_members(ruleset, grids).values()
+            for f in _overlaps(ruleset, grids, members)]
+
+
 def findings(ruleset: RuleSet, solve: Solver) -> list[Finding]:
     """Every finding, in cluster order (``solve.undecided`` lists what could not be decided)."""
     grids = solve.grids

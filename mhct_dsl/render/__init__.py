@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from .. import model as m
 from .. import nodes as n
+from ..lint import overlaps
 from . import view
 
 _ENV = jinja2.Environment(
@@ -87,10 +88,12 @@ def _context(ruleset: m.RuleSet) -> dict:
         "groups": groups, "untreed": view.untreed(ruleset),
         "tree_nodes": tree_nodes, "tree_height": tree_height,
         "amendments": amendments,
+        "overlaps": overlaps(ruleset),
     }
 
 
-def _cluster_context(ruleset: m.RuleSet, cluster: m.Cluster, local: bool) -> dict:
+def _cluster_context(ruleset: m.RuleSet, cluster: m.Cluster, local: bool,
+                     context_overlaps) -> dict:
     boxes = view.transition_boxes(cluster)
     return {
         "cluster": cluster,
@@ -109,6 +112,8 @@ def _cluster_context(ruleset: m.RuleSet, cluster: m.Cluster, local: bool) -> dic
                                                          if cluster.transitions else ())
                            if isinstance(move, n.DischargeMove)), None),
         "changes": cluster.amendments,
+        "cluster_overlaps": [f for f in context_overlaps
+                             if cluster.number in (f.cluster, *f.others)],
     }
 
 
@@ -134,7 +139,8 @@ def render_pages(ruleset: m.RuleSet) -> dict[str, bytes]:
     ]
     leaflets = []
     for cluster in ruleset.clusters.values():
-        cluster_context = {**context, **_cluster_context(ruleset, cluster, context["local"])}
+        cluster_context = {**context, **_cluster_context(ruleset, cluster, context["local"],
+                                                         context["overlaps"])}
         sections.append((cluster_page(cluster.number),
                          f"Cluster {cluster.number}: {cluster.name}",
                          _section("cluster.html.j2", cluster_context)))
