@@ -13,7 +13,7 @@ import functools
 import attrs
 import numpy as np
 
-from .tables import CODES, Compiled
+from .tables import CODES, UNKNOWN_9, Compiled
 
 __all__ = ["Batch", "evaluate", "LABELS", "OUTCOMES", "GROUP_SOURCES", "POSSIBLE_BITS"]
 
@@ -155,9 +155,13 @@ def evaluate(compiled: Compiled, codes: np.ndarray, group: np.ndarray | None = N
     suggested[variance] = NONE if compiled.variance is None else compiled.variance
     ungrouped = ~has_group & ~none_fit
     outcome[ungrouped] = OUTCOMES.index("group_needed")
-    no_needs = (codes == 0).all(axis=1)
+    # No rated needs: every rating known and 0; every known rating 0 but some unknown: the person
+    # may have none, so further assessment (and nothing suggested).
+    zero_or_unknown = ((codes == 0) | (codes >= UNKNOWN_9)).all(axis=1)
+    no_needs = zero_or_unknown & (codes == 0).all(axis=1)
+    outcome[zero_or_unknown] = OUTCOMES.index("further_assessment_required")
     outcome[no_needs] = OUTCOMES.index("no_rated_needs")
-    suggested[no_needs | ungrouped | group_closed & ~variance] = NONE
+    suggested[zero_or_unknown | ungrouped | group_closed & ~variance] = NONE
 
     adheres = np.full(n, NONE, dtype=np.int8)
     if recorded is not None:

@@ -10,8 +10,9 @@ table can map every combination of its scales' codes to each cluster's share of 
 gathered table row per block gives every cluster's state for a whole batch; per-state tables
 (`Compiled.state_counts`) then give counts, labels and keys by one more gather (`kernel`).
 
-A row's truth under unknowns is decided by enumeration, which is the definition (ALLOCATION-SPEC):
-true iff the row is met for every filling of its unknown ratings, false iff for none, else unknown.
+A row's truth under unknowns (`row_truth`) is decided by enumeration, which is the definition
+(ALLOCATION-SPEC): true iff the row is met for every filling of its unknown ratings, false iff for
+none, else unknown. For the ``either`` reading that is the Kleene OR of its scales' values.
 """
 
 from __future__ import annotations
@@ -31,23 +32,14 @@ UNRATED = 6
 BLOCK = 3
 
 
-def _reading(row) -> str:
-    """How a pair row combines its ratings: ``max`` (the higher one is in band) or ``either``."""
-    return getattr(row, "reading", None) or "either"
-
-
 def row_truth(codes: tuple[int, ...], allowed: frozenset[int], reading: str) -> bool | None:
-    """A row's value for coded ratings: true/false if every filling of the unknowns agrees."""
+    """A row's value for coded ratings: true (false) iff it is met for every (no) filling of the
+    unknown ratings, else None. ``max`` reads the higher rating, ``either`` any of them."""
     choices = [range(5) if code >= UNKNOWN_9 else (code,) for code in codes]
-    outcomes = set()
-    for filling in itertools.product(*choices):
-        if reading == "max":
-            outcomes.add(max(filling) in allowed)
-        else:
-            outcomes.add(any(value in allowed for value in filling))
-        if len(outcomes) == 2:
-            return None
-    return outcomes.pop()
+    read = max if reading == "max" else lambda values: next(
+        (v for v in values if v in allowed), values[0])
+    outcomes = {read(filling) in allowed for filling in itertools.product(*choices)}
+    return outcomes.pop() if len(outcomes) == 1 else None
 
 
 @attrs.frozen(eq=False)
@@ -80,8 +72,10 @@ class Compiled:
     cluster_group: dict[int, str | None]
     variance: int | None
 
-    def column(self, cluster: int) -> int:
-        return int(np.searchsorted(self.clusters, cluster))
+    @property
+    def column_of(self) -> dict[int, int]:
+        """Cluster number -> its column in the batch arrays."""
+        return {int(c): i for i, c in enumerate(self.clusters)}
 
 
 def _blocks_of(scales: tuple[str, ...], rows: tuple[Row, ...]) -> list[list[str]]:
@@ -174,7 +168,8 @@ def compile_ruleset(ruleset: RuleSet) -> Compiled:
                 continue
             allowed = frozenset(r for b in row.bands if b.colour == colour
                                 for r in range(b.low, b.high + 1))
-            rows.append(Row(number, tuple(row.scales), colour, allowed, _reading(row)))
+            rows.append(Row(number, tuple(row.scales), colour, allowed,
+                            getattr(row, "reading", "either")))
     rows = tuple(rows)
     weights = _weights(rows, clusters)
     offsets, state_column, state_counts = _state_counts(weights)
