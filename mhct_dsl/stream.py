@@ -35,7 +35,7 @@ from .compiled.kernel import NONE
 from .compiled.tables import UNKNOWN_9, UNRATED, Compiled
 from .model import RuleSet
 from .records import (
-    CSV_OPTIONAL, MAX_ID_LENGTH, PROBLEM_TYPES, Record, RecordError, _csv_record, _scale_ids,
+    MAX_ID_LENGTH, PROBLEM_TYPES, Record, RecordError, _csv_record, _scale_ids,
     read_csv, read_json,
 )
 from .results import ErrorResult
@@ -43,7 +43,6 @@ from .results import ErrorResult
 __all__ = ["Chunk", "read_chunks", "Progress", "CHUNK_SIZE"]
 
 CHUNK_SIZE = 32768
-_CELL = {**{str(v): v for v in range(5)}, "9": UNKNOWN_9, "": UNRATED}
 _RECORD, _ARGUMENT = 0, 1  # where a given group came from (kernel.GROUP_SOURCES)
 
 
@@ -233,41 +232,26 @@ def _csv_chunks(lines, ruleset, compiled, group, size) -> Iterator[Chunk]:
     header_text = "" if header_cells is None else _csv_line(header_cells)
     problems = [item for item in read_csv(io.StringIO(header_text), ruleset)]
     if header_cells is None or problems:
-        yield from _items_chunks(problems or read_csv(io.StringIO(""), ruleset), ruleset,
-                                 compiled, group, size)
+        yield from _items_chunks(problems, ruleset, compiled, group, size)
         return
-    header = [h.strip().lstrip("\ufeff") for h in header_cells]
-    allowed = _scale_ids(ruleset)
-    at = {name: header.index(name) for name in header}
-    rating_at = [at[s] for s in compiled.scales]
-    optional = {name: at.get(name) for name in CSV_OPTIONAL}
-    known_dates: set[str] = set()
-    builder = _Builder(compiled, ruleset, group)
-    row = 1
+    columns = _Columns([h.strip().lstrip("\ufeff") for h in header_cells], ruleset, compiled,
+                       group)
+    row = 1  # the spreadsheet row number of the last row read (the header is row 1)
     while True:
-        row += 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            builder.error(RecordError(None, "", f"unreadable CSV row: {error}", row=row),
-                          {"row": row})
-            continue
-        if not any(c.strip() for c in cells):
-            continue
-        if not _fast_row(builder, cells, header, at, rating_at, optional, known_dates):
+        block: list[tuple[int, list | csv.Error]] = []
+        while len(block) < size:
+            cells: list = []
             try:
-                record = _csv_record(header, cells, row, allowed)
-            except RecordError as error:
-                builder.error(error.located(row=row), {"row": row})
-            else:
-                builder.add_record(record, {"row": row})
-        if len(builder.entries) >= size:
-            yield builder.chunk()
-            builder = _Builder(compiled, ruleset, group)
-    if builder.entries:
-        yield builder.chunk()
+                cells.extend(itertools.islice(reader, size - len(block)))
+            except csv.Error as error:  # the rows before it were read; this one is an error
+                cells.append(error)
+            if not cells:
+                break
+            block.extend(zip(range(row + 1, row + 1 + len(cells)), cells))
+            row += len(cells)
+        if not block:
+            return
+        yield columns.chunk(block)
 
 
 def _csv_line(cells: list[str]) -> str:
@@ -276,36 +260,156 @@ def _csv_line(cells: list[str]) -> str:
     return out.getvalue()
 
 
-def _fast_row(builder: _Builder, cells, header, at, rating_at, optional, known_dates) -> bool:
-    """Add a plainly valid CSV row; False to leave it to the full reader."""
-    if len(cells) != len(header):
-        return False
-    record_id = cells[at["id"]].strip()
-    if not record_id or len(record_id) > MAX_ID_LENGTH:
-        return False
-    date = cells[at["date"]]
-    if date not in known_dates:
+# A rating cell's code by its one character (code point 0: an empty cell); 255: not plain.
+_CELL_CODE = np.full(128, 255, dtype=np.uint8)
+_CELL_CODE[0] = UNRATED
+_CELL_CODE[[ord(str(v)) for v in range(5)]] = range(5)
+_CELL_CODE[ord("9")] = UNKNOWN_9
+
+
+def _rating_codes(cells: tuple[str, ...]) -> np.ndarray:
+    """Codes of a column of rating cells, 255 where a cell is not exactly 0-4, 9 or empty."""
+    joined = np.frombuffer(",".join(cells).encode("utf-8", "replace"), dtype=np.uint8)
+    commas = np.flatnonzero(joined == ord(","))
+    if len(commas) == len(cells) - 1:  # no cell holds a comma: cells are the runs between them
+        starts = np.concatenate([[0], commas + 1])
+        lengths = np.concatenate([commas, [len(joined)]]) - starts
+        first = joined[np.minimum(starts, max(len(joined) - 1, 0))] if len(joined) else starts
+        code = np.where(lengths == 0, UNRATED, _CELL_CODE[np.minimum(first, 127)])
+        return np.where(lengths > 1, 255, code).astype(np.uint8)
+    return np.array([_CELL_CODE[ord(c)] if len(c) == 1 and ord(c) < 128 else
+                     UNRATED if not c else 255 for c in cells], dtype=np.uint8)
+
+
+class _Columns:
+    """Reads a block of CSV rows column by column with NumPy; rows that are not plainly valid go
+    to the full reader (`records`) and, if it accepts them, the interpreter's checks."""
+
+    def __init__(self, header: list[str], ruleset: RuleSet, compiled: Compiled,
+                 group: str | None):
+        self.header, self.ruleset, self.compiled, self.group = header, ruleset, compiled, group
+        self.at = {name: header.index(name) for name in header}
+        self.allowed = _scale_ids(ruleset)
+        self.group_index = {name: i for i, name in enumerate(compiled.group_names)}
+        self.valid_dates: dict[str, bool] = {}
+
+    def _mapped(self, column, judge) -> tuple[np.ndarray, np.ndarray]:
+        """(value per row, plainly valid per row) for a categorical column, judging each distinct
+        cell once: ``judge(cell)`` gives the value or raises ValueError."""
+        distinct, inverse = np.unique(np.asarray(column, dtype=str), return_inverse=True)
+        values, valid = [], []
+        for cell in distinct.tolist():
+            try:
+                values.append(judge(cell))
+                valid.append(True)
+            except ValueError:
+                values.append(NONE)
+                valid.append(False)
+        return np.array(values, dtype=np.int64)[inverse], np.array(valid, dtype=bool)[inverse]
+
+    def _date(self, cell: str) -> int:
+        if cell not in self.valid_dates:
+            try:
+                dates.parse_iso(cell)
+                self.valid_dates[cell] = True
+            except ValueError:
+                self.valid_dates[cell] = False
+        if not self.valid_dates[cell] or cell != cell.strip():
+            raise ValueError(cell)
+        return 0
+
+    def _recorded(self, cell: str) -> int:
+        cell = cell.strip()
+        if not cell:
+            return NONE
+        if not cell.isdigit() or int(cell) not in self.ruleset.clusters:
+            raise ValueError(cell)
+        return int(cell)
+
+    def _group(self, cell: str) -> int:
+        cell = cell.strip()
+        given = cell or self.group
+        if given is None:
+            return NONE
+        if given not in self.group_index or cell and self.group is not None and cell != self.group:
+            raise ValueError(cell)
+        return self.group_index[given] * 2 + (_RECORD if cell else _ARGUMENT)
+
+    def _scale8(self, cell: str) -> int:
+        if cell.strip() not in ("", *PROBLEM_TYPES):
+            raise ValueError(cell)
+        return 0
+
+    def chunk(self, block: list[tuple[int, list | csv.Error]]) -> Chunk:
+        width = len(self.header)
+        regular = [i for i, (_, cells) in enumerate(block)
+                   if isinstance(cells, list) and len(cells) == width]
+        plain = np.zeros(len(block), dtype=bool)
+        codes = np.zeros((len(regular), len(self.compiled.scales)), dtype=np.uint8)
+        ids, day_cells = [], []
+        group = recorded = np.full(len(regular), NONE, dtype=np.int64)
+        if regular:
+            columns = list(zip(*(block[i][1] for i in regular)))
+            ok = np.ones(len(regular), dtype=bool)
+            ids = [cell.strip() for cell in columns[self.at["id"]]]
+            ok &= np.fromiter((0 < len(x) <= MAX_ID_LENGTH for x in ids), bool, len(ids))
+            day_cells = columns[self.at["date"]]
+            ok &= self._mapped(day_cells, self._date)[1]
+            for j, scale in enumerate(self.compiled.scales):
+                code = _rating_codes(columns[self.at[scale]])
+                ok &= code != 255
+                codes[:, j] = code
+            for name, judge in (("scale8_type", self._scale8), ("recorded_cluster", self._recorded),
+                                ("group", self._group)):
+                if name in self.at:
+                    values, valid = self._mapped(columns[self.at[name]], judge)
+                    ok &= valid
+                    if name == "recorded_cluster":
+                        recorded = values
+                    elif name == "group":
+                        group = values
+            if "group" not in self.at and self.group is not None:
+                group = np.full(len(regular), self.group_index[self.group] * 2 + _ARGUMENT)
+            plain[np.array(regular)[ok]] = True
+            keep = np.flatnonzero(ok)
+            codes, recorded, group = codes[keep], recorded[keep], group[keep]
+            ids = [ids[k] for k in keep.tolist()]
+            day_cells = [day_cells[k] for k in keep.tolist()]
+        builder = _Builder(self.compiled, self.ruleset, self.group)
+        fast = len(ids)
+        entries = []
+        position = 0
+        for i, (row, cells) in enumerate(block):
+            if plain[i]:
+                entries.append(position)
+                position += 1
+                continue
+            mark = len(builder.entries)
+            self._slow(builder, row, cells)
+            for entry in builder.entries[mark:]:
+                entries.append(entry if isinstance(entry, ErrorResult) else fast + entry)
+        extra = builder.chunk()
+        given = np.where(group == NONE, NONE, group // 2)
+        source = np.where(group == NONE, NONE, group % 2)
+        return Chunk(entries, ids + extra.ids, [d.strip() for d in day_cells] + extra.dates,
+                     np.concatenate([codes, extra.codes]),
+                     np.concatenate([given, extra.group]).astype(np.int16),
+                     np.concatenate([source, extra.group_source]).astype(np.int8),
+                     np.concatenate([recorded, extra.recorded]))
+
+    def _slow(self, builder: _Builder, row: int, cells) -> None:
+        if isinstance(cells, csv.Error):
+            builder.error(RecordError(None, "", f"unreadable CSV row: {cells}", row=row),
+                          {"row": row})
+            return
+        if not any(c.strip() for c in cells):
+            return
         try:
-            dates.parse_iso(date)
-        except ValueError:
-            return False
-        known_dates.add(date)
-    try:
-        codes = [_CELL[cells[i]] for i in rating_at]
-    except KeyError:
-        return False
-    where = optional["scale8_type"]
-    if where is not None and cells[where].strip() not in ("", *PROBLEM_TYPES):
-        return False
-    recorded = NONE
-    where = optional["recorded_cluster"]
-    if where is not None and cells[where].strip():
-        if not cells[where].strip().isdigit():
-            return False
-        recorded = int(cells[where])
-    where = optional["group"]
-    group = (cells[where].strip() or None) if where is not None else None
-    return builder.add(record_id, date.strip(), codes, group, recorded)
+            record = _csv_record(self.header, cells, row, self.allowed)
+        except RecordError as error:
+            builder.error(error.located(row=row), {"row": row})
+        else:
+            builder.add_record(record, {"row": row})
 
 
 # ---- progress -------------------------------------------------------------------------------------

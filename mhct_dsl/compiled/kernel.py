@@ -25,6 +25,7 @@ GROUP_SOURCES = ("record", "argument", "recorded_cluster", "grids")
 NONE = -1
 _SHIFT = 5  # bits per rank-key field: counts of rows <= 18 scales
 _MASK = (1 << _SHIFT) - 1
+_COLUMN = (1 << 8) - 1
 
 
 @attrs.frozen(eq=False)
@@ -44,7 +45,7 @@ def _key(fails, misses, red_met, orange_met, column):
     """Rank key as one integer, smaller is better: fitting first, fewer orange misses, more red
     rows met, more orange rows met, lower cluster number."""
     return ((((fails.astype(np.int32) << _SHIFT | misses) << _SHIFT | (_MASK - red_met))
-             << _SHIFT | (_MASK - orange_met)) << 8) | column
+             << _SHIFT | (_MASK - orange_met)) << 8) | column  # column: the last 8 bits
 
 
 @functools.lru_cache(maxsize=8)
@@ -82,7 +83,7 @@ class Batch:
 
     def order(self) -> np.ndarray:
         """(n, C) cluster columns, best first (display order: by best case)."""
-        return np.argsort(self.states.best[self.state], axis=1, kind="stable")
+        return np.sort(self.states.best[self.state], axis=1) & _COLUMN
 
 
 def _state(compiled: Compiled, codes: np.ndarray) -> np.ndarray:

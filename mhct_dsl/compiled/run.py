@@ -7,8 +7,11 @@ error rows included); the tests hold the two paths equal on the same input.
 from __future__ import annotations
 
 import csv
+import itertools
 import sys
 from typing import IO
+
+import numpy as np
 
 from ..model import RuleSet
 from ..results import ErrorResult
@@ -35,42 +38,47 @@ def compiled_for(ruleset: RuleSet) -> Compiled:
 
 
 def error_row(result: ErrorResult, width: int) -> list[str]:
-    """An error record as a CSV row of ``width`` cells, the message in the last."""
+    """An error record as a CSV row of ``width`` cells, the message in the last (the same text
+    as `batch`'s)."""
     where = "".join(f" ({k} {v})" for k, v in result.location.items())
     field = f"{result.field}: " if result.field else ""
     return [result.id or ""] + [""] * (width - 2) + [f"{field}{result.message}{where}"]
 
 
-def _recorded_fit(compiled: Compiled, column_of, labels, i: int, recorded: int) -> str:
-    if recorded in column_of:
-        return LABELS[labels[i, column_of[recorded]]]
-    return "variance" if recorded == compiled.variance else "not_allocatable"
+def _texts(values: np.ndarray, blank: int = NONE) -> np.ndarray:
+    """Integers as strings (``blank`` as ""), as an object array."""
+    table = np.array([""] + [str(v) for v in range(int(values.max(initial=0)) + 1)], dtype=object)
+    return table[np.where(values == blank, 0, values + 1)]
 
 
-def allocation_rows(compiled: Compiled, chunk, batch: Batch, top: int) -> list[list[str]]:
+def allocation_rows(compiled: Compiled, chunk, batch: Batch, top: int):
     """The chunk's CSV rows (batch.CSV_COLUMNS), errors in place."""
+    n = len(chunk.ids)
+    rows = np.arange(n)
     labels = batch.label()
     order = batch.order()[:, :top]
-    names = [[f"{c}:{LABELS[k]}" for k in range(len(LABELS))] for c in compiled.clusters]
-    adheres = {1: "true", 0: "false", NONE: "unknown"}
-    column_of = compiled.column_of
-    rows = []
-    for entry in chunk.entries:
-        if isinstance(entry, ErrorResult):
-            rows.append(error_row(entry, 8))
-            continue
-        i = entry
-        cells = order[i]
-        shown = ";".join(names[c][labels[i, c]] for c in cells)
-        suggested = int(batch.suggested[i])
-        recorded = int(chunk.recorded[i])
-        rows.append([
-            chunk.ids[i], "" if suggested == NONE else str(suggested),
-            LABELS[labels[i, cells[0]]], shown,
-            "" if recorded == NONE else str(recorded),
-            "" if recorded == NONE else _recorded_fit(compiled, column_of, labels, i, recorded),
-            "" if recorded == NONE else adheres[int(batch.recorded_adheres[i])], ""])
-    return rows
+    names = np.array([f"{c}:{label}" for c in compiled.clusters for label in LABELS],
+                     dtype=object)
+    shown = map(";".join, names[order * len(LABELS) + labels[rows[:, None], order]].tolist())
+    words = np.array(LABELS + ("variance", "not_allocatable", ""), dtype=object)
+    top_fit = words[labels[rows, order[:, 0]]] if n else words[:0]
+    recorded = chunk.recorded
+    column = np.full(max(compiled.clusters.max(), recorded.max(initial=0)) + 2, -1)
+    column[compiled.clusters] = np.arange(len(compiled.clusters))
+    where = column[np.where(recorded == NONE, -1, recorded)]
+    recorded_fit = np.where(
+        recorded == NONE, len(LABELS) + 2, np.where(
+            where >= 0, labels[rows, np.maximum(where, 0)] if n else 0,
+            np.where(recorded == compiled.variance, len(LABELS), len(LABELS) + 1)))
+    adheres = np.array(["false", "true", "unknown", ""], dtype=object)[
+        np.where(recorded == NONE, 3, np.where(batch.recorded_adheres == NONE, 2,
+                                               batch.recorded_adheres))]
+    out = zip(chunk.ids, _texts(batch.suggested), top_fit, shown, _texts(recorded),
+              words[recorded_fit], adheres, itertools.repeat(""))
+    if chunk.failed == 0 and chunk.entries == list(range(n)):
+        return out
+    made = list(out)
+    return [error_row(e, 8) if isinstance(e, ErrorResult) else made[e] for e in chunk.entries]
 
 
 def run_allocate_csv(ruleset: RuleSet, input, columns, top: int, out: IO[str] | None = None,
