@@ -51,6 +51,7 @@ class Row:
     colour: str
     allowed: frozenset[int]
     reading: str
+    label: str  # as the rule file writes the scales: ``6``, ``7|8``, ``max(7,8)``
 
 
 @attrs.frozen(eq=False)
@@ -168,8 +169,10 @@ def compile_ruleset(ruleset: RuleSet) -> Compiled:
                 continue
             allowed = frozenset(r for b in row.bands if b.colour == colour
                                 for r in range(b.low, b.high + 1))
-            rows.append(Row(number, tuple(row.scales), colour, allowed,
-                            getattr(row, "reading", "either")))
+            reading = getattr(row, "reading", "either")
+            label = (f"max({','.join(row.scales)})" if reading == "max" and len(row.scales) > 1
+                     else "|".join(row.scales))
+            rows.append(Row(number, tuple(row.scales), colour, allowed, reading, label))
     rows = tuple(rows)
     weights = _weights(rows, clusters)
     offsets, state_column, state_counts = _state_counts(weights)
