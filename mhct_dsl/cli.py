@@ -1,4 +1,5 @@
-"""The ``mhct`` command: check, fmt, allocate, review, export, render, diff, lint and test.
+"""The ``mhct`` command: check, fmt, allocate, review, audit, sql, export, render, diff, lint
+and test.
 
 This module is the edge: every failure becomes a message and an exit status here, never a Python
 traceback (set ``MHCT_DEBUG=1`` to see one for a bug report). Exit status: 0 success, 1 rule-file
@@ -136,6 +137,22 @@ def _width() -> int:
     return shutil.get_terminal_size((80, 24)).columns
 
 
+def _audit(args) -> int:
+    from .audit import run_audit
+
+    return run_audit(load_ruleset(args.rules), args.input, args.format, args.engine,
+                     sys.stdout, sys.stderr)
+
+
+def _sql(args) -> int:
+    from .compiled.run import compiled_for
+    from .sql import allocation_sql
+
+    sys.stdout.write(allocation_sql(compiled_for(load_ruleset(args.rules)), args.dialect,
+                                    args.table))
+    return 0
+
+
 def _export(args) -> int:
     from .export import export_json
 
@@ -241,6 +258,21 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("input", help="JSON or JSON-lines records, or CSV with a row per dated "
                         "assessment (docs/api.md) ('-' for stdin)")
     review.set_defaults(run=_review)
+
+    audit = commands.add_parser("audit", help="red-rule adherence of recorded clusters")
+    rules_option(audit)
+    audit.add_argument("--engine", choices=("default", "duckdb"), default="default",
+                       help="default: the compiled path, streaming; duckdb: SQL in-process "
+                            "(CSV or Parquet)")
+    audit.add_argument("--format", choices=("json", "csv"), default="json")
+    audit.add_argument("input", help="records with recorded_cluster ('-' for stdin)")
+    audit.set_defaults(run=_audit)
+
+    sql = commands.add_parser("sql", help="the allocation and adherence as one SQL query")
+    rules_option(sql)
+    sql.add_argument("--dialect", choices=("duckdb", "spark"), default="duckdb")
+    sql.add_argument("--table", default="ratings", help="the input table (default: ratings)")
+    sql.set_defaults(run=_sql)
 
     export = commands.add_parser("export", help="write the whole rule set as JSON")
     rules_option(export)

@@ -21,7 +21,7 @@ Input table (default ``ratings``): columns ``id``, ``1``..``13``, ``A``..``E`` (
 NULL or blank = not rated; text or integer), ``recorded_cluster`` and ``group`` (NULL or blank when
 absent). Output, one row per input row: ``id, error, "group", group_source, outcome, suggested,
 recorded_cluster, recorded_fit, recorded_adheres, orange_mismatches, red_breaches`` and
-``fit_N`` for every cluster N with a grid. ``error`` names the first unreadable field (a rating
+``fit_N`` for every cluster N with a grid (and ``mhct_order``, the ``order_by`` column, if given). ``error`` names the first unreadable field (a rating
 that is not 0-4/9/blank, an unknown group or recorded cluster); such a row's other columns are
 NULL (the CLI reports the record instead of allocating it).
 """
@@ -151,9 +151,9 @@ def allocation_sql(compiled: Compiled, dialect: str = "duckdb", table: str = "ra
         f"CASE t_{i} WHEN '0' THEN 0 WHEN '1' THEN 1 WHEN '2' THEN 2 WHEN '3' THEN 3 "
         f"WHEN '4' THEN 4 ELSE 5 END AS k_{i}" for i in range(len(scales))]
     coded.append(f"{d.integer('t_recorded')} AS recorded_cluster")
-    bad = " ".join(f"WHEN t_{i} NOT IN ('0', '1', '2', '3', '4', '9') THEN "
-                   f"{_literal(s + ': rating must be 0-4, 9 or blank')}"
-                   for i, s in enumerate(scales))
+    bad = " ".join(f"WHEN t_{i} NOT IN ('0', '1', '2', '3', '4', '9') THEN concat("
+                   f"{_literal(s + ': rating must be 0-4, 9 or blank; got ' + chr(39))}, "
+                   f"t_{i}, {_literal(chr(39))})" for i, s in enumerate(scales))
     groups_sql = ", ".join(map(_literal, names)) or "NULL"
     coded.append(
         f"CASE {bad} WHEN given IS NOT NULL AND given NOT IN ({groups_sql}) "
@@ -300,6 +300,8 @@ def allocation_sql(compiled: Compiled, dialect: str = "duckdb", table: str = "ra
         f"THEN COALESCE(CASE recorded_cluster {misses} END, 0) END AS orange_mismatches",
         f"CASE WHEN {ok} AND recorded_cluster IS NOT NULL THEN {breaches} END AS red_breaches",
     ] + [f"CASE WHEN {ok} THEN fit_{c} END AS fit_{clusters[c]}" for c in columns]
+    if order_by:
+        final.append("mhct_order")
 
     def stage(name, select, source):
         # DuckDB inlines a CTE into every reference; materialising the stages whose columns are
