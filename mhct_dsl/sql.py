@@ -10,9 +10,9 @@ relational lookups a warehouse runs fast:
    the bit set of the cluster's red rows that are false. A row's value under unknown ratings is
    `compiled.tables.row_truth`, the one the interpreter gives. Joining the block tables and
    adding gives each cluster's counts;
-3. labels, rank keys (the kernel's integer keys), the decision-tree group (given, recorded
-   cluster's, or the only group the grids leave open), interval dominance, outcome, suggestion
-   and the recorded cluster's adherence, as column expressions.
+3. labels, rank keys (the kernel's integer keys), the decision-tree group (the record's own, else
+   the recorded cluster's), interval dominance, outcome, suggestion and the recorded cluster's
+   adherence, as column expressions.
 
 Dialects: ``duckdb`` (embedded, `mhct audit --engine duckdb`) and ``spark`` (Spark SQL, for data
 that outgrows one machine).
@@ -135,7 +135,7 @@ def allocation_sql(compiled: Compiled, dialect: str = "duckdb", table: str = "ra
     clusters = [int(c) for c in compiled.clusters]
     columns = range(len(clusters))
     scales = compiled.scales
-    names, top = compiled.group_names, compiled.group_names[:compiled.top_groups]
+    names = compiled.group_names
     red_rows = _red_rows(compiled)
     red_bits = {n: i for rows in red_rows.values() for i, n in enumerate(rows)}
     everything = sorted(set(clusters) | set(compiled.cluster_group)
@@ -200,25 +200,19 @@ def allocation_sql(compiled: Compiled, dialect: str = "duckdb", table: str = "ra
             + f" AS worst_{c}",
         ]
 
-    # 4. The group: given, else the recorded cluster's, else the only one the grids leave open.
-    open_groups = [
-        "(CASE WHEN " + (" OR ".join(f"rf_{c} = 0" for c in columns
-                                     if clusters[c] in _members(compiled, g)) or "1 = 0")
-        + " THEN 1 ELSE 0 END)" for g in top]
+    # 4. The group: the record's own, else the recorded cluster's.
+    groups = sorted(set(compiled.cluster_group.values()))
     by_recorded = " ".join(
         "WHEN recorded_cluster IN (" + ", ".join(
             str(n) for n, group in sorted(compiled.cluster_group.items()) if group == g)
-        + f") THEN {_literal(g)}" for g in top if g in compiled.cluster_group.values())
-    by_grids = f"WHEN {' + '.join(open_groups)} = 1" if top else "WHEN 1 = 0"
-    only = " ".join(f"WHEN {o} = 1 THEN {_literal(g)}" for g, o in zip(top, open_groups))
+        + f") THEN {_literal(g)}" for g in groups)
     grouped_clusters = ", ".join(map(str, sorted(compiled.cluster_group))) or "NULL"
     settle = [
         "*",
-        f"CASE WHEN given IS NOT NULL THEN given {by_recorded} "
-        f"{by_grids} THEN CASE {only or 'WHEN 1 = 0 THEN NULL'} END END AS settled",
+        f"CASE WHEN given IS NOT NULL THEN given {by_recorded} END AS settled",
         f"CASE WHEN given IS NOT NULL THEN 'record' "
         f"WHEN recorded_cluster IN ({grouped_clusters}) THEN 'recorded_cluster' "
-        f"{by_grids} THEN 'grids' END AS settled_source",
+        f"END AS settled_source",
     ]
 
     # 5. Interval dominance among the settled group's clusters that could fit.

@@ -21,7 +21,7 @@ LABELS = ("fits", "weaker", "unknown", "no")
 POSSIBLE_BITS = (("fits", 1), ("weaker", 2), ("no", 4))
 OUTCOMES = ("fits", "weaker", "further_assessment_required", "variance", "no_fit_in_group",
             "no_rated_needs", "group_needed")
-GROUP_SOURCES = ("record", "argument", "recorded_cluster", "grids")
+GROUP_SOURCES = ("record", "argument", "recorded_cluster")
 NONE = -1
 _SHIFT = 5  # bits per rank-key field: counts of rows <= 18 scales
 _MASK = (1 << _SHIFT) - 1
@@ -111,7 +111,7 @@ def evaluate(compiled: Compiled, codes: np.ndarray, group: np.ndarray | None = N
     could_fit = tables.could_fit[state]
     rows = np.arange(n)
 
-    # The group (decision-tree step): record/argument, then recorded cluster, then the grids.
+    # The group (decision-tree step): the record's or the argument's, else the recorded cluster's.
     names, masks = compiled.group_names, compiled.group_masks
     settled = np.full(n, NONE, dtype=np.int16) if group is None else group.astype(np.int16)
     source = (np.full(n, NONE, dtype=np.int8) if group_source is None
@@ -125,10 +125,6 @@ def evaluate(compiled: Compiled, codes: np.ndarray, group: np.ndarray | None = N
         via = np.where(take, recorded_group[np.where(recorded >= 0, recorded, 0)], NONE)
         source = np.where(via != NONE, 2, source).astype(np.int8)
         settled = np.where(via != NONE, via, settled).astype(np.int16)
-    open_groups = could_fit.view(np.uint8) @ masks[:compiled.top_groups].T.astype(np.uint8) > 0
-    only = (open_groups.sum(axis=1) == 1) & (settled == NONE)
-    source = np.where(only, 3, source).astype(np.int8)
-    settled = np.where(only, open_groups.argmax(axis=1), settled).astype(np.int16)
 
     # The suggestion: interval dominance among the settled group's candidates.
     has_group = settled != NONE

@@ -16,7 +16,8 @@ import numpy as np
 from ..model import RuleSet
 from ..results import ErrorResult
 from ..stream import Progress, read_chunks
-from .kernel import LABELS, NONE, Batch, evaluate
+from ..batch import formula_safe
+from .kernel import LABELS, NONE, OUTCOMES, Batch, evaluate
 from .tables import Compiled, compile_ruleset
 
 __all__ = ["run_allocate_csv", "compiled_for"]
@@ -42,7 +43,8 @@ def error_row(result: ErrorResult, width: int) -> list[str]:
     as `batch`'s)."""
     where = "".join(f" ({k} {v})" for k, v in result.location.items())
     field = f"{result.field}: " if result.field else ""
-    return [result.id or ""] + [""] * (width - 2) + [f"{field}{result.message}{where}"]
+    return [formula_safe(result.id or "")] + [""] * (width - 2) + [
+        formula_safe(f"{field}{result.message}{where}")]
 
 
 def _texts(values: np.ndarray, blank: int = NONE) -> np.ndarray:
@@ -52,7 +54,7 @@ def _texts(values: np.ndarray, blank: int = NONE) -> np.ndarray:
 
 
 def allocation_rows(compiled: Compiled, chunk, batch: Batch, top: int):
-    """The chunk's CSV rows (batch.CSV_COLUMNS), errors in place."""
+    """The chunk's CSV rows (`batch.CSV_COLUMNS`), errors in place."""
     n = len(chunk.ids)
     rows = np.arange(n)
     labels = batch.label()
@@ -61,24 +63,31 @@ def allocation_rows(compiled: Compiled, chunk, batch: Batch, top: int):
                      dtype=object)
     shown = map(";".join, names[order * len(LABELS) + labels[rows[:, None], order]].tolist())
     words = np.array(LABELS + ("variance", "not_allocatable", ""), dtype=object)
-    top_fit = words[labels[rows, order[:, 0]]] if n else words[:0]
-    recorded = chunk.recorded
-    column = np.full(max(compiled.clusters.max(), recorded.max(initial=0)) + 2, -1)
+    column = np.full(max(int(compiled.clusters.max()), int(chunk.recorded.max(initial=0)),
+                         int(batch.suggested.max(initial=0))) + 2, -1)
     column[compiled.clusters] = np.arange(len(compiled.clusters))
-    where = column[np.where(recorded == NONE, -1, recorded)]
-    recorded_fit = np.where(
-        recorded == NONE, len(LABELS) + 2, np.where(
-            where >= 0, labels[rows, np.maximum(where, 0)] if n else 0,
-            np.where(recorded == compiled.variance, len(LABELS), len(LABELS) + 1)))
+
+    def fit_of(clusters: np.ndarray, other: np.ndarray) -> np.ndarray:
+        """The label of each record's cluster; ``other`` (an index into words) where it has no
+        grid, "" where there is no cluster."""
+        at = column[np.where(clusters == NONE, -1, clusters)]
+        known = labels[rows, np.maximum(at, 0)] if n else at
+        return words[np.where(clusters == NONE, len(LABELS) + 2,
+                              np.where(at >= 0, known, other))]
+
+    recorded = chunk.recorded
+    special = np.where(recorded == compiled.variance, len(LABELS), len(LABELS) + 1)
     adheres = np.array(["false", "true", "unknown", ""], dtype=object)[
         np.where(recorded == NONE, 3, np.where(batch.recorded_adheres == NONE, 2,
                                                batch.recorded_adheres))]
-    out = zip(chunk.ids, _texts(batch.suggested), top_fit, shown, _texts(recorded),
-              words[recorded_fit], adheres, itertools.repeat(""))
+    ids = [formula_safe(i) for i in chunk.ids]
+    out = zip(ids, _texts(batch.suggested), fit_of(batch.suggested, len(LABELS) + 2),
+              np.array(OUTCOMES, dtype=object)[batch.outcome], shown, _texts(recorded),
+              fit_of(recorded, special), adheres, itertools.repeat(""))
     if chunk.failed == 0 and chunk.entries == list(range(n)):
         return out
     made = list(out)
-    return [error_row(e, 8) if isinstance(e, ErrorResult) else made[e] for e in chunk.entries]
+    return [error_row(e, 9) if isinstance(e, ErrorResult) else made[e] for e in chunk.entries]
 
 
 def run_allocate_csv(ruleset: RuleSet, input, columns, top: int, out: IO[str] | None = None,

@@ -68,7 +68,6 @@ class Compiled:
     red_total: np.ndarray
     orange_total: np.ndarray
     group_names: tuple[str, ...]  # top-level groups in file order, then branch names
-    top_groups: int  # how many of `group_names` are top-level groups
     group_masks: np.ndarray  # (len(group_names) + 1, C): members; the last row (NONE) is empty
     cluster_group: dict[int, str | None]
     variance: int | None
@@ -169,10 +168,7 @@ def compile_ruleset(ruleset: RuleSet) -> Compiled:
                 continue
             allowed = frozenset(r for b in row.bands if b.colour == colour
                                 for r in range(b.low, b.high + 1))
-            reading = getattr(row, "reading", "either")
-            label = (f"max({','.join(row.scales)})" if reading == "max" and len(row.scales) > 1
-                     else "|".join(row.scales))
-            rows.append(Row(number, tuple(row.scales), colour, allowed, reading, label))
+            rows.append(Row(number, tuple(row.scales), colour, allowed, row.reading, row.label))
     rows = tuple(rows)
     weights = _weights(rows, clusters)
     offsets, state_column, state_counts = _state_counts(weights)
@@ -199,7 +195,7 @@ def compile_ruleset(ruleset: RuleSet) -> Compiled:
                      if ruleset.clusters[n].kind == "variance"), None)
     return Compiled(ruleset.fingerprint, scales, np.array(clusters, dtype=np.int64), rows,
                     tuple(blocks), state_column, state_counts, count["red"], count["orange"],
-                    names, len(tree_groups), masks, cluster_group, variance)
+                    names, masks, cluster_group, variance)
 
 
 def encode_rating(value: int | None) -> int:
