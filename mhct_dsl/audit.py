@@ -135,12 +135,16 @@ def _duckdb_records(ruleset: RuleSet, source) -> Iterator[dict[str, Any] | Error
     connection = duckdb.connect()
     reader = reader.replace("?", "'" + path.replace("'", "''") + "'")
     present = {row[0] for row in connection.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
+    compiled = compiled_for(ruleset)
+    missing = [name for name in ("id",) + compiled.scales if name not in present]
+    if missing:
+        raise ValueError(f"{path}: missing column(s): {', '.join(missing)}")
     absent = "".join(f'CAST(NULL AS VARCHAR) AS "{name}", '
                      for name in ("recorded_cluster", "group") if name not in present)
     # The row number a spreadsheet shows (the header is row 1), for error records and order.
     connection.execute(f"CREATE VIEW ratings AS SELECT *, {absent}"
                        f"row_number() OVER () + 1 AS mhct_row FROM {reader}")
-    query = allocation_sql(compiled_for(ruleset), "duckdb", "ratings", "mhct_row")
+    query = allocation_sql(compiled, "duckdb", "ratings", "mhct_row")
     result = connection.execute(query)
     names = [d[0] for d in result.description]
     while True:

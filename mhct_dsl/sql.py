@@ -138,8 +138,6 @@ def allocation_sql(compiled: Compiled, dialect: str = "duckdb", table: str = "ra
     names = compiled.group_names
     red_rows = _red_rows(compiled)
     red_bits = {n: i for rows in red_rows.values() for i, n in enumerate(rows)}
-    everything = sorted(set(clusters) | set(compiled.cluster_group)
-                        | ({compiled.variance} if compiled.variance is not None else set()))
 
     # 1. Read and code the ratings; name the first unreadable field.
     read = [f"CAST({q('id')} AS {d.string}) AS id"]
@@ -161,7 +159,7 @@ def allocation_sql(compiled: Compiled, dialect: str = "duckdb", table: str = "ra
         f"WHEN t_recorded IS NOT NULL AND NOT regexp_like(t_recorded, '^[0-9]+$') "
         f"THEN 'recorded_cluster: must be a cluster number or blank' "
         f"WHEN t_recorded IS NOT NULL AND CAST(t_recorded AS BIGINT) NOT IN "
-        f"({', '.join(map(str, everything))}) "
+        f"({', '.join(map(str, compiled.numbers))}) "
         f"THEN 'recorded_cluster: not a cluster of the rule set' END AS error")
     if dialect == "duckdb":
         coded[-1] = coded[-1].replace("regexp_like(", "regexp_matches(")

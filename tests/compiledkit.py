@@ -32,7 +32,8 @@ def grid_rows(draw) -> n.GridRow:
             continue
         used |= set(range(low, high + 1))
         bands.append(n.Band(draw(st.sampled_from(COLOURS)), low, high))
-    return n.GridRow(tuple(scales.split("|")), bands)
+    reading = draw(st.sampled_from(("max", "either"))) if "|" in scales else "either"
+    return n.GridRow(tuple(scales.split("|")), bands, reading=reading)
 
 
 @st.composite
@@ -78,7 +79,7 @@ def _class(row: n.GridRow):
     return next((c for c in COLOURS if c in colours), None)
 
 
-def complete_fit(cluster_, ratings_, reading="either"):
+def complete_fit(cluster_, ratings_):
     """(label, rank key) of a grid under complete ratings."""
     red_met = red_rows = orange_met = orange_missed = 0
     for row in cluster_.grid.rows:
@@ -87,7 +88,7 @@ def complete_fit(cluster_, ratings_, reading="either"):
             continue
         allowed = {v for b in row.bands if b.colour == colour for v in range(b.low, b.high + 1)}
         values = [ratings_[s] for s in row.scales]
-        met = (max(values) in allowed) if getattr(row, "reading", reading) == "max" \
+        met = (max(values) in allowed) if row.reading == "max" \
             else any(v in allowed for v in values)
         if colour == "red":
             red_rows += 1

@@ -164,6 +164,7 @@ def evaluate(compiled: Compiled, codes: np.ndarray, group: np.ndarray | None = N
     if recorded is not None:
         has = recorded >= 0
         with_grid = has & np.isin(recorded, clusters)
+        adheres[has & ~with_grid] = 0  # a cluster without a grid cannot be allocated to
         col = np.searchsorted(clusters, np.where(with_grid, recorded, clusters[0]))
         recorded_state = state[rows, col]
         adheres[with_grid] = np.where(~tables.could_fit[recorded_state], 0, np.where(

@@ -69,8 +69,9 @@ class Compiled:
     orange_total: np.ndarray
     group_names: tuple[str, ...]  # top-level groups in file order, then branch names
     group_masks: np.ndarray  # (len(group_names) + 1, C): members; the last row (NONE) is empty
-    cluster_group: dict[int, str | None]
+    cluster_group: dict[int, str]  # cluster -> its top-level group
     variance: int | None
+    numbers: tuple[int, ...]  # every cluster of the rule set, with a grid or not
 
     @property
     def column_of(self) -> dict[int, int]:
@@ -195,7 +196,8 @@ def compile_ruleset(ruleset: RuleSet) -> Compiled:
                      if ruleset.clusters[n].kind == "variance"), None)
     return Compiled(ruleset.fingerprint, scales, np.array(clusters, dtype=np.int64), rows,
                     tuple(blocks), state_column, state_counts, count["red"], count["orange"],
-                    names, masks, cluster_group, variance)
+                    names, masks, cluster_group, variance,
+                    tuple(sorted(ruleset.clusters)))
 
 
 def encode_rating(value: int | None) -> int:
