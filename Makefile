@@ -37,6 +37,7 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/parse_check.py
 	$(BIN)/python benchmarks/evaluate.py
+	$(BIN)/python benchmarks/scale.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -4,19 +4,44 @@
     allocate(rules, ratings, group="psychotic")    # ranked cluster fits (booklet Steps 2-3)
     review(rules, record, as_of="2014-03-01")      # the six-step care-review decision, traced
 
-Importing has no side effects; the grammar is compiled on first parse. A loaded `RuleSet` is
+Importing has no side effects and loads nothing: each name is imported on first use, the grammar
+compiled on first parse. A loaded `RuleSet` is
 immutable and may be shared between threads.
 """
 
-from .allocation import allocate
-from .diagnostics import Diagnostic, RuleError
-from .export import export
-from .formatter import format_file
-from .loader import bundled_rules_path, load_ruleset
-from .model import RuleSet
-from .parser import parse_text
-from .records import Record, RecordError, parse_record
-from .review import review
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .allocation import allocate
+    from .diagnostics import Diagnostic, RuleError
+    from .export import export
+    from .formatter import format_file
+    from .loader import bundled_rules_path, load_ruleset
+    from .model import RuleSet
+    from .parser import parse_text
+    from .records import Record, RecordError, parse_record
+    from .review import review
+
+# Names load on first use (PEP 562), so `mhct` does not import the parser or the review engine
+# for a command that needs neither.
+_HOME = {
+    "allocate": "allocation", "Diagnostic": "diagnostics", "RuleError": "diagnostics",
+    "export": "export", "format_file": "formatter", "bundled_rules_path": "loader",
+    "load_ruleset": "loader", "RuleSet": "model", "parse_text": "parser", "Record": "records",
+    "RecordError": "records", "parse_record": "records", "review": "review",
+}
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module 'mhct_dsl' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Diagnostic", "Record", "RecordError", "RuleError", "RuleSet", "allocate",

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from .diagnostics import RuleError
 from .loader import bundled_rules_path, load_ruleset, nested_rulesets, rule_files
-from .parser import parse_text
 
 
 def _check(args) -> int:
@@ -88,6 +87,7 @@ def _fmt_file(file: Path, check: bool) -> bool:
     """Whether ``file`` is not in canonical form; rewritten atomically unless ``check``."""
     from .formatter import format_file
     from .loader import decode
+    from .parser import parse_text
     from .safefile import write_atomically
 
     data = file.read_bytes()

@@ -24,10 +24,8 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 import attrs
 
 from . import nodes as n
-from .checker import check
 from .diagnostics import Diagnostic, RuleError
 from .model import RuleSet
-from .parser import parse_text
 
 MAX_FILES = 500
 MAX_DEPTH = 8
@@ -149,6 +147,8 @@ def decode(data: bytes, display: str) -> tuple[str, Diagnostic | None]:
 
 def parse_sources(sources: dict[str, str]) -> list[n.RuleFile]:
     """Parse every file, collecting the syntax errors of all of them before failing."""
+    from .parser import parse_text  # the parser (Lark) is loaded only when something is parsed
+
     parsed, diagnostics = [], []
     for name, text in sources.items():
         try:
@@ -174,13 +174,22 @@ def load_ruleset(path: str | Path | None = None) -> RuleSet:
     """Load and check a rule set; raise `RuleError` carrying every diagnostic if it is faulty.
 
     Spans name files by their path within the rule set (``clusters/cluster-07.mhr``), so traces
-    and exports do not depend on the working directory; diagnostics show the display path."""
-    root = Path(path) if path is not None else bundled_rules_path()
-    return _load(root, tree_of(root), ())
+    and exports do not depend on the working directory; diagnostics show the display path. A rule
+    set comes from the checked-rules cache when it holds it (`rulecache`)."""
+    from .rulecache import cached
 
-
-def _load(root: Path, tree: Path, chain: tuple[Path, ...]) -> RuleSet:
+    national = bundled_rules_path()
+    root = Path(path) if path is not None else national
     read = read_sources(root)
+    around = read_sources(national) if root.resolve() != national.resolve() else ()
+    return cached(read, lambda: _load(root, tree_of(root), (), read), around)
+
+
+def _load(root: Path, tree: Path, chain: tuple[Path, ...],
+          read: list[SourceFile] | None = None) -> RuleSet:
+    from .checker import check
+
+    read = read if read is not None else read_sources(root)
     sources = {source.within: source.text for source in read}
     try:
         files = parse_sources(sources)

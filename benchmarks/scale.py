@@ -1,0 +1,161 @@
+"""Allocation at scale, in one run: baseline, interpreter, compiled path, DuckDB, and the CLI.
+
+    python benchmarks/scale.py [--sizes 100000 1000000] [--cli 20000 200000] [--audit 1000000]
+
+Records are seeded synthetic assessments (`synthetic.py`). Reported, in records per second:
+
+- baseline: `evaluate.naive_allocate`, a plain-Python loop over the grids per record (fits and
+  the best fitting cluster, no group, no trace), timed on a sample;
+- interpreter: `allocation.allocate` per record (no JSON), timed on a sample;
+- compiled: `compiled.evaluate` over the whole batch in chunks, at each size (one process; the
+  NumPy operations used run on one core);
+- DuckDB: the generated SQL over a table already loaded in DuckDB, one thread, at each size;
+- CLI: `mhct allocate --format csv` end to end (start, read, allocate, write) on CSV files, and
+  `mhct audit` on the largest, with the child process's peak memory (max RSS).
+
+Ratios are against the baseline measured in the same run: on a shared, noisy machine they hold
+better than the absolute figures. Per-record rates from a sample are rates, not extrapolations of
+a run that was not made: the sample size is printed beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import synthetic  # noqa: E402
+from evaluate import naive_allocate, plain_grids  # noqa: E402
+from mhct_dsl.allocation import allocate  # noqa: E402
+from mhct_dsl.compiled import compile_ruleset, evaluate  # noqa: E402
+from mhct_dsl.compiled.tables import UNKNOWN_9, UNRATED  # noqa: E402
+from mhct_dsl.loader import load_ruleset  # noqa: E402
+
+CHUNK = 32768
+
+
+def _codes(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    data = synthetic.columns(n, seed)
+    ratings = data["ratings"]
+    codes = np.where(ratings == 9, UNKNOWN_9, np.where(ratings == -1, UNRATED, ratings))
+    return codes.astype(np.uint8), data["recorded"]
+
+
+def _dicts(n: int, seed: int) -> list[dict[str, int]]:
+    ratings = synthetic.columns(n, seed)["ratings"]
+    return [{s: int(v) for s, v in zip(synthetic.SCALES, row) if v != -1}
+            for row in ratings.tolist()]
+
+
+def _best(action, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _compiled_rate(compiled, codes, recorded, repeat) -> float:
+    group = np.full(len(codes), -1, dtype=np.int16)
+    source = np.full(len(codes), -1, dtype=np.int8)
+
+    def run():
+        for start in range(0, len(codes), CHUNK):
+            stop = start + CHUNK
+            evaluate(compiled, codes[start:stop], group[start:stop], source[start:stop],
+                     recorded[start:stop])
+    return len(codes) / _best(run, repeat)
+
+
+def _duckdb_rate(compiled, path: Path, n: int, repeat: int) -> float | None:
+    try:
+        import duckdb
+    except ImportError:
+        return None
+    from mhct_dsl.sql import allocation_sql
+
+    connection = duckdb.connect()
+    connection.execute("SET threads = 1")
+    connection.execute("CREATE TABLE ratings AS SELECT * FROM "
+                       f"read_csv('{path}', header = true, all_varchar = true)")
+    query = "CREATE OR REPLACE TABLE result AS " + allocation_sql(compiled, "duckdb", "ratings")
+    return n / _best(lambda: connection.execute(query), repeat)
+
+
+def _write(folder: str, n: int, seed: int) -> Path:
+    path = Path(folder) / f"in-{n}.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        synthetic.write(handle, n, seed, "csv")
+    return path
+
+
+def _cli(args: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS MiB) of one ``mhct`` run in a child process."""
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "mhct_dsl.cli", *args],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               cwd=HERE.parent)
+    _, _, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    return wall, usage.ru_maxrss / 1024
+
+
+def main() -> int:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    options.add_argument("--cli", type=int, nargs="+", default=[20_000, 200_000])
+    options.add_argument("--audit", type=int, default=1_000_000)
+    options.add_argument("--sample", type=int, default=5_000,
+                         help="records for the per-record baseline and interpreter")
+    options.add_argument("--seed", type=int, default=2013)
+    options.add_argument("--repeat", type=int, default=3)
+    args = options.parse_args()
+
+    ruleset = load_ruleset()
+    compiled = compile_ruleset(ruleset)
+    grids = plain_grids(ruleset)
+    sample = _dicts(args.sample, args.seed)
+    baseline = args.sample / _best(lambda: [naive_allocate(grids, r) for r in sample], 1)
+    interpreter = args.sample / _best(lambda: [allocate(ruleset, r) for r in sample], 1)
+
+    print(f"rules: {ruleset.name} {ruleset.version} {ruleset.fingerprint[:19]}...; "
+          f"{os.cpu_count()} CPUs (shared: absolute figures are depressed by other load)")
+    print(f"{'path':<34}{'records':>10}{'records/s':>14}{'× baseline':>12}")
+
+    def line(name, n, rate, note=""):
+        ratio = f"{rate / baseline:>11.1f}×" if rate else ""
+        shown = f"{rate:>14,.0f}" if rate else f"{'n/a':>14}"
+        print(f"{name:<34}{n:>10,}{shown}{ratio} {note}")
+
+    line("baseline (plain Python, per record)", args.sample, baseline, "(sample)")
+    line("interpreter (allocate, per record)", args.sample, interpreter, "(sample)")
+    with tempfile.TemporaryDirectory() as folder:
+        files = {n: _write(folder, n, args.seed)
+                 for n in sorted(set(args.sizes + args.cli + [args.audit]))}
+        for n in args.sizes:
+            codes, recorded = _codes(n, args.seed)
+            line("compiled (NumPy, 1 core)", n,
+                 _compiled_rate(compiled, codes, recorded, args.repeat))
+            line("DuckDB SQL (1 thread, loaded table)", n,
+                 _duckdb_rate(compiled, files[n], n, 1))
+        for n in args.cli:
+            wall, peak = _cli(["allocate", "--format", "csv", str(files[n])])
+            line("CLI allocate --format csv", n, n / wall, f"peak {peak:,.0f} MiB")
+        wall, peak = _cli(["audit", "--format", "csv", str(files[args.audit])])
+        line("CLI audit --format csv", args.audit, args.audit / wall, f"peak {peak:,.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

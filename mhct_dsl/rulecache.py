@@ -1,0 +1,103 @@
+"""A cache of checked rule sets, so a command starts without parsing and checking its rules.
+
+The entry is a pickle, so it is only ever read from a place only this user can write: a directory
+``mhct-dsl`` under ``$XDG_CACHE_HOME`` (default ``~/.cache``), created with mode 0700. It is
+ignored (and rebuilt) unless the directory and file belong to this user and nobody else may write
+them. Never a shared temporary directory.
+
+The entry is named by a key over everything the checked rule set depends on: the rule files
+(path within the set and text), this package's version and source files, the
+grammar and the Python version. The file holds the key and the SHA-256 of the payload; a file
+whose key or hash does not match is rebuilt, never unpickled. ``MHCT_NO_CACHE=1`` turns the cache
+off. Any problem with the cache only costs a rebuild: loading never fails because of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import stat
+import sys
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from .model import RuleSet
+
+__all__ = ["cached", "cache_dir"]
+
+_MAGIC = b"mhct-dsl rule cache 1\n"
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "mhct-dsl"
+
+
+def _private(path: Path) -> bool:
+    """Owned by this user and writable by nobody else."""
+    info = path.lstat()
+    return (info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+            and not stat.S_ISLNK(info.st_mode))
+
+
+def _key(sources) -> str:
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    digest.update(f"{sys.version_info[:3]}\0".encode())
+    for file in sorted(package.rglob("*.py")) + sorted(package.parent.glob("grammar/*.lark")) + \
+            sorted(package.glob("_data/grammar/*.lark")):
+        digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    for source in sources:
+        digest.update("\0".join((source.within, source.text)).encode() + b"\0")
+    return digest.hexdigest()
+
+
+def _read(path: Path, key: str) -> RuleSet | None:
+    try:
+        if not (_private(path.parent) and _private(path)):
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    header, _, payload = data.partition(b"\n\n")
+    expected = _MAGIC + f"{key}\n{hashlib.sha256(payload).hexdigest()}".encode()
+    if header != expected:
+        return None
+    try:
+        ruleset = pickle.loads(payload)
+    except Exception:  # a damaged entry is rebuilt
+        return None
+    return ruleset if isinstance(ruleset, RuleSet) else None
+
+
+def _write(path: Path, key: str, ruleset: RuleSet) -> None:
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _private(path.parent):
+            return
+        payload = pickle.dumps(ruleset, protocol=pickle.HIGHEST_PROTOCOL)
+        header = _MAGIC + f"{key}\n{hashlib.sha256(payload).hexdigest()}".encode()
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(handle, "wb") as out:
+            out.write(header + b"\n\n" + payload)
+        os.replace(temporary, path)
+    except (OSError, pickle.PicklingError, RecursionError):
+        return
+
+
+def cached(sources, build: Callable[[], RuleSet]) -> RuleSet:
+    """The checked rule set of ``sources`` (`loader.SourceFile`s) from the cache, or ``build()``
+    (and remember it). A rule set with errors raises from ``build`` and is never cached, nor is
+    one that extends a base (its key would not cover the base's files)."""
+    if os.environ.get("MHCT_NO_CACHE"):
+        return build()
+    key = _key(sources)
+    path = cache_dir() / f"rules-{key[:32]}.pickle"
+    ruleset = _read(path, key)
+    if ruleset is None:
+        ruleset = build()
+        if ruleset.base is None:
+            _write(path, key, ruleset)
+    return ruleset
