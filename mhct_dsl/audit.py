@@ -33,7 +33,7 @@ from typing import IO, Any, Iterator
 import numpy as np
 
 from .compiled.kernel import GROUP_SOURCES, LABELS, NONE, OUTCOMES, Batch, evaluate
-from .compiled.run import compiled_for, error_row
+from .compiled.run import compiled_for, error_row, text_cell
 from .compiled.tables import CODES, Compiled, row_truth
 from .model import RuleSet
 from .results import ErrorResult
@@ -228,11 +228,11 @@ class _Summary:
         return "\n".join(lines) + "\n"
 
 
-def _csv_row(item) -> list:
+def _csv_row(item, cell) -> list:
     if isinstance(item, ErrorResult):
-        return error_row(item, len(CSV_COLUMNS))
+        return error_row(item, len(CSV_COLUMNS), cell)
     adheres = item["recorded_adheres"]
-    return [item["id"], item["recorded_cluster"], item["recorded_fit"],
+    return [cell(item["id"]), item["recorded_cluster"], item["recorded_fit"],
             {True: "true", False: "false"}.get(adheres, "unknown"), item["orange_mismatches"],
             ";".join(item["red_breaches"]), "" if item["suggested"] is None else item["suggested"],
             item["outcome"], item["group"] or "", ""]
@@ -249,6 +249,7 @@ def run_audit(ruleset: RuleSet, input, fmt: str = "json", engine: str = "default
              else _compiled_records(ruleset, input, progress))
     summary = _Summary()
     writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+    cell = text_cell(out)
     if writer is not None:
         writer.writerow(CSV_COLUMNS)
     else:
@@ -261,7 +262,7 @@ def run_audit(ruleset: RuleSet, input, fmt: str = "json", engine: str = "default
         if item is None:
             continue
         if writer is not None:
-            writer.writerow(_csv_row(item))
+            writer.writerow(_csv_row(item, cell))
         else:
             record = item.to_json() if isinstance(item, ErrorResult) else item
             out.write(("\n" if first else ",\n") + json.dumps(record, ensure_ascii=False))

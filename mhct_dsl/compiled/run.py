@@ -16,7 +16,7 @@ import numpy as np
 from ..model import RuleSet
 from ..results import ErrorResult
 from ..stream import Progress, read_chunks
-from ..batch import formula_safe
+from ..batch import _for, formula_safe
 from .kernel import LABELS, NONE, OUTCOMES, Batch, evaluate
 from .tables import Compiled, compile_ruleset
 
@@ -38,13 +38,12 @@ def compiled_for(ruleset: RuleSet) -> Compiled:
     return compiled
 
 
-def error_row(result: ErrorResult, width: int) -> list[str]:
+def error_row(result: ErrorResult, width: int, cell=formula_safe) -> list[str]:
     """An error record as a CSV row of ``width`` cells, the message in the last (the same text
     as `batch`'s)."""
     where = "".join(f" ({k} {v})" for k, v in result.location.items())
     field = f"{result.field}: " if result.field else ""
-    return [formula_safe(result.id or "")] + [""] * (width - 2) + [
-        formula_safe(f"{field}{result.message}{where}")]
+    return [cell(result.id or "")] + [""] * (width - 2) + [cell(f"{field}{result.message}{where}")]
 
 
 def _texts(values: np.ndarray, blank: int = NONE) -> np.ndarray:
@@ -53,8 +52,18 @@ def _texts(values: np.ndarray, blank: int = NONE) -> np.ndarray:
     return table[np.where(values == blank, 0, values + 1)]
 
 
-def allocation_rows(compiled: Compiled, chunk, batch: Batch, top: int):
-    """The chunk's CSV rows (`batch.CSV_COLUMNS`), errors in place."""
+def text_cell(out: IO[str]):
+    """What makes a free-text cell safe for ``out``: formula-safe, and what its encoding cannot
+    hold written as backslash escapes (as `batch` writes it)."""
+    encoding = (getattr(out, "encoding", None) or "utf-8").lower().replace("_", "-")
+    if encoding in ("utf-8", "utf8", "utf-8-sig"):
+        return formula_safe
+    return lambda text: _for(out, formula_safe(text))
+
+
+def allocation_rows(compiled: Compiled, chunk, batch: Batch, top: int, cell=formula_safe):
+    """The chunk's CSV rows (`batch.CSV_COLUMNS`), errors in place; ``cell`` makes the free-text
+    cells (ids, error messages) safe (`text_cell`)."""
     n = len(chunk.ids)
     rows = np.arange(n)
     labels = batch.label()
@@ -80,14 +89,15 @@ def allocation_rows(compiled: Compiled, chunk, batch: Batch, top: int):
     adheres = np.array(["false", "true", "unknown", ""], dtype=object)[
         np.where(recorded == NONE, 3, np.where(batch.recorded_adheres == NONE, 2,
                                                batch.recorded_adheres))]
-    ids = [formula_safe(i) for i in chunk.ids]
+    ids = [cell(i) for i in chunk.ids]
     out = zip(ids, _texts(batch.suggested), fit_of(batch.suggested, len(LABELS) + 2),
               np.array(OUTCOMES, dtype=object)[batch.outcome], shown, _texts(recorded),
               fit_of(recorded, special), adheres, itertools.repeat(""))
     if chunk.failed == 0 and chunk.entries == list(range(n)):
         return out
     made = list(out)
-    return [error_row(e, 9) if isinstance(e, ErrorResult) else made[e] for e in chunk.entries]
+    return [error_row(e, 9, cell) if isinstance(e, ErrorResult) else made[e]
+            for e in chunk.entries]
 
 
 def run_allocate_csv(ruleset: RuleSet, input, columns, top: int, out: IO[str] | None = None,
@@ -99,11 +109,12 @@ def run_allocate_csv(ruleset: RuleSet, input, columns, top: int, out: IO[str] | 
     compiled = compiled_for(ruleset)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
+    cell = text_cell(out)
     progress = Progress(err, "allocate")
     total = failed = 0
     for chunk in read_chunks(input, ruleset, compiled, group, progress=progress):
         batch = evaluate(compiled, chunk.codes, chunk.group, chunk.group_source, chunk.recorded)
-        writer.writerows(allocation_rows(compiled, chunk, batch, top))
+        writer.writerows(allocation_rows(compiled, chunk, batch, top, cell))
         total += len(chunk.entries)
         failed += chunk.failed
         progress.update(total, total - failed, failed)
