@@ -296,16 +296,14 @@ class _Columns:
     def _mapped(self, column, judge) -> tuple[np.ndarray, np.ndarray]:
         """(value per row, plainly valid per row) for a categorical column, judging each distinct
         cell once: ``judge(cell)`` gives the value or raises ValueError."""
-        distinct, inverse = np.unique(np.asarray(column, dtype=str), return_inverse=True)
-        values, valid = [], []
-        for cell in distinct.tolist():
+        judged = {}
+        for cell in dict.fromkeys(column):
             try:
-                values.append(judge(cell))
-                valid.append(True)
+                judged[cell] = (judge(cell), True)
             except ValueError:
-                values.append(NONE)
-                valid.append(False)
-        return np.array(values, dtype=np.int64)[inverse], np.array(valid, dtype=bool)[inverse]
+                judged[cell] = (NONE, False)
+        values, valid = zip(*map(judged.__getitem__, column))
+        return np.array(values, dtype=np.int64), np.array(valid, dtype=bool)
 
     def _date(self, cell: str) -> int:
         if cell not in self.valid_dates:
