@@ -194,7 +194,8 @@ def allocation_sql(compiled: Compiled, dialect: str = "duckdb", table: str = "ra
             f"THEN 'weaker' WHEN ou_{c} > 0 THEN 'unknown' ELSE 'fits' END AS fit_{c}",
             _key(f"CASE WHEN rf_{c} > 0 THEN 1 ELSE 0 END", f"of_{c}", f"{red} - rf_{c}",
                  f"{orange} - of_{c}", c) + f" AS best_{c}",
-            _key("0", f"of_{c} + ou_{c}", str(red), f"{orange} - of_{c} - ou_{c}", c)
+            _key(f"CASE WHEN rf_{c} + ru_{c} > 0 THEN 1 ELSE 0 END", f"of_{c} + ou_{c}",
+                 f"{red} - rf_{c} - ru_{c}", f"{orange} - of_{c} - ou_{c}", c)
             + f" AS worst_{c}",
         ]
 

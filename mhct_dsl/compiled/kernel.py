@@ -37,7 +37,7 @@ class States:
     could_fit: np.ndarray  # no red row is false
     red_met: np.ndarray  # every red row is true
     best: np.ndarray  # rank key of the best case (every unknown row met); smaller is better
-    worst: np.ndarray  # rank key of the worst case (every unknown orange row missed)
+    worst: np.ndarray  # rank key of the worst case (every unknown row missed)
     counts: np.ndarray  # (red false, red unknown, orange false, orange unknown)
 
 
@@ -60,7 +60,7 @@ def states(compiled: Compiled) -> States:
         [4, 4 | np.where(of + ou > 0, 2, 0) | np.where(of == 0, 1, 0), 2, 2 | 1], 1
     ).astype(np.int8)
     best = _key(rf > 0, of, red - rf, orange - of, column)
-    worst = _key(np.zeros_like(rf), of + ou, red, orange - of - ou, column)
+    worst = _key((rf > 0) | (ru > 0), of + ou, red - rf - ru, orange - of - ou, column)
     return States(label, possible, rf == 0, (rf == 0) & (ru == 0), best, worst,
                   compiled.state_counts)
 

@@ -13,12 +13,12 @@ from typing import IO
 
 import numpy as np
 
-from ..model import RuleSet
+from ..batch import _for, formula_safe
+from ..model import SCALE_IDS, RuleSet
 from ..results import ErrorResult
 from ..stream import Progress, read_chunks
-from ..batch import _for, formula_safe
 from .kernel import LABELS, NONE, OUTCOMES, Batch, evaluate
-from .tables import Compiled, compile_ruleset
+from .tables import CODES, UNKNOWN_9, Compiled, compile_ruleset, row_truth
 
 __all__ = ["run_allocate_csv", "compiled_for"]
 
@@ -61,16 +61,94 @@ def text_cell(out: IO[str]):
     return lambda text: _for(out, formula_safe(text))
 
 
-def allocation_rows(compiled: Compiled, chunk, batch: Batch, top: int, cell=formula_safe):
-    """The chunk's CSV rows (`batch.CSV_COLUMNS`), errors in place; ``cell`` makes the free-text
-    cells (ids, error messages) safe (`text_cell`)."""
+def _row_tables(compiled: Compiled) -> list[tuple[list[int], np.ndarray]]:
+    """Per compiled row: its scales' columns and its value (0 false, 1 true, 2 unknown) for every
+    combination of their codes (index = sum(code_i * CODES ** i))."""
+    out = []
+    for row in compiled.rows:
+        at = [compiled.scales.index(s) for s in row.scales]
+        table = np.zeros(CODES ** len(at), dtype=np.uint8)
+        for combo in itertools.product(range(CODES), repeat=len(at)):
+            value = row_truth(combo, row.allowed, row.reading)
+            table[sum(c * CODES ** i for i, c in enumerate(combo))] = 2 if value is None \
+                else int(value)
+        out.append((at, table))
+    return out
+
+
+def _blocking_texts(compiled: Compiled, chunk, batch: Batch, far: np.ndarray) -> dict[int, str]:
+    """The ``blocking_unknowns`` cell of each record whose outcome is further assessment, as the
+    interpreter words it (`batch._blocking`): every unknown rating that could change the answer,
+    once, with the clusters it blocks."""
+    if not len(far):
+        return {}
+    tables = _row_tables(compiled)
+    codes = chunk.codes[far]
+    values = np.stack([table[sum(codes[:, a].astype(np.intp) * CODES ** i
+                                 for i, a in enumerate(at))] for at, table in tables], axis=1)
+    states = batch.states
+    state = batch.state[far]
+    in_group = compiled.group_masks[batch.group[far]]
+    live = in_group & states.could_fit[state]
+    big = np.iinfo(np.int32).max
+    worst = np.where(live, states.worst[state], big)
+    leader = worst.argmin(axis=1)
+    bar = worst[np.arange(len(far)), leader]
+    best = states.best[state]
+    columns = np.arange(len(compiled.clusters))
+    contender = live & ((best < bar[:, None]) | (columns == leader[:, None]))
+    rows_of = [[n for n, row in enumerate(compiled.rows) if row.cluster == c and
+                row.colour in ("red", "orange")] for c in compiled.clusters]
+    scale_codes = {s: i for i, s in enumerate(compiled.scales)}
+    out = {}
+    for k, i in enumerate(far.tolist()):
+        record_codes = codes[k]
+        on = f" on {chunk.dates[i]}" if chunk.dates[i] else ""
+
+        def unknown(scale):
+            code = record_codes[scale_codes[scale]]
+            return (f"scale {scale}: "
+                    f"{'rated 9 (not known)' if code == UNKNOWN_9 else 'not rated'}{on}")
+
+        blocks: list[tuple[str, list[str]]] = []
+        if ((record_codes == 0) | (record_codes >= UNKNOWN_9)).all():
+            blocks.append(("no rated needs", [unknown(s) for s in SCALE_IDS
+                                              if s in scale_codes and
+                                              record_codes[scale_codes[s]] >= UNKNOWN_9]))
+        else:
+            suggested = int(batch.suggested[i])
+            if suggested != NONE:
+                columns = [compiled.column_of[suggested]]
+                colours = ("orange",)
+            else:
+                columns = sorted(np.flatnonzero(contender[k]).tolist(), key=lambda c: best[k, c])
+                colours = ("red", "orange")
+            for c in columns:
+                found = [unknown(s) for n in rows_of[c] if compiled.rows[n].colour in colours
+                         and values[k, n] == 2 for s in compiled.rows[n].scales
+                         if record_codes[scale_codes[s]] >= UNKNOWN_9]
+                if found:
+                    blocks.append((str(int(compiled.clusters[c])), list(dict.fromkeys(found))))
+        clusters: dict[str, list[str]] = {}
+        for who, unknowns in blocks:
+            for text in unknowns:
+                clusters.setdefault(text, []).append(who)
+        out[i] = "; ".join(f"{text} (clusters {', '.join(dict.fromkeys(who))})"
+                           for text, who in clusters.items())
+    return out
+
+
+def allocation_rows(compiled: Compiled, names: dict[int, str], chunk, batch: Batch,
+                    cell=formula_safe):
+    """The chunk's CSV rows (`batch.CSV_COLUMNS`), errors in place; ``names``: cluster names;
+    ``cell`` makes the free-text cells (ids, names, error messages) safe (`text_cell`)."""
     n = len(chunk.ids)
     rows = np.arange(n)
     labels = batch.label()
-    order = batch.order()[:, :top]
-    names = np.array([f"{c}:{label}" for c in compiled.clusters for label in LABELS],
-                     dtype=object)
-    shown = map(";".join, names[order * len(LABELS) + labels[rows[:, None], order]].tolist())
+    order = batch.order()
+    shown_names = np.array([f"{c}:{label}" for c in compiled.clusters for label in LABELS],
+                           dtype=object)
+    shown = map(";".join, shown_names[order * len(LABELS) + labels[rows[:, None], order]].tolist())
     words = np.array(LABELS + ("variance", "not_allocatable", ""), dtype=object)
     column = np.full(max(int(compiled.clusters.max()), int(chunk.recorded.max(initial=0)),
                          int(batch.suggested.max(initial=0))) + 2, -1)
@@ -89,18 +167,26 @@ def allocation_rows(compiled: Compiled, chunk, batch: Batch, top: int, cell=form
     adheres = np.array(["false", "true", "unknown", ""], dtype=object)[
         np.where(recorded == NONE, 3, np.where(batch.recorded_adheres == NONE, 2,
                                                batch.recorded_adheres))]
+    far = np.flatnonzero(batch.outcome == OUTCOMES.index("further_assessment_required"))
+    blocking = np.full(n, "", dtype=object)
+    for i, text in _blocking_texts(compiled, chunk, batch, far).items():
+        blocking[i] = text
+    name_of = np.array([""] + [cell(names.get(c, "")) for c in range(len(column) - 1)],
+                       dtype=object)
     ids = [cell(i) for i in chunk.ids]
-    out = zip(ids, _texts(batch.suggested), fit_of(batch.suggested, len(LABELS) + 2),
-              np.array(OUTCOMES, dtype=object)[batch.outcome], shown, _texts(recorded),
-              fit_of(recorded, special), adheres, itertools.repeat(""))
+    out = zip(ids, _texts(batch.suggested), name_of[batch.suggested + 1],
+              fit_of(batch.suggested, len(LABELS) + 2),
+              np.array(OUTCOMES, dtype=object)[batch.outcome], shown, blocking,
+              _texts(recorded), fit_of(recorded, special), adheres, itertools.repeat(""))
     if chunk.failed == 0 and chunk.entries == list(range(n)):
         return out
     made = list(out)
-    return [error_row(e, 9, cell) if isinstance(e, ErrorResult) else made[e]
+    width = 11
+    return [error_row(e, width, cell) if isinstance(e, ErrorResult) else made[e]
             for e in chunk.entries]
 
 
-def run_allocate_csv(ruleset: RuleSet, input, columns, top: int, out: IO[str] | None = None,
+def run_allocate_csv(ruleset: RuleSet, input, columns, out: IO[str] | None = None,
                      err: IO[str] | None = None, group: str | None = None) -> int:
     """Allocate every record of ``input`` on the compiled path; CSV to ``out``, the summary (and
     a progress bar on a terminal) to ``err``. Returns 0 when nothing failed, else 1."""
@@ -110,11 +196,12 @@ def run_allocate_csv(ruleset: RuleSet, input, columns, top: int, out: IO[str] | 
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     cell = text_cell(out)
+    names = {number: cluster.name for number, cluster in ruleset.clusters.items()}
     progress = Progress(err, "allocate")
     total = failed = 0
     for chunk in read_chunks(input, ruleset, compiled, group, progress=progress):
         batch = evaluate(compiled, chunk.codes, chunk.group, chunk.group_source, chunk.recorded)
-        writer.writerows(allocation_rows(compiled, chunk, batch, top, cell))
+        writer.writerows(allocation_rows(compiled, names, chunk, batch, cell))
         total += len(chunk.entries)
         failed += chunk.failed
         progress.update(total, total - failed, failed)
