@@ -313,8 +313,8 @@ def run_allocate(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None
                  width: int | None = None, compiled: bool = True) -> int:
     """Allocate every record of ``input``; results to ``out`` in ``fmt`` (or, with ``explain``,
     as text for a person ``width`` columns wide); summary to ``err``. ``choose`` picks each
-    record's rule set (the booklet in force); default ``ruleset``. CSV output with one rule set
-    streams through the compiled path (`compiled.run`) unless ``compiled`` is false."""
+    record's rule set (the booklet in force); default ``ruleset``. CSV output streams through the
+    compiled path (`compiled.run`) unless ``compiled`` is false."""
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
     if fmt not in OUTPUT_FORMATS:
@@ -330,10 +330,10 @@ def run_allocate(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None
     deciding = _Deciding(ruleset, choose)
     if explain:
         emit, close = _explainer(out, deciding, width), None
-    elif fmt == "csv" and compiled and choose is None:
+    elif fmt == "csv" and compiled:
         from .compiled.run import run_allocate_csv
 
-        return run_allocate_csv(ruleset, input, CSV_COLUMNS, out, err, group)
+        return run_allocate_csv(ruleset, input, out, err, group, choose)
     elif fmt == "csv":
         emit, close = _csv_writer(out, CSV_COLUMNS, lambda result: _allocation_cells(
             result, deciding.of(result))), None

@@ -58,6 +58,7 @@ class Chunk:
     group: np.ndarray  # (m,) index into Compiled.group_names or NONE
     group_source: np.ndarray  # (m,) 0 record, 1 argument, NONE
     recorded: np.ndarray  # (m,) recorded cluster or NONE
+    locations: list  # (m,) where each record is in the input ({"row": n} or {"line": n})
 
     @property
     def failed(self) -> int:
@@ -71,9 +72,10 @@ class _Builder:
         self.compiled, self.ruleset, self.argument = compiled, ruleset, group
         self.group_index = {name: i for i, name in enumerate(compiled.group_names)}
         self.entries, self.ids, self.dates, self.codes = [], [], [], []
-        self.groups, self.sources, self.recorded = [], [], []
+        self.groups, self.sources, self.recorded, self.locations = [], [], [], []
 
-    def add(self, record_id: str, date: str, codes, group: str | None, recorded: int) -> bool:
+    def add(self, record_id: str, date: str, codes, group: str | None, recorded: int,
+            location: dict) -> bool:
         """Add a plainly valid record; False (nothing added) if its group or recorded cluster
         needs the interpreter's judgement."""
         if recorded != NONE and recorded not in self.ruleset.clusters:
@@ -89,6 +91,7 @@ class _Builder:
         self.groups.append(NONE if given is None else self.group_index[given])
         self.sources.append(NONE if given is None else _RECORD if group is not None else _ARGUMENT)
         self.recorded.append(recorded)
+        self.locations.append(location)
         return True
 
     def add_record(self, record: Record, location: dict) -> None:
@@ -98,7 +101,7 @@ class _Builder:
         if latest is not None and self.add(
                 record.id, latest.date.isoformat(),
                 [_code(latest.ratings.get(s)) for s in self.compiled.scales], record.group,
-                recorded):
+                recorded, location):
             return
         try:  # the interpreter names the problem exactly as it would one record at a time
             allocate(self.ruleset, record, self.argument)
@@ -116,7 +119,7 @@ class _Builder:
         return Chunk(self.entries, self.ids, self.dates,
                      np.array(self.codes, dtype=np.uint8).reshape(-1, width),
                      np.array(self.groups, dtype=np.int16), np.array(self.sources, dtype=np.int8),
-                     np.array(self.recorded, dtype=np.int64))
+                     np.array(self.recorded, dtype=np.int64), self.locations)
 
 
 def _code(value: int | None) -> int:
@@ -344,7 +347,7 @@ class _Columns:
                    if isinstance(cells, list) and len(cells) == width]
         plain = np.zeros(len(block), dtype=bool)
         codes = np.zeros((len(regular), len(self.compiled.scales)), dtype=np.uint8)
-        ids, day_cells = [], []
+        ids, day_cells, locations = [], [], []
         group = recorded = np.full(len(regular), NONE, dtype=np.int64)
         if regular:
             columns = list(zip(*(block[i][1] for i in regular)))
@@ -373,6 +376,7 @@ class _Columns:
             codes, recorded, group = codes[keep], recorded[keep], group[keep]
             ids = [ids[k] for k in keep.tolist()]
             day_cells = [day_cells[k] for k in keep.tolist()]
+            locations = [{"row": block[regular[k]][0]} for k in keep.tolist()]
         builder = _Builder(self.compiled, self.ruleset, self.group)
         fast = len(ids)
         entries = []
@@ -393,7 +397,7 @@ class _Columns:
                      np.concatenate([codes, extra.codes]),
                      np.concatenate([given, extra.group]).astype(np.int16),
                      np.concatenate([source, extra.group_source]).astype(np.int8),
-                     np.concatenate([recorded, extra.recorded]))
+                     np.concatenate([recorded, extra.recorded]), locations + extra.locations)
 
     def _slow(self, builder: _Builder, row: int, cells) -> None:
         if isinstance(cells, csv.Error):

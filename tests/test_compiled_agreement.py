@@ -27,6 +27,7 @@ from mhct_dsl.audit import run_audit
 from mhct_dsl.batch import run_allocate
 from mhct_dsl.compiled import LABELS, OUTCOMES, compile_ruleset, encode_rating, evaluate
 from mhct_dsl.compiled.kernel import GROUP_SOURCES, NONE
+from mhct_dsl.editions import Editions
 from mhct_dsl.records import RecordError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -97,9 +98,10 @@ def seeded_csv(tmp_path_factory):
     return path
 
 
-def _allocate_csv(path, compiled: bool) -> str:
+def _allocate_csv(path, compiled: bool, editions=None) -> str:
     out, err = io.StringIO(), io.StringIO()
-    run_allocate(RULES, str(path), "csv", out, err, compiled=compiled)
+    run_allocate(RULES if editions is None else editions.latest(), str(path), "csv", out, err,
+                 choose=editions and editions.for_allocation, compiled=compiled)
     return out.getvalue() + err.getvalue()
 
 
@@ -107,6 +109,22 @@ def test_compiled_csv_equals_interpreter_csv_on_5000_seeded_records(seeded_csv):
     compiled = _allocate_csv(seeded_csv, compiled=True)
     assert compiled == _allocate_csv(seeded_csv, compiled=False)
     assert "failed: 2" in compiled
+
+
+def test_with_the_booklet_in_force_per_record_compiled_csv_equals_interpreter_csv(tmp_path):
+    """The CLI's default: each record gets the national edition in force on its date (the
+    seeded dates span 2012-13 and 2013-14; one row predates every booklet)."""
+    out = io.StringIO()
+    synthetic.write(out, 1500, 7, "csv")
+    lines = out.getvalue().splitlines()
+    cells = lines[5].split(",")
+    lines[5] = ",".join(cells[:1] + ["2001-01-01"] + cells[2:])
+    path = tmp_path / "dated.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    editions = Editions()
+    compiled = _allocate_csv(path, True, editions)
+    assert compiled == _allocate_csv(path, False, editions)
+    assert "before the earliest national booklet" in compiled
 
 
 def _audit(path, engine: str) -> dict:

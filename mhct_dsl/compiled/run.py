@@ -9,14 +9,16 @@ from __future__ import annotations
 import csv
 import itertools
 import sys
-from typing import IO
+from typing import IO, Callable
 
 import numpy as np
 
-from ..batch import _for, formula_safe
+from .. import dates
+from ..batch import CSV_COLUMNS, _for, formula_safe
 from ..model import SCALE_IDS, RuleSet
+from ..records import Assessment, Record, RecordError
 from ..results import ErrorResult
-from ..stream import Progress, read_chunks
+from ..stream import Chunk, Progress, read_chunks
 from .kernel import LABELS, NONE, OUTCOMES, Batch, evaluate
 from .tables import CODES, UNKNOWN_9, Compiled, compile_ruleset, row_truth
 
@@ -181,29 +183,82 @@ def allocation_rows(compiled: Compiled, names: dict[int, str], chunk, batch: Bat
     if chunk.failed == 0 and chunk.entries == list(range(n)):
         return out
     made = list(out)
-    width = 11
-    return [error_row(e, width, cell) if isinstance(e, ErrorResult) else made[e]
+    return [error_row(e, len(CSV_COLUMNS), cell) if isinstance(e, ErrorResult) else made[e]
             for e in chunk.entries]
 
 
-def run_allocate_csv(ruleset: RuleSet, input, columns, out: IO[str] | None = None,
-                     err: IO[str] | None = None, group: str | None = None) -> int:
+def _by_edition(chunk, choose) -> tuple[dict[int, tuple[RuleSet, list[int]]], dict[int, ErrorResult]]:
+    """The chunk's records grouped by the rule set ``choose`` gives each (by its date: one call
+    per distinct date), and the records it refuses as errors."""
+    editions: dict[int, tuple[RuleSet, list[int]]] = {}
+    refused: dict[int, ErrorResult] = {}
+    by_date: dict[str, RuleSet | RecordError] = {}
+    for i, date in enumerate(chunk.dates):
+        if date not in by_date:
+            probe = Record(None, (Assessment(dates.parse_iso(date), {}),))
+            try:
+                by_date[date] = choose(probe)
+            except RecordError as error:
+                by_date[date] = error
+        chosen = by_date[date]
+        if isinstance(chosen, RecordError):
+            refused[i] = ErrorResult(chunk.ids[i], chosen.field, chosen.message,
+                                     dict(chunk.locations[i]))
+        else:
+            editions.setdefault(id(chosen), (chosen, []))[1].append(i)
+    return editions, refused
+
+
+def _subset(chunk, take: list[int]):
+    index = np.array(take, dtype=np.intp)
+    return Chunk(list(range(len(take))), [chunk.ids[i] for i in take],
+                 [chunk.dates[i] for i in take], chunk.codes[index], chunk.group[index],
+                 chunk.group_source[index], chunk.recorded[index],
+                 [chunk.locations[i] for i in take])
+
+
+def _rows(ruleset: RuleSet, chunk, cell, choose) -> tuple[list, int]:
+    """The chunk's CSV rows in input order, and how many records failed."""
+    if choose is None:
+        compiled = compiled_for(ruleset)
+        batch = evaluate(compiled, chunk.codes, chunk.group, chunk.group_source, chunk.recorded)
+        return allocation_rows(compiled, _names(ruleset), chunk, batch, cell), chunk.failed
+    editions, refused = _by_edition(chunk, choose)
+    made: dict[int, list] = {}
+    for edition, take in editions.values():
+        part = _subset(chunk, take)
+        compiled = compiled_for(edition)
+        batch = evaluate(compiled, part.codes, part.group, part.group_source, part.recorded)
+        made.update(zip(take, allocation_rows(compiled, _names(edition), part, batch, cell)))
+    rows = [error_row(e, len(CSV_COLUMNS), cell) if isinstance(e, ErrorResult) else
+            error_row(refused[e], len(CSV_COLUMNS), cell) if e in refused else made[e]
+            for e in chunk.entries]
+    return rows, chunk.failed + len(refused)
+
+
+def _names(ruleset: RuleSet) -> dict[int, str]:
+    return {number: cluster.name for number, cluster in ruleset.clusters.items()}
+
+
+def run_allocate_csv(ruleset: RuleSet, input, out: IO[str] | None = None,
+                     err: IO[str] | None = None, group: str | None = None,
+                     choose: Callable[[Record], RuleSet] | None = None) -> int:
     """Allocate every record of ``input`` on the compiled path; CSV to ``out``, the summary (and
-    a progress bar on a terminal) to ``err``. Returns 0 when nothing failed, else 1."""
+    a progress bar on a terminal) to ``err``. ``choose`` picks each record's rule set (the
+    booklet in force on its date), as in `batch.run_allocate`; the input is read against
+    ``ruleset``. Returns 0 when nothing failed, else 1."""
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
-    compiled = compiled_for(ruleset)
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow(CSV_COLUMNS)
     cell = text_cell(out)
-    names = {number: cluster.name for number, cluster in ruleset.clusters.items()}
     progress = Progress(err, "allocate")
     total = failed = 0
-    for chunk in read_chunks(input, ruleset, compiled, group, progress=progress):
-        batch = evaluate(compiled, chunk.codes, chunk.group, chunk.group_source, chunk.recorded)
-        writer.writerows(allocation_rows(compiled, names, chunk, batch, cell))
+    for chunk in read_chunks(input, ruleset, compiled_for(ruleset), group, progress=progress):
+        rows, bad = _rows(ruleset, chunk, cell, choose)
+        writer.writerows(rows)
         total += len(chunk.entries)
-        failed += chunk.failed
+        failed += bad
         progress.update(total, total - failed, failed)
     progress.update(total, total - failed, failed, final=True)
     err.write(f"records in: {total}, ok: {total - failed}, failed: {failed}\n")
