@@ -9,7 +9,8 @@ The entry is named by a key over everything the checked rule set depends on: the
 (path within the set and text), this package's version and source files, the
 grammar and the Python version. The file holds the key and the SHA-256 of the payload; a file
 whose key or hash does not match is rebuilt, never unpickled. ``MHCT_NO_CACHE=1`` turns the cache
-off. Any problem with the cache only costs a rebuild: loading never fails because of it.
+off. Any problem with the cache only costs a rebuild: loading never fails because of it. The
+`KEEP` most recent entries are kept.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .model import RuleSet
 __all__ = ["cached", "cache_dir"]
 
 _MAGIC = b"mhct-dsl rule cache 1\n"
+KEEP = 16  # entries kept; older ones (other rule sets or other versions of mhct) are removed
 
 
 def cache_dir() -> Path:
@@ -83,21 +85,33 @@ def _write(path: Path, key: str, ruleset: RuleSet) -> None:
         with os.fdopen(handle, "wb") as out:
             out.write(header + b"\n\n" + payload)
         os.replace(temporary, path)
+        entries = sorted(path.parent.glob("rules-*.pickle"), key=lambda p: p.stat().st_mtime)
+        for stale in entries[:-KEEP]:
+            stale.unlink()
     except (OSError, pickle.PicklingError, RecursionError):
         return
 
 
-def cached(sources, build: Callable[[], RuleSet]) -> RuleSet:
+def cached(sources, build: Callable[[], RuleSet], national=()) -> RuleSet:
     """The checked rule set of ``sources`` (`loader.SourceFile`s) from the cache, or ``build()``
-    (and remember it). A rule set with errors raises from ``build`` and is never cached, nor is
-    one that extends a base (its key would not cover the base's files)."""
+    (and remember it). ``national``: the bundled national rules' sources, part of the key, so a
+    local set extending them is cached too; a set with any other base is not (its key would not
+    cover the base's files). A rule set with errors raises from ``build`` and is never cached."""
     if os.environ.get("MHCT_NO_CACHE"):
         return build()
-    key = _key(sources)
+    key = _key([*sources, *national])
     path = cache_dir() / f"rules-{key[:32]}.pickle"
     ruleset = _read(path, key)
     if ruleset is None:
         ruleset = build()
-        if ruleset.base is None:
+        base = ruleset.base
+        if base is None or (national and base.base is None
+                            and base.fingerprint == _fingerprint(national)):
             _write(path, key, ruleset)
     return ruleset
+
+
+def _fingerprint(sources) -> str:
+    from .loader import fingerprint
+
+    return fingerprint(list(sources), None)

@@ -61,3 +61,10 @@ def test_changed_rule_text_misses_the_cache(cache_home):
     built = []
     rulecache.cached(changed, lambda: built.append(1) or load_ruleset(bundled_rules_path()))
     assert built == [1]
+
+
+def test_a_local_set_over_the_national_rules_is_cached_with_them(cache_home):
+    local = bundled_rules_path() / "local"
+    first = load_ruleset(local)
+    again = rulecache.cached(read_sources(local), _refuse, _sources())
+    assert again.fingerprint == first.fingerprint and again.base is not None
