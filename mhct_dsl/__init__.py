@@ -4,9 +4,9 @@
     allocate(rules, ratings, group="psychotic")    # ranked cluster fits (booklet Steps 2-3)
     review(rules, record, as_of="2014-03-01")      # the six-step care-review decision, traced
 
-Importing has no side effects and loads nothing: each name is imported on first use, the grammar
-compiled on first parse. A loaded `RuleSet` is
-immutable and may be shared between threads.
+Importing has no side effects; the parser and checker load on first use (so a command that
+does not parse rules never imports Lark), the grammar is compiled on first parse. A loaded
+`RuleSet` is immutable and may be shared between threads.
 """
 
 from __future__ import annotations
@@ -17,21 +17,24 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .allocation import allocate
     from .diagnostics import Diagnostic, RuleError
-    from .export import export
     from .formatter import format_file
     from .loader import bundled_rules_path, load_ruleset
     from .model import RuleSet
     from .parser import parse_text
     from .records import Record, RecordError, parse_record
-    from .review import review
 
-# Names load on first use (PEP 562), so `mhct` does not import the parser or the review engine
-# for a command that needs neither.
+# `export` and `review` share their modules' names: importing the module (as anything may) would
+# set the package attribute to the module, so these two are bound now, after their modules.
+from .export import export  # noqa: E402
+from .review import review  # noqa: E402
+
+# The other names load on first use (PEP 562), so `mhct` does not import the parser and checker
+# (Lark) for a command that does not parse rules.
 _HOME = {
     "allocate": "allocation", "Diagnostic": "diagnostics", "RuleError": "diagnostics",
-    "export": "export", "format_file": "formatter", "bundled_rules_path": "loader",
-    "load_ruleset": "loader", "RuleSet": "model", "parse_text": "parser", "Record": "records",
-    "RecordError": "records", "parse_record": "records", "review": "review",
+    "format_file": "formatter", "bundled_rules_path": "loader", "load_ruleset": "loader",
+    "RuleSet": "model", "parse_text": "parser", "Record": "records", "RecordError": "records",
+    "parse_record": "records",
 }
 
 
