@@ -52,6 +52,10 @@ class _ReadOnlyDict(dict):
     __setitem__ = __delitem__ = __ior__ = _refuse
     clear = pop = popitem = setdefault = update = _refuse
 
+    def __reduce__(self):
+        # Pickled (the checked-rules cache) as its items, rebuilt without item assignment.
+        return type(self), (dict(self),)
+
 
 def _read_only(mapping) -> Mapping:
     """A read-only copy: a loaded rule set cannot be changed by the code that uses it."""
