@@ -100,15 +100,25 @@ def _write(folder: str, n: int, seed: int) -> Path:
     return path
 
 
+# Runs the command and prints its wall time and peak RSS. A small launcher process starts it, so
+# the peak is the command's own: a child forked straight from this (large) process would report
+# this process's peak as well.
+_LAUNCHER = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, _, usage = os.wait4(child.pid, 0)
+print(time.perf_counter() - start, usage.ru_maxrss / 1024)
+"""
+
+
 def _cli(args: list[str]) -> tuple[float, float]:
     """(wall seconds, peak RSS MiB) of one ``mhct`` run in a child process."""
-    start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "mhct_dsl.cli", *args],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               cwd=HERE.parent)
-    _, _, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    return wall, usage.ru_maxrss / 1024
+    result = subprocess.run([sys.executable, "-c", _LAUNCHER, sys.executable, "-m",
+                             "mhct_dsl.cli", *args], capture_output=True, text=True,
+                            cwd=HERE.parent, check=True)
+    wall, peak = result.stdout.split()
+    return float(wall), float(peak)
 
 
 def main() -> int:

@@ -15,9 +15,8 @@ from pathlib import Path
 
 from . import nodes as n
 from .diagnostics import Diagnostic, RuleError
-from .loader import bundled_rules_path, has_header, load_ruleset, nested_rulesets
+from .loader import bundled_rules_path, cached_ruleset, has_header, load_ruleset, nested_rulesets
 from .model import RuleSet
-from .parser import parse_text
 from .records import Record, RecordError
 
 
@@ -76,7 +75,19 @@ class Editions:
 
 
 def _header(path: Path) -> n.RuleSetDecl | None:
-    """The ``ruleset`` header of the rule set at ``path`` (it sits in a top-level file)."""
+    """The ``ruleset`` header of the rule set at ``path`` (it sits in a top-level file): from the
+    checked rule set (cached after the first time, so nothing is parsed), or, for a set that does
+    not load, parsed from its header file."""
+    known = cached_ruleset(path)
+    if known is None:
+        try:
+            known = load_ruleset(path)
+        except RuleError:
+            known = None
+    if known is not None:
+        return n.RuleSetDecl(known.name, known.extends, known.header_entries)
+    from .parser import parse_text
+
     for file in sorted(path.glob("*.mhr")):
         if has_header(file):
             declarations = parse_text(file.read_text(encoding="utf-8"), file.name).declarations

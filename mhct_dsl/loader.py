@@ -178,11 +178,27 @@ def load_ruleset(path: str | Path | None = None) -> RuleSet:
     set comes from the checked-rules cache when it holds it (`rulecache`)."""
     from .rulecache import cached
 
-    national = bundled_rules_path()
-    root = Path(path) if path is not None else national
-    read = read_sources(root)
-    around = read_sources(national) if root.resolve() != national.resolve() else ()
+    root = Path(path) if path is not None else bundled_rules_path()
+    read, around = _cache_sources(root)
     return cached(read, lambda: _load(root, tree_of(root), (), read), around)
+
+
+def _cache_sources(root: Path) -> tuple[list[SourceFile], list[SourceFile]]:
+    """The rule set's files and, for a set other than the national one, the national files (a
+    local set's cache key covers the rules it may extend)."""
+    national = bundled_rules_path()
+    read = read_sources(root)
+    return read, read_sources(national) if root.resolve() != national.resolve() else []
+
+
+def cached_ruleset(path: Path) -> RuleSet | None:
+    """The checked rule set at ``path`` if the checked-rules cache holds it (nothing parsed)."""
+    from .rulecache import peek
+
+    try:
+        return peek(*_cache_sources(path))
+    except RuleError:
+        return None
 
 
 def _load(root: Path, tree: Path, chain: tuple[Path, ...],

@@ -15,6 +15,7 @@ off. Any problem with the cache only costs a rebuild: loading never fails becaus
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -26,7 +27,7 @@ from typing import Callable
 
 from .model import RuleSet
 
-__all__ = ["cached", "cache_dir"]
+__all__ = ["cached", "peek", "cache_dir"]
 
 _MAGIC = b"mhct-dsl rule cache 1\n"
 KEEP = 16  # entries kept; older ones (other rule sets or other versions of mhct) are removed
@@ -44,13 +45,20 @@ def _private(path: Path) -> bool:
             and not stat.S_ISLNK(info.st_mode))
 
 
-def _key(sources) -> str:
+@functools.cache
+def _code_digest() -> bytes:
+    """The Python version, this package's sources and the grammar (read once a process)."""
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
     digest.update(f"{sys.version_info[:3]}\0".encode())
     for file in sorted(package.rglob("*.py")) + sorted(package.parent.glob("grammar/*.lark")) + \
             sorted(package.glob("_data/grammar/*.lark")):
         digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.digest()
+
+
+def _key(sources) -> str:
+    digest = hashlib.sha256(_code_digest())
     for source in sources:
         digest.update("\0".join((source.within, source.text)).encode() + b"\0")
     return digest.hexdigest()
@@ -90,6 +98,14 @@ def _write(path: Path, key: str, ruleset: RuleSet) -> None:
             stale.unlink()
     except (OSError, pickle.PicklingError, RecursionError):
         return
+
+
+def peek(sources, national=()) -> RuleSet | None:
+    """The cached rule set of ``sources`` (see `cached`), or None; never builds."""
+    if os.environ.get("MHCT_NO_CACHE"):
+        return None
+    key = _key([*sources, *national])
+    return _read(cache_dir() / f"rules-{key[:32]}.pickle", key)
 
 
 def cached(sources, build: Callable[[], RuleSet], national=()) -> RuleSet:

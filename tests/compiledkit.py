@@ -32,12 +32,6 @@ def grid_rows(draw) -> n.GridRow:
             continue
         used |= set(range(low, high + 1))
         bands.append(n.Band(draw(st.sampled_from(COLOURS)), low, high))
-    # A row whose class colour covers every rating 0-4 says nothing; it is also where the
-    # interpreter's either reading (Kleene OR: an all-unknown pair is unknown) and the filling
-    # definition part (always met), so it is left out of the comparison.
-    colour = next((c for c in COLOURS if any(b.colour == c for b in bands)), None)
-    if sum(b.high - b.low + 1 for b in bands if b.colour == colour) == 5:
-        bands = bands[:-1]  # one band is at most 3 wide, so this takes two
     reading = draw(st.sampled_from(("max", "either"))) if "|" in scales else "either"
     return n.GridRow(tuple(scales.split("|")), bands, reading=reading)
 
