@@ -45,7 +45,8 @@ from . import dates
 from .allocation import allocate, group_clusters
 from .explain import escape_controls
 from .model import RuleSet
-from .records import Record, RecordError, decode, read_csv, read_json
+from .readers import decode, read_csv, read_json
+from .records import Record, RecordError
 from .results import ErrorResult
 from .review import review
 from .review_csv import REVIEW_COLUMNS, read_review_csv, review_row
@@ -79,7 +80,7 @@ def read_records(source, ruleset: RuleSet, *, csv_reader: Callable = read_csv
                  ) -> Iterator[tuple[dict[str, int], Record | RecordError]]:
     """``(location, Record | RecordError)`` for every record of ``source``; never raises for
     bad content (an unreadable file is one error). CSV is read by ``csv_reader``: one assessment
-    a row (`records.read_csv`), or rows grouped into records (`review_csv.read_review_csv`)."""
+    a row (`readers.read_csv`), or rows grouped into records (`review_csv.read_review_csv`)."""
     try:
         text, ext = _read_text(source)
     except OSError as error:

@@ -29,7 +29,8 @@ from typing import Any, Iterator
 
 from .diagnostics import did_you_mean
 from .model import SCALE_IDS, RuleSet
-from .records import CSV_OPTIONAL, Item, RecordError, _csv_lines, parse_record
+from .readers import Item, _csv_lines
+from .records import CSV_OPTIONAL, RecordError, parse_record
 from .results import ErrorResult, ReviewResult
 
 __all__ = ["RECORD_COLUMNS", "REVIEW_COLUMNS", "read_review_csv", "review_row"]

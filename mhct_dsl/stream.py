@@ -34,10 +34,8 @@ from .allocation import allocate
 from .compiled.kernel import NONE
 from .compiled.tables import UNKNOWN_9, UNRATED, Compiled
 from .model import RuleSet
-from .records import (
-    MAX_ID_LENGTH, PROBLEM_TYPES, Record, RecordError, _csv_record, _scale_ids,
-    read_csv, read_json,
-)
+from .readers import _csv_record, read_csv, read_json
+from .records import MAX_ID_LENGTH, PROBLEM_TYPES, Record, RecordError, _scale_ids
 from .results import ErrorResult
 
 __all__ = ["Chunk", "read_chunks", "Progress", "CHUNK_SIZE"]

@@ -16,7 +16,7 @@ from evalkit import mini_ruleset, ratings, record_json
 from mhct_dsl.batch import formula_safe, run_allocate, run_review
 from mhct_dsl.loader import bundled_rules_path
 from mhct_dsl.model import SCALE_IDS
-from mhct_dsl.records import read_csv, read_json
+from mhct_dsl.readers import read_csv, read_json
 
 RULES = mini_ruleset()
 HEADER = ",".join(("id", "date") + SCALE_IDS)

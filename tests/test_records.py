@@ -6,9 +6,9 @@ import json
 import pytest
 
 from evalkit import mini_ruleset, ratings
+from mhct_dsl.readers import read_csv, read_json
 from mhct_dsl.records import (
-    Assessment, RecordError, assessment_from_ratings, parse_ratings, parse_record, read_csv,
-    read_json,
+    Assessment, RecordError, assessment_from_ratings, parse_ratings, parse_record,
 )
 
 RULES = mini_ruleset()

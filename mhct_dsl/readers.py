@@ -1,0 +1,363 @@
+"""Batch input files: JSON documents, JSON-lines and allocation CSV, read into records.
+
+`read_json` and `read_csv` yield ``(location, record-or-error)`` pairs and
+never raise for bad content: a JSON document may be a single object, a list, or JSON-lines (one
+object per line, blank lines skipped; a line that is not JSON becomes an error for that line and
+the rest continue). Lines end at ``\n`` only (``\r\n`` too): U+2028 or U+0085 inside a JSON
+string is content, not a line break. CSV for allocation has one assessment a row: columns
+``id,date,1..13,A..E`` plus optional ``scale8_type``, ``recorded_cluster``, ``group``; a blank cell
+is "not rated". Rows are the file's lines, numbered as a spreadsheet shows them (the header is row
+1); no column of this format holds a line break, so a quote left open is an error for its row
+("unclosed quote") and the next row is read as usual.
+
+Each record is validated by `records.parse_record` (or, for a CSV row, the same field checks).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import threading
+from collections import Counter
+from typing import Iterable, Iterator
+
+from .diagnostics import did_you_mean
+from .model import NOT_KNOWN
+from .records import (
+    _ASCII_INT, CSV_OPTIONAL, MAX_ID_LENGTH, Assessment, Record, RecordError, _date,
+    _scale8_type, _scale_ids, _shown, parse_record,
+)
+
+__all__ = ["Item", "read_json", "read_csv", "decode"]
+
+Item = tuple[dict[str, int], "Record | RecordError"]
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_JSON_BLANK = " \t\r"
+
+
+class _Repeated(dict):
+    """A decoded JSON object that gave ``key`` more than once (the last value is kept)."""
+
+    def __init__(self, pairs: list, key: str):
+        super().__init__(pairs)
+        self.key = key
+
+
+_decoding = threading.local()  # .repeated: whether the text being decoded repeats a key
+
+
+def _object(pairs: list) -> dict:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    _decoding.repeated = True
+    seen: set[str] = set()
+    key = next(k for k, _ in pairs if k in seen or seen.add(k))
+    return _Repeated(pairs, key)
+
+
+def _repeated_key(value: object, path: str = "") -> tuple[str, str] | None:
+    """(field, key) of the first object in ``value`` that repeats a key, else None."""
+    if isinstance(value, _Repeated):
+        return f"{path}.{value.key}" if path else value.key, value.key
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _repeated_key(item, f"{path}.{key}" if path else key)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _repeated_key(item, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def _loads(text: str, one_line: bool = False) -> tuple[object, bool]:
+    """``(value, whether some object in it repeats a key)``; every failure is a `_BadJSON` with a
+    line number (the message gives the column, and the line too for a multi-line document)."""
+    _decoding.repeated = False
+    try:
+        try:
+            value = _DECODER.decode(text)
+        except ValueError as error:
+            if isinstance(error, json.JSONDecodeError):
+                raise
+            # An integer too long for int(): read again, keeping it as a marker for its record.
+            value = _LONG_DECODER.decode(text)
+    except json.JSONDecodeError as error:
+        where = (f"column {error.colno}" if one_line
+                 else f"line {error.lineno}, column {error.colno}")
+        raise _BadJSON(f"not valid JSON: {error.msg} ({where})", error.lineno) from None
+    except RecursionError:
+        raise _BadJSON("not valid JSON: nested too deeply", 1) from None
+    return value, _decoding.repeated
+
+
+class _LongNumber:
+    """A JSON integer too long for Python's ``int()``; its record reports it, the rest go on."""
+
+    def __init__(self, digits: str):
+        self.length = len(digits)
+
+    def __repr__(self) -> str:
+        return f"a number of {self.length} digits"
+
+
+def _int_or_long(digits: str) -> int | _LongNumber:
+    try:
+        return int(digits)
+    except ValueError:
+        return _LongNumber(digits)
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_object)
+_LONG_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_int=_int_or_long)
+
+
+class _BadJSON(ValueError):
+    def __init__(self, message: str, lineno: int):
+        super().__init__(message)
+        self.message = message
+        self.lineno = lineno
+
+
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+
+def decode(data: bytes) -> str:
+    """Input bytes as text: UTF-8 (a leading byte-order mark dropped), any byte that is not UTF-8
+    kept as a surrogate escape for `_undecodable` to report on its own line."""
+    return data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
+
+
+def _undecodable(text: str) -> str | None:
+    """What is wrong with a line holding bytes that were not UTF-8, or None."""
+    bad = _UNDECODABLE.search(text)
+    if bad is None:
+        return None
+    line = text.count("\n", 0, bad.start()) + 1
+    column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+    where = f"line {line}, column {column}" if "\n" in text else f"column {column}"
+    return (f"not UTF-8 text: byte 0x{ord(bad.group()) - 0xdc00:02x} ({where}); save the file "
+            "as UTF-8")
+
+
+def _json_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(line number, line) split at ``\n`` only: U+2028 and U+0085 are valid inside a JSON
+    string, so `str.splitlines` would cut a record in two."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip(_JSON_BLANK):
+            yield number, line
+
+
+def _is_json_lines(text: str) -> bool:
+    """Whether a text that is not one JSON document is JSON-lines: its first line is JSON, or
+    some line is a record on its own (an object with an ``id``), so that one broken line, the first
+    included, costs only its own record."""
+    for index, (_, line) in enumerate(_json_lines(text)):
+        try:
+            value, _ = _loads(line)
+        except _BadJSON:
+            continue
+        if index == 0 or (isinstance(value, dict) and "id" in value):
+            return True
+    return False
+
+
+def _decode_items(text: str, jsonl: bool | None
+                  ) -> Iterator[tuple[dict[str, int], object, bool]]:
+    """(location, decoded value or RecordError, whether it may repeat a key) for a JSON document
+    or JSON-lines."""
+    if not text.strip(_JSON_BLANK + "\n"):
+        return
+    if not jsonl:
+        try:
+            undecodable = _undecodable(text)
+            if undecodable is not None:
+                raise _BadJSON(undecodable, text.count("\n", 0, _UNDECODABLE.search(text).start())
+                               + 1)
+            value, repeated = _loads(text)
+        except _BadJSON as error:
+            if not _is_json_lines(text):
+                # Not JSON-lines either: one error for the document, at the parser's position.
+                yield ({"line": error.lineno},
+                       RecordError(None, "", error.message, line=error.lineno), False)
+                return
+        else:
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    yield {"index": i}, item, repeated
+            else:
+                yield {}, value, repeated
+            return
+    clean = _UNDECODABLE.search(text) is None  # then no line needs looking at
+    for number, line in _json_lines(text):
+        try:
+            undecodable = None if clean else _undecodable(line)
+            if undecodable is not None:
+                raise _BadJSON(undecodable, 1)
+            value, repeated = _loads(line, one_line=True)
+        except _BadJSON as error:
+            yield {"line": number}, RecordError(None, "", error.message, line=number), False
+        else:
+            yield {"line": number}, value, repeated
+
+
+def _parse_item(value: object, ruleset, repeated: bool) -> Record:
+    found = _repeated_key(value) if repeated else None
+    if found is not None:
+        field, key = found
+        record_id = value.get("id") if isinstance(value, dict) else None
+        raise RecordError(record_id if isinstance(record_id, str) else None, field,
+                          f"the key {_shown(key)} is given twice; which value counts would be a "
+                          "guess")
+    return parse_record(value, ruleset)
+
+
+def read_json(text: str, ruleset=None, *, jsonl: bool | None = None) -> Iterator[Item]:
+    """Records from JSON text: one object, a list of objects, or JSON-lines.
+
+    ``jsonl=True`` reads line by line. Otherwise the text is first read as one JSON document; if
+    that fails and it looks like JSON-lines (`_is_json_lines`), it is read line by line, else it
+    is one error (a broken document, located by line).
+    Yields ``(location, Record | RecordError)``; never raises for bad content.
+    """
+    for location, value, repeated in _decode_items(text, jsonl):
+        if isinstance(value, RecordError):
+            yield location, value
+            continue
+        try:
+            yield location, _parse_item(value, ruleset, repeated)
+        except RecordError as error:
+            yield location, error.located(**location)
+
+
+def _csv_number(cell: str) -> int | None:
+    """An ASCII-digit cell as an int (at most nine digits), else None."""
+    return int(cell) if _ASCII_INT.fullmatch(cell) else None
+
+
+def _csv_rating(record_id, row: int, column: str, cell: str) -> int | None:
+    cell = cell.strip()
+    if not cell:
+        return None
+    value = _csv_number(cell)
+    if value is not None and (0 <= value <= 4 or value == NOT_KNOWN):
+        return value
+    raise RecordError(record_id, column, f"rating must be 0-4, 9 or blank; got {_shown(cell)}",
+                      row=row)
+
+
+class _BadRow(str):
+    """Why a CSV line cannot be read; ``record_id`` is its first cell when that is plain text."""
+
+    record_id: str | None = None
+
+
+def _bad_row(line: str, reason: str) -> _BadRow:
+    bad = _BadRow(f"unreadable CSV row: {reason}")
+    first = line.split(",", 1)[0].strip()
+    bad.record_id = first if first and '"' not in first and len(first) <= MAX_ID_LENGTH else None
+    return bad
+
+
+def _csv_lines(text: str) -> Iterator[tuple[int, list[str] | str]]:
+    """(row number, cells or the reason the row cannot be read) for each line of CSV text."""
+    clean = _UNDECODABLE.search(text) is None  # then no line needs looking at
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
+        undecodable = None if clean else _undecodable(line)
+        if undecodable is not None:
+            yield number, f"unreadable CSV row: {undecodable}"
+        elif '"' not in line:  # no quoting: the cells are what lies between the commas
+            yield number, line.split(",") if line else []
+        else:
+            try:
+                yield number, next(csv.reader((line,), strict=True))
+            except csv.Error as error:
+                reason = str(error)
+                if reason == "unexpected end of data":
+                    reason = "unclosed quote: a quoted cell does not end on its row"
+                yield number, _bad_row(line, reason)
+
+
+def read_csv(stream: Iterable[str] | str, ruleset=None) -> Iterator[Item]:
+    """Allocation rows from CSV (text or lines; one assessment a row): ``(location, Record |
+    RecordError)``.
+
+    A bad header yields one error (row 1) and nothing else: no row could be read reliably. A
+    column missing from the header is an error rather than "all blank", so that a mistyped header
+    cannot silently make a scale unknown for every row.
+    """
+    text = stream if isinstance(stream, str) else "".join(stream)
+    rows = _csv_lines(text.removeprefix("\ufeff"))
+    _, header = next(rows)
+    if isinstance(header, str):
+        yield {"row": 1}, RecordError(None, "header", header, row=1)
+        return
+    if not header:
+        return
+    header = [h.strip() for h in header]
+    allowed = _scale_ids(ruleset)
+    required = ("id", "date") + allowed
+    problem = None
+    duplicates = sorted(h for h, count in Counter(header).items() if count > 1)
+    unknown = [h for h in header if h not in required + CSV_OPTIONAL]
+    missing = [h for h in required if h not in header]
+    if duplicates:
+        problem = f"duplicate column(s): {', '.join(duplicates)}"
+    elif unknown:
+        hints = [f"{_shown(h)}: {hint}; " for h in unknown
+                 if (hint := did_you_mean(h, required + CSV_OPTIONAL))]
+        problem = (f"unexpected column(s): {', '.join(_shown(h) for h in unknown)}; "
+                   f"{''.join(hints)}columns are "
+                   f"{', '.join(required)} and optionally {', '.join(CSV_OPTIONAL)}")
+    elif missing:
+        problem = (f"missing column(s): {', '.join(missing)} (leave cells blank for ratings "
+                   "not made, or 9 for not known)")
+    if problem:
+        yield {"row": 1}, RecordError(None, "header", problem, row=1)
+        return
+    for row, cells in rows:
+        if isinstance(cells, str):
+            yield {"row": row}, RecordError(getattr(cells, "record_id", None), "", cells, row=row)
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        try:
+            yield {"row": row}, _csv_record(header, cells, row, allowed)
+        except RecordError as error:
+            yield {"row": row}, error.located(row=row)
+
+
+def _csv_record(header: list[str], cells: list[str], row: int, allowed) -> Record:
+    values = dict(zip(header, cells))
+    record_id = values.get("id", "").strip() or None
+    if len(cells) != len(header):
+        raise RecordError(record_id, "", f"has {len(cells)} cells; the header has {len(header)}",
+                          row=row)
+    if record_id is None:
+        raise RecordError(None, "id", "is required", row=row)
+    if len(record_id) > MAX_ID_LENGTH:
+        raise RecordError(record_id[:MAX_ID_LENGTH], "id",
+                          f"is longer than {MAX_ID_LENGTH} characters", row=row)
+    when = _date(record_id, "date", values["date"])
+    ratings = {}
+    for scale in allowed:
+        value = _csv_rating(record_id, row, scale, values[scale])
+        if value is not None:
+            ratings[scale] = value
+    scale8 = values.get("scale8_type", "").strip() or None
+    recorded = values.get("recorded_cluster", "").strip()
+    if recorded and _csv_number(recorded) is None:
+        raise RecordError(record_id, "recorded_cluster",
+                          f"must be a cluster number or blank, got {_shown(recorded)}", row=row)
+    group = values.get("group", "").strip() or None
+    return Record(
+        id=record_id,
+        assessments=(Assessment(when, ratings, _scale8_type(record_id, "scale8_type", scale8)),),
+        recorded_cluster=_csv_number(recorded) if recorded else None,
+        group=group,
+    )
