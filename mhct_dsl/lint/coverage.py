@@ -20,12 +20,13 @@ cluster with no red rows left to fail is sure to beat it).
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 import attrs
 
 from . import search
-from .space import FACTORS, TOTAL, GridSets
+from .space import FACTORS, TOTAL, GridSets, lookahead, miss_effect
 
 
 @attrs.frozen
@@ -85,18 +86,8 @@ def coverage(grids: list[GridSets], ties: bool = True) -> Coverage:
 
 def _ties(grids: list[GridSets]) -> Share:
     order = _red_order(grids)
-    # After position p: the most orange misses each cluster can still add, and whether it still
-    # has a red row that could fail.
-    room = [[0] * len(grids) for _ in order]
-    exposed = [[False] * len(grids) for _ in order]
-    for p in range(len(order) - 2, -1, -1):
-        f = order[p + 1]
-        for i, g in enumerate(grids):
-            room[p][i] = room[p + 1][i] + max(g.misses[f])
-            exposed[p][i] = exposed[p + 1][i] or g.red[f] is not None
-
-    def effect(factor: int, value: int) -> tuple:
-        return tuple(g.misses[factor][value] if g.meets_red(factor, value) else -1 for g in grids)
+    room, exposed = lookahead(grids, order)
+    effect = functools.partial(miss_effect, grids)
 
     def step(state: tuple, eff: tuple, p: int) -> tuple:
         counts = [None if s is None or e < 0 else s + e for s, e in zip(state, eff)]

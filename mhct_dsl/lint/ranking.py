@@ -12,8 +12,10 @@ fails a red row or a rival that can no longer fail is sure to end ahead.
 
 from __future__ import annotations
 
+import functools
+
 from . import search
-from .space import FACTORS, GridSets
+from .space import FACTORS, GridSets, lookahead, miss_effect
 
 
 def tie_breakers(g: GridSets) -> tuple:
@@ -34,16 +36,8 @@ def best_witness(grids: list[GridSets], c: int, stays: int | None = None,
     # A rival must end with at least `need` more misses than c.
     need = [0 if j != stays and tie_breakers(grids[c]) < tie_breakers(g) else 1
             for j, g in enumerate(grids)]
-    room = [[0] * n for _ in order]
-    exposed = [[False] * n for _ in order]
-    for p in range(len(order) - 2, -1, -1):
-        f = order[p + 1]
-        for i, g in enumerate(grids):
-            room[p][i] = room[p + 1][i] + max(g.misses[f])
-            exposed[p][i] = exposed[p + 1][i] or g.red[f] is not None
-
-    def effect(factor: int, value: int) -> tuple:
-        return tuple(g.misses[factor][value] if g.meets_red(factor, value) else -1 for g in grids)
+    room, exposed = lookahead(grids, order)
+    effect = functools.partial(miss_effect, grids)
 
     def step(state: tuple, eff: tuple, p: int):
         if eff[c] < 0:

@@ -88,6 +88,25 @@ class GridSets:
         return allowed is None or value in allowed
 
 
+def lookahead(grids: list[GridSets], order: list[int]) -> tuple[list[list[int]], list[list[bool]]]:
+    """For a search over the factors in ``order``, after position p: the most orange misses each
+    cluster can still add (``room[p][i]``), and whether it still has a red row that could fail
+    (``exposed[p][i]``)."""
+    room = [[0] * len(grids) for _ in order]
+    exposed = [[False] * len(grids) for _ in order]
+    for p in range(len(order) - 2, -1, -1):
+        f = order[p + 1]
+        for i, g in enumerate(grids):
+            room[p][i] = room[p + 1][i] + max(g.misses[f])
+            exposed[p][i] = exposed[p + 1][i] or g.red[f] is not None
+    return room, exposed
+
+
+def miss_effect(grids: list[GridSets], factor: int, value: int) -> tuple[int, ...]:
+    """Per cluster, the orange misses of ``factor`` at ``value``, or -1 where it fails a red row."""
+    return tuple(g.misses[factor][value] if g.meets_red(factor, value) else -1 for g in grids)
+
+
 def grid_sets(cluster: Cluster) -> GridSets:
     """A cluster's grid as sets over the factors (the cluster must have a grid)."""
     red: list[frozenset[int] | None] = [None] * len(FACTORS)
