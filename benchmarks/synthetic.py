@@ -65,13 +65,26 @@ def records(n: int, seed: int):
         yield out
 
 
+def review_records(n: int, seed: int):
+    """Review records (JSON-ready): each synthetic record with a current cluster (drawn with the
+    same seed), in that cluster since a date up to two years before its assessment."""
+    rng = np.random.default_rng(seed + 1)
+    current = rng.choice(CLUSTERS, size=n).tolist()
+    before = rng.integers(0, 730, size=n).tolist()
+    for record, cluster, days in zip(records(n, seed), current, before):
+        date = dt.date.fromisoformat(record["assessments"][0]["date"])
+        record["current_cluster"] = cluster
+        record["cluster_since"] = (date - dt.timedelta(days=days)).isoformat()
+        yield record
+
+
 def write(out: IO[str], n: int, seed: int, fmt: str) -> None:
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(COLUMNS)
         writer.writerows(rows(n, seed))
     else:
-        for record in records(n, seed):
+        for record in (review_records if fmt == "review-jsonl" else records)(n, seed):
             out.write(json.dumps(record) + "\n")
 
 
@@ -79,7 +92,7 @@ def main() -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--n", type=int, default=10000)
     options.add_argument("--seed", type=int, default=2013)
-    options.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    options.add_argument("--format", choices=("csv", "jsonl", "review-jsonl"), default="csv")
     args = options.parse_args()
     write(sys.stdout, args.n, args.seed, args.format)
     return 0

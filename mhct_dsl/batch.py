@@ -48,8 +48,6 @@ from .model import RuleSet
 from .readers import decode, read_csv, read_json
 from .records import Record, RecordError
 from .results import ErrorResult
-from .review import review
-from .review_csv import REVIEW_COLUMNS, read_review_csv, review_row
 
 __all__ = ["run_allocate", "run_review", "read_records", "OUTPUT_FORMATS", "CSV_COLUMNS"]
 
@@ -355,10 +353,12 @@ def run_allocate(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None
 def run_review(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None = None,
                err: IO[str] | None = None, as_of: dt.date | str | None = None,
                explain: bool = False, choose: Callable[[Record, Any], RuleSet] | None = None,
-               width: int | None = None) -> int:
+               width: int | None = None, jobs: int | None = None) -> int:
     """Review every record of ``input`` as of ``as_of`` (default: each record's latest
     assessment); JSON/JSON-lines results, or the explain tables, to ``out``; summary to ``err``.
-    ``choose(record, as_of)`` picks each record's rule set (the booklet in force)."""
+    ``choose(record, as_of)`` picks each record's rule set (the booklet in force). Records are
+    streamed in chunks over ``jobs`` worker processes (`review_batch`; default: the CPUs for a
+    large input file, else 1); the output is the same whatever ``jobs`` is."""
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
     if fmt not in OUTPUT_FORMATS:
@@ -371,20 +371,6 @@ def run_review(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None =
             err.write(f"error: --as-of: {error}\n")
             return 1
 
-    deciding = _Deciding(ruleset, choose)
-    if explain:
-        emit, close = _explainer(out, deciding, width), None
-    elif fmt == "csv":
-        emit, close = _csv_writer(out, REVIEW_COLUMNS, review_row), None
-    else:
-        json_writer = _Writer(out, fmt)
-        emit, close = json_writer.emit, json_writer.close
+    from .review_batch import run
 
-    try:
-        _, failed = _run(input, ruleset, lambda record: review(
-            deciding.pick(record, as_of), record, as_of), emit, err,
-            csv_reader=read_review_csv)
-    finally:
-        if close is not None:
-            close()
-    return 0 if failed == 0 else 1
+    return run(ruleset, input, fmt, out, err, as_of, explain, choose, width, jobs)

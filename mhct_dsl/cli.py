@@ -129,7 +129,14 @@ def _review(args) -> int:
     as_of = parse_date(args.as_of) if args.as_of else None
     return run_review(ruleset, _readable_input(args.input), args.format or "json", sys.stdout,
                       sys.stderr, as_of=as_of, explain=args.explain, width=_width(),
-                      choose=editions and editions.for_review)
+                      choose=editions and editions.for_review, jobs=args.jobs)
+
+
+def _positive(text: str) -> int:
+    """An argument that must be a whole number of at least 1."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def _width() -> int:
@@ -255,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="output format (default: json)")
     review.add_argument("--explain", action="store_true",
                         help="print each decision and its criteria as text for a person")
+    review.add_argument("--jobs", type=_positive, metavar="N",
+                        help="worker processes (default: the CPUs for an input file of 4 MiB "
+                        "or more, else 1); the output is the same for any N")
     review.add_argument("input", help="JSON or JSON-lines records, or CSV with a row per dated "
                         "assessment (docs/api.md) ('-' for stdin)")
     review.set_defaults(run=_review)

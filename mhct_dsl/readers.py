@@ -29,7 +29,7 @@ from .records import (
     _scale8_type, _scale_ids, _shown, parse_record,
 )
 
-__all__ = ["Item", "read_json", "read_csv", "decode"]
+__all__ = ["Item", "read_json", "read_json_lines", "read_csv", "decode"]
 
 Item = tuple[dict[str, int], "Record | RecordError"]
 
@@ -194,7 +194,13 @@ def _decode_items(text: str, jsonl: bool | None
                 yield {}, value, repeated
             return
     clean = _UNDECODABLE.search(text) is None  # then no line needs looking at
-    for number, line in _json_lines(text):
+    yield from _decode_lines(_json_lines(text), clean)
+
+
+def _decode_lines(lines: Iterable[tuple[int, str]], clean: bool
+                  ) -> Iterator[tuple[dict[str, int], object, bool]]:
+    """`_decode_items` for numbered JSON-lines (``clean``: none holds an undecodable byte)."""
+    for number, line in lines:
         try:
             undecodable = None if clean else _undecodable(line)
             if undecodable is not None:
@@ -225,7 +231,18 @@ def read_json(text: str, ruleset=None, *, jsonl: bool | None = None) -> Iterator
     is one error (a broken document, located by line).
     Yields ``(location, Record | RecordError)``; never raises for bad content.
     """
-    for location, value, repeated in _decode_items(text, jsonl):
+    yield from _parse_items(_decode_items(text, jsonl), ruleset)
+
+
+def read_json_lines(lines: Iterable[tuple[int, str]], ruleset=None) -> Iterator[Item]:
+    """Records from numbered lines ``(line number, line without its newline)`` of JSON-lines,
+    exactly as `read_json` reads them from the whole text (to read a file a chunk at a time)."""
+    yield from _parse_items(_decode_lines(((n, line) for n, line in lines
+                                           if line.strip(_JSON_BLANK)), False), ruleset)
+
+
+def _parse_items(decoded, ruleset) -> Iterator[Item]:
+    for location, value, repeated in decoded:
         if isinstance(value, RecordError):
             yield location, value
             continue

@@ -97,6 +97,13 @@ class RecordError(ValueError):
     def to_json(self) -> dict[str, Any]:
         return {"field": self.field, "message": self.message, **self.location}
 
+    def __reduce__(self):  # pickled for review's worker processes, location included
+        return _record_error, (self.record_id, self.field, self.message, self.location)
+
+
+def _record_error(record_id, field: str, message: str, location: dict) -> RecordError:
+    return RecordError(record_id, field, message, **location)
+
 
 @attrs.frozen
 class Assessment:

@@ -1,0 +1,201 @@
+"""``mhct review`` over many records: streamed in chunks, optionally over parallel workers.
+
+`run` reads the input a chunk of `CHUNK_SIZE` records at a time, reviews and renders each chunk
+(in this process, or with ``jobs`` > 1 in a pool of worker processes, each holding the rule sets
+once), and writes the rendered chunks in input order as they are done, so the output is byte for
+byte the same whatever ``jobs`` is. At most two chunks per worker are in flight: memory is bounded
+by the chunk size, not the input's size.
+
+A ``.jsonl``/``.ndjson`` file is streamed line by line (`readers.read_json_lines`); other input (a
+``.json`` document, a review CSV whose rows of one record may be anywhere in the file, standard
+input, a stream) is read whole first, as `batch.read_records` reads it, then reviewed in chunks.
+
+``jobs=None`` chooses: the machine's CPUs for an input file of at least `LARGE` bytes, else 1.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import csv
+import io
+import json
+import multiprocessing
+import os
+import types
+from collections import deque
+from typing import IO, Callable, Iterable, Iterator
+
+from .batch import _Deciding, _for, _Ids, _internal, _outcome, formula_safe, read_records
+from .explain import escape_controls
+from .model import RuleSet
+from .readers import read_json_lines
+from .records import RecordError
+from .results import ErrorResult
+from .review import review
+from .review_csv import REVIEW_COLUMNS, read_review_csv, review_row
+
+__all__ = ["run", "CHUNK_SIZE", "LARGE", "default_jobs"]
+
+CHUNK_SIZE = 512
+LARGE = 4 * 1024 * 1024  # bytes: ~1,000 review records and more are worth the workers' start
+
+# One rendered record: (text, failed, record id for the repeated-ids warning, location).
+Rendered = tuple[str, bool, "str | None", dict]
+
+
+def default_jobs(input) -> int:
+    """The CPUs this process may use for an input file of `LARGE` bytes or more, else 1."""
+    try:
+        large = not hasattr(input, "read") and str(input) != "-" and os.path.getsize(input) >= LARGE
+    except OSError:
+        large = False
+    if not large:
+        return 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class _Reviewer:
+    """Reviews and renders chunks of read items; one per process."""
+
+    def __init__(self, ruleset: RuleSet, choose: Callable | None, as_of, fmt: str,
+                 explain: bool, width: int | None, encoding: str):
+        self.ruleset, self.as_of, self.fmt, self.explain, self.width = (
+            ruleset, as_of, fmt, explain, width)
+        self.deciding = _Deciding(ruleset, choose)
+        self.out = types.SimpleNamespace(encoding=encoding)  # what `_for` needs of the output
+
+    def chunk(self, kind: str, data: list) -> list[Rendered]:
+        items = read_json_lines(data, self.ruleset) if kind == "lines" else data
+        return [self.one(location, item) for location, item in items]
+
+    def one(self, location, item) -> Rendered:
+        result = _outcome(item, location, lambda record: review(
+            self.deciding.pick(record, self.as_of), record, self.as_of))
+        try:
+            text = self.render(result)
+        except (UnicodeError, ValueError) as error:  # this result only: say so in its place
+            result = ErrorResult(None, "output", f"the result cannot be written: {error}",
+                                 dict(location))
+            text = self.render(result)
+        record_id = getattr(item, "record_id", None) or getattr(item, "id", None)
+        return text, isinstance(result, ErrorResult), record_id, location
+
+    def render(self, result) -> str:
+        if self.explain:
+            return _for(self.out, escape_controls(result.explain(
+                width=self.width, ruleset=self.deciding.of(result))))
+        if self.fmt == "csv":
+            line = io.StringIO()
+            csv.writer(line, lineterminator="\n").writerow(
+                [_for(self.out, formula_safe(cell)) for cell in review_row(result)])
+            return line.getvalue()
+        obj = result.to_json()
+        text = json.dumps(obj, ensure_ascii=False)
+        return text if text == _for(self.out, text) else json.dumps(obj)
+
+
+_WORKER: _Reviewer | None = None
+
+
+def _start_worker(reviewer: _Reviewer) -> None:
+    global _WORKER
+    _WORKER = reviewer
+
+
+def _work(kind: str, data: list) -> list[Rendered]:
+    return _WORKER.chunk(kind, data)
+
+
+def _chunks(input, ruleset: RuleSet, size: int) -> Iterator[tuple[str, list]]:
+    """``("lines", [(number, line)])`` chunks of a JSON-lines file, else ``("items", [(location,
+    Record | RecordError)])`` chunks of the whole input as `read_records` reads it."""
+    path = None if hasattr(input, "read") or str(input) == "-" else os.fspath(input)
+    if path is not None and os.path.splitext(path)[1].lower() in (".jsonl", ".ndjson"):
+        try:
+            handle = open(path, "rb")
+        except OSError as error:
+            yield "items", [({}, RecordError(None, "input", f"cannot read input: {error}"))]
+            return
+        with handle:
+            yield from _batches("lines", _lines(handle), size)
+        return
+    yield from _batches("items", read_records(input, ruleset, csv_reader=read_review_csv), size)
+
+
+def _lines(handle: IO[bytes]) -> Iterator[tuple[int, str]]:
+    """Numbered lines as `batch.read_records` decodes them (byte-order marks dropped, bytes that
+    are not UTF-8 kept as surrogate escapes), without their ``\\n``."""
+    for number, raw in enumerate(handle, start=1):
+        line = raw.decode("utf-8", "surrogateescape").removesuffix("\n")
+        if number == 1:
+            line = line.removeprefix("\ufeff").removeprefix("\ufeff")
+        yield number, line
+
+
+def _batches(kind: str, items: Iterable, size: int) -> Iterator[tuple[str, list]]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield kind, batch
+            batch = []
+    if batch:
+        yield kind, batch
+
+
+def run(ruleset: RuleSet, input, fmt: str, out: IO[str], err: IO[str], as_of, explain: bool,
+        choose: Callable | None, width: int | None, jobs: int | None = None,
+        size: int = CHUNK_SIZE) -> int:
+    """Review every record of ``input``, writing each chunk's results to ``out`` in input order,
+    the summary to ``err``; 0 when nothing failed, else 1 (see `batch.run_review`)."""
+    jobs = default_jobs(input) if jobs is None else max(1, jobs)
+    reviewer = _Reviewer(ruleset, choose, as_of, fmt, explain, width,
+                         getattr(out, "encoding", None) or "utf-8")
+    total = failed = 0
+    ids = _Ids()
+
+    def write(text: str) -> None:
+        nonlocal total
+        if explain:
+            out.write(("\n" if total else "") + text + "\n")
+        elif fmt == "json":
+            out.write(("[\n" if total == 0 else ",\n") + text)
+        else:
+            out.write(text if fmt == "csv" else text + "\n")
+        total += 1
+
+    if fmt == "csv" and not explain:
+        csv.writer(out, lineterminator="\n").writerow(REVIEW_COLUMNS)
+    try:
+        for rendered in _rendered(_chunks(input, ruleset, size), reviewer, jobs):
+            for text, bad, record_id, location in rendered:
+                write(text)
+                failed += bad
+                ids.see(record_id, location)
+    except Exception as error:  # reading failed midway (should not happen; never a traceback)
+        write(reviewer.render(_internal(None, error, {})))
+        failed += 1
+    finally:
+        if fmt == "json" and not explain:
+            out.write("[]\n" if total == 0 else "\n]\n")
+    err.write(f"records in: {total}, ok: {total - failed}, failed: {failed}\n{ids.warning()}")
+    return 0 if failed == 0 else 1
+
+
+def _rendered(chunks: Iterator[tuple[str, list]], reviewer: _Reviewer, jobs: int
+              ) -> Iterator[list[Rendered]]:
+    """Each chunk reviewed and rendered, in input order: here, or over ``jobs`` workers."""
+    if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from (reviewer.chunk(kind, data) for kind, data in chunks)
+        return
+    # Forked workers inherit the rule sets (nothing is pickled but chunks and rendered text).
+    with concurrent.futures.ProcessPoolExecutor(
+            jobs, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker,
+            initargs=(reviewer,)) as pool:
+        pending: deque = deque()
+        for kind, data in chunks:
+            pending.append(pool.submit(_work, kind, data))
+            if len(pending) >= 2 * jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
