@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/parse_check.py
 	$(BIN)/python benchmarks/evaluate.py
 	$(BIN)/python benchmarks/scale.py
+	$(BIN)/python benchmarks/review_scale.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -64,7 +64,11 @@ def fit_cluster(cluster: Cluster, assessment: Assessment) -> Candidate | None:
     compiled = plan(cluster.grid)
     lists = {colour: ([], [], []) for colour in COLOURS}
     for scales, reading, colour, _, label, allowed, tails in compiled:
-        value = row_value(scales, reading, allowed, tails, ratings)
+        if len(scales) == 1:  # `row_value` of a one-scale row, inline: most rows, every record
+            raw = ratings.get(scales[0])
+            value = tails[0] if raw is None or raw == NOT_KNOWN else raw in allowed
+        else:
+            value = row_value(scales, reading, allowed, tails, ratings)
         met, missed, unknown = lists[colour]
         (met if value is True else missed if value is False else unknown).append(label)
     red, orange, yellow = (ColourSummary(*map(tuple, lists[c])) for c in COLOURS)
