@@ -34,22 +34,14 @@ class ConditionChecks(CheckerBase):
             self._scale_id(cond.scale, cond.span)
             self._duration(cond.duration)
         elif isinstance(cond, n.FactIs):
-            if cond.name not in self.facts:
-                self.error("unknown-fact", f"fact `{cond.name}` is not declared", cond.span,
-                           did_you_mean(cond.name, self.facts)
-                           or f'declare it: fact {cond.name} "booklet wording"')
+            self._declared("fact", cond.name, self.facts, cond.span)
         elif isinstance(cond, n.EventWithin):
             self._duration(cond.duration)
-            if cond.name not in self.events:
-                self.error("unknown-event", f"event `{cond.name}` is not declared", cond.span,
-                           did_you_mean(cond.name, self.events)
-                           or f'declare it: event {cond.name} "booklet wording"')
+            self._declared("event", cond.name, self.events, cond.span)
         elif isinstance(cond, n.Tenure):
             self._duration(cond.duration)
-            if cond.team is not None and cond.team not in self.teams:
-                self.error("unknown-team", f"team `{cond.team}` is not declared", cond.span,
-                           did_you_mean(cond.team, self.teams)
-                           or f'declare it: team {cond.team} "booklet wording"')
+            if cond.team is not None:
+                self._declared("team", cond.team, self.teams, cond.span)
         elif isinstance(cond, n.FitsClusters):
             if cond.consistently is not None:
                 self._duration(cond.consistently)
@@ -67,3 +59,10 @@ class ConditionChecks(CheckerBase):
                 self.error("no-transition-targets", f"`fits {cond.direction}`: cluster "
                            f"{cluster.number} has no likely or possible {direction} transitions",
                            cond.span, f"list them in transitions: {direction} likely ...")
+
+    def _declared(self, what: str, name: str, declared: dict, span) -> None:
+        """A fact, event or team a condition names must be declared."""
+        if name not in declared:
+            self.error(f"unknown-{what}", f"{what} `{name}` is not declared", span,
+                       did_you_mean(name, declared)
+                       or f'declare it: {what} {name} "booklet wording"')
