@@ -3,191 +3,27 @@
 Every node carries a ``span`` (excluded from equality, so tests compare trees without positions)
 and nodes that a person can annotate carry ``comments`` (the ``#`` lines just above them), which the
 formatter writes back. Nothing here knows about Lark or about evaluation.
+
+The nodes live in three modules, all re-exported here: `nodes_common` (span, source, duration),
+`nodes_conditions` (a criterion's condition) and this one (the entries of blocks, the declarations,
+a file).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import NamedTuple, Union
+from typing import Union
 
 import attrs
 
+from .nodes_common import Duration, Source, Span  # re-exported, as are the conditions
+from .nodes_common import comments_field as _comments
+from .nodes_common import span_field as _span
+from .nodes_conditions import (
+    AllOf, AnyOf, Comparison, Condition, EventWithin, FactIs, FitsClusters, FitsTransition, Not,
+    ScaleIs, ScaleRemained, ScaleStable, Tenure,
+)
 
-class Span(NamedTuple):
-    """Where a node came from: file path, 1-based line/column of its start and end."""
-
-    path: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-
-
-def _span() -> attrs.Attribute:
-    return attrs.field(default=None, eq=False, repr=False, kw_only=True)
-
-
-def _comments() -> attrs.Attribute:
-    return attrs.field(default=(), kw_only=True, converter=tuple)
-
-
-@attrs.frozen
-class Source:
-    """Provenance: ``kind`` is booklet, reconstructed or local; ``note`` cites page or reason."""
-
-    kind: str
-    note: str | None = None
-    span: Span | None = _span()
-
-
-@attrs.frozen
-class Duration:
-    """A calendar length: ``amount`` of ``unit`` (day, week, month, year)."""
-
-    amount: int
-    unit: str
-    span: Span | None = _span()
-
-
-# ---- conditions -----------------------------------------------------------------------------
-
-
-@attrs.frozen
-class Comparison:
-    """``op`` is one of = <= >= < > or ``in`` (then ``value``..``high``)."""
-
-    op: str
-    value: int
-    high: int | None = None
-    span: Span | None = _span()
-
-    def holds(self, rating: int) -> bool:
-        if self.op == "in":
-            return self.value <= rating <= self.high
-        return {
-            "=": rating == self.value,
-            "<=": rating <= self.value,
-            ">=": rating >= self.value,
-            "<": rating < self.value,
-            ">": rating > self.value,
-        }[self.op]
-
-    def describe(self) -> str:
-        """The comparison in plain words: '1 or less', '0-1', 'exactly 0'."""
-        if self.op == "in":
-            return f"{self.value}-{self.high}"
-        return {
-            "=": f"exactly {self.value}",
-            "<=": f"{self.value} or less",
-            ">=": f"{self.value} or more",
-            "<": f"less than {self.value}",
-            ">": f"more than {self.value}",
-        }[self.op]
-
-
-@attrs.frozen
-class Not:
-    """``not operand``."""
-
-    operand: Condition
-    span: Span | None = _span()
-
-
-@attrs.frozen
-class AllOf:
-    """``all { operands }``: Kleene conjunction."""
-
-    operands: tuple[Condition, ...] = attrs.field(converter=tuple)
-    span: Span | None = _span()
-
-
-@attrs.frozen
-class AnyOf:
-    """``any { operands }``: Kleene disjunction."""
-
-    operands: tuple[Condition, ...] = attrs.field(converter=tuple)
-    span: Span | None = _span()
-
-
-@attrs.frozen
-class ScaleIs:
-    """``scale S <comparison>`` on the current (latest) assessment."""
-
-    scale: str
-    comparison: Comparison
-    span: Span | None = _span()
-
-
-@attrs.frozen
-class ScaleRemained:
-    """``scale S remained <comparison> for D``: every rating in the window satisfies it."""
-
-    scale: str
-    comparison: Comparison
-    duration: Duration
-    span: Span | None = _span()
-
-
-@attrs.frozen
-class ScaleStable:
-    """``scale S stable for D``: every rating in the window is the same."""
-
-    scale: str
-    duration: Duration
-    span: Span | None = _span()
-
-
-@attrs.frozen
-class FactIs:
-    """``fact NAME``: a clinician-asserted fact holds."""
-
-    name: str
-    span: Span | None = _span()
-
-
-@attrs.frozen
-class EventWithin:
-    """``event NAME within D`` (``absent=False``) or ``no event NAME within D`` (``absent=True``)."""
-
-    name: str
-    duration: Duration
-    absent: bool
-    span: Span | None = _span()
-
-
-@attrs.frozen
-class Tenure:
-    """``in_service >= D``, ``in_cluster >= D`` or ``with_team NAME >= D`` (scope ``with_team``):
-    time since the record's start date for it."""
-
-    scope: str
-    duration: Duration
-    span: Span | None = _span()
-    team: str | None = attrs.field(default=None, kw_only=True)
-
-
-@attrs.frozen
-class FitsClusters:
-    """``fits cluster N, M [consistently for D]``: the ratings fit any of the named clusters."""
-
-    clusters: tuple[int, ...] = attrs.field(converter=tuple)
-    consistently: Duration | None = None
-    span: Span | None = _span()
-
-
-@attrs.frozen
-class FitsTransition:
-    """``fits step_up|step_down [consistently for D]``: fits a likely/possible target cluster."""
-
-    direction: str
-    consistently: Duration | None = None
-    span: Span | None = _span()
-
-
-Condition = Union[
-    Not, AllOf, AnyOf, ScaleIs, ScaleRemained, ScaleStable, FactIs, EventWithin, Tenure,
-    FitsClusters, FitsTransition,
-]
 
 # ---- entries of blocks ---------------------------------------------------------------------
 
