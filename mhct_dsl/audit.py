@@ -33,11 +33,11 @@ from typing import IO, Any, Iterator
 import numpy as np
 
 from .compiled.kernel import GROUP_SOURCES, LABELS, NONE, OUTCOMES, Batch, evaluate
-from .compiled.run import compiled_for, error_row, text_cell
+from .compiled.run import collected_per_chunk, compiled_for, error_row, text_cell
 from .compiled.tables import CODES, Compiled, row_truth
 from .model import RuleSet
 from .results import ErrorResult
-from .stream import Progress, read_chunks
+from .stream import CHUNK_SIZE, Progress, read_chunks
 
 __all__ = ["run_audit", "ENGINES", "FORMATS", "CSV_COLUMNS"]
 
@@ -255,18 +255,21 @@ def run_audit(ruleset: RuleSet, input, fmt: str = "json", engine: str = "default
     else:
         out.write('{"ruleset": ' + json.dumps(ruleset.receipt()) + ', "records": [')
     first = True
-    for item in items:
-        summary.add(item)
-        if summary.total % 4096 == 0:
-            progress.update(summary.total, summary.total - summary.failed, summary.failed)
-        if item is None:
-            continue
-        if writer is not None:
-            writer.writerow(_csv_row(item, cell))
-        else:
-            record = item.to_json() if isinstance(item, ErrorResult) else item
-            out.write(("\n" if first else ",\n") + json.dumps(record, ensure_ascii=False))
-            first = False
+    with collected_per_chunk() as collect:
+        for item in items:
+            summary.add(item)
+            if summary.total % 4096 == 0:
+                progress.update(summary.total, summary.total - summary.failed, summary.failed)
+            if summary.total % CHUNK_SIZE == 0:
+                collect()
+            if item is None:
+                continue
+            if writer is not None:
+                writer.writerow(_csv_row(item, cell))
+            else:
+                record = item.to_json() if isinstance(item, ErrorResult) else item
+                out.write(("\n" if first else ",\n") + json.dumps(record, ensure_ascii=False))
+                first = False
     progress.update(summary.total, summary.total - summary.failed, summary.failed, final=True)
     if writer is None:
         out.write('\n], "summary": ' + json.dumps(summary.to_json(), ensure_ascii=False) + "}\n")

@@ -297,14 +297,16 @@ class _Columns:
     def _mapped(self, column, judge) -> tuple[np.ndarray, np.ndarray]:
         """(value per row, plainly valid per row) for a categorical column, judging each distinct
         cell once: ``judge(cell)`` gives the value or raises ValueError."""
-        judged = {}
-        for cell in dict.fromkeys(column):
+        distinct = {cell: k for k, cell in enumerate(dict.fromkeys(column))}
+        values = np.full(len(distinct), NONE, dtype=np.int64)
+        valid = np.zeros(len(distinct), dtype=bool)
+        for cell, k in distinct.items():
             try:
-                judged[cell] = (judge(cell), True)
+                values[k], valid[k] = judge(cell), True
             except ValueError:
-                judged[cell] = (NONE, False)
-        values, valid = zip(*map(judged.__getitem__, column))
-        return np.array(values, dtype=np.int64), np.array(valid, dtype=bool)
+                pass
+        at = np.fromiter(map(distinct.__getitem__, column), np.intp, len(column))
+        return values[at], valid[at]
 
     def _date(self, cell: str) -> int:
         if cell not in self.valid_dates:

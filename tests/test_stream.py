@@ -29,6 +29,7 @@ HOSTILE = "\n".join([
     row("letter", s5="x"),
     row("ten", s6="10"),
     '"a,b",2014-01-13,' + ",".join("2" for _ in SCALE_IDS) + ",,,",
+    '"say ""hi""",2014-01-13,' + ",".join("2" for _ in SCALE_IDS) + ",,,",
     row("short").rsplit(",", 3)[0],
     row("bad-date", date="2014-02-30"),
     row("padded-date", date=" 2014-01-13"),

@@ -6,7 +6,10 @@ error rows included); the tests hold the two paths equal on the same input.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
+import io
 import itertools
 import sys
 from typing import IO, Callable
@@ -20,9 +23,9 @@ from ..records import Assessment, Record, RecordError
 from ..results import ErrorResult
 from ..stream import Chunk, Progress, read_chunks
 from .kernel import LABELS, NONE, OUTCOMES, Batch, evaluate
-from .tables import CODES, UNKNOWN_9, Compiled, compile_ruleset, row_truth
+from .tables import CODES, UNKNOWN_9, UNRATED, Compiled, compile_ruleset, row_truth
 
-__all__ = ["run_allocate_csv", "compiled_for"]
+__all__ = ["run_allocate_csv", "compiled_for", "collected_per_chunk"]
 
 _CACHE: dict[int, tuple[RuleSet, Compiled]] = {}
 _CACHE_SIZE = 8
@@ -63,9 +66,15 @@ def text_cell(out: IO[str]):
     return lambda text: _for(out, formula_safe(text))
 
 
+_ROW_TABLES: dict[int, tuple[Compiled, list[tuple[list[int], np.ndarray]]]] = {}
+
+
 def _row_tables(compiled: Compiled) -> list[tuple[list[int], np.ndarray]]:
     """Per compiled row: its scales' columns and its value (0 false, 1 true, 2 unknown) for every
-    combination of their codes (index = sum(code_i * CODES ** i))."""
+    combination of their codes (index = sum(code_i * CODES ** i)); built once per compiled set."""
+    hit = _ROW_TABLES.get(id(compiled))
+    if hit is not None and hit[0] is compiled:
+        return hit[1]
     out = []
     for row in compiled.rows:
         at = [compiled.scales.index(s) for s in row.scales]
@@ -75,15 +84,19 @@ def _row_tables(compiled: Compiled) -> list[tuple[list[int], np.ndarray]]:
             table[sum(c * CODES ** i for i, c in enumerate(combo))] = 2 if value is None \
                 else int(value)
         out.append((at, table))
+    if len(_ROW_TABLES) >= _CACHE_SIZE:
+        _ROW_TABLES.pop(next(iter(_ROW_TABLES)))
+    _ROW_TABLES[id(compiled)] = (compiled, out)
     return out
 
 
-def _blocking_texts(compiled: Compiled, chunk, batch: Batch, far: np.ndarray) -> dict[int, str]:
-    """The ``blocking_unknowns`` cell of each record whose outcome is further assessment, as the
-    interpreter words it (`batch._blocking`): every unknown rating that could change the answer,
-    once, with the clusters it blocks."""
+def _blocking_texts(compiled: Compiled, chunk, batch: Batch, far: np.ndarray) -> list[str]:
+    """The ``blocking_unknowns`` cell of each record of ``far`` (those whose outcome is further
+    assessment), as the interpreter words it (`batch._blocking`): every unknown rating that could
+    change the answer, once, with the clusters it blocks (the row values and the clusters named
+    are found for the whole chunk at once; only the words are put together per record)."""
     if not len(far):
-        return {}
+        return []
     tables = _row_tables(compiled)
     codes = chunk.codes[far]
     values = np.stack([table[sum(codes[:, a].astype(np.intp) * CODES ** i
@@ -99,58 +112,83 @@ def _blocking_texts(compiled: Compiled, chunk, batch: Batch, far: np.ndarray) ->
     best = states.best[state]
     columns = np.arange(len(compiled.clusters))
     contender = live & ((best < bar[:, None]) | (columns == leader[:, None]))
-    rows_of = [[n for n, row in enumerate(compiled.rows) if row.cluster == c and
-                row.colour in ("red", "orange")] for c in compiled.clusters]
-    scale_codes = {s: i for i, s in enumerate(compiled.scales)}
-    out = {}
-    for k, i in enumerate(far.tolist()):
-        record_codes = codes[k]
+    suggested = batch.suggested[far]
+    no_rated = ((codes == 0) | (codes >= UNKNOWN_9)).all(axis=1)
+    ranked = contender & (suggested == NONE)[:, None]
+    order = np.argsort(np.where(ranked, best, big), axis=1, kind="stable")
+    column_at = np.zeros(int(compiled.clusters.max()) + 1, dtype=np.intp)
+    column_at[compiled.clusters] = columns
+    order[:, 0] = np.where(suggested == NONE, order[:, 0], column_at[np.maximum(suggested, 0)])
+    named = np.where(suggested == NONE, ranked.sum(axis=1), 1)  # the clusters the text names
+    # the rows read: unknown ones of the named clusters (orange only beside a suggestion)
+    red = np.array([row.colour == "red" for row in compiled.rows])
+    orange = np.array([row.colour == "orange" for row in compiled.rows])
+    read = (values == 2) & (orange | (red & (suggested == NONE)[:, None]))
+    pairs = [[(n, compiled.scales.index(s)) for n, row in enumerate(compiled.rows)
+              if row.cluster == c and row.colour in ("red", "orange") for s in row.scales]
+             for c in compiled.clusters]
+    names = [str(int(c)) for c in compiled.clusters]
+    said = {UNKNOWN_9: "rated 9 (not known)", UNRATED: "not rated"}
+    listed = [compiled.scales.index(s) for s in SCALE_IDS if s in compiled.scales]
+    out = []
+    for k, (i, row_read, record_codes, ranking, count) in enumerate(zip(
+            far.tolist(), read.tolist(), codes.tolist(), order.tolist(), named.tolist())):
         on = f" on {chunk.dates[i]}" if chunk.dates[i] else ""
-
-        def unknown(scale):
-            code = record_codes[scale_codes[scale]]
-            return (f"scale {scale}: "
-                    f"{'rated 9 (not known)' if code == UNKNOWN_9 else 'not rated'}{on}")
-
-        blocks: list[tuple[str, list[str]]] = []
-        if ((record_codes == 0) | (record_codes >= UNKNOWN_9)).all():
-            blocks.append(("no rated needs", [unknown(s) for s in SCALE_IDS
-                                              if s in scale_codes and
-                                              record_codes[scale_codes[s]] >= UNKNOWN_9]))
+        who: dict[int, list[str]] = {}
+        if no_rated[k]:
+            who = {s: ["no rated needs"] for s in listed if record_codes[s] >= UNKNOWN_9}
         else:
-            suggested = int(batch.suggested[i])
-            if suggested != NONE:
-                columns = [compiled.column_of[suggested]]
-                colours = ("orange",)
-            else:
-                columns = sorted(np.flatnonzero(contender[k]).tolist(), key=lambda c: best[k, c])
-                colours = ("red", "orange")
-            for c in columns:
-                found = [unknown(s) for n in rows_of[c] if compiled.rows[n].colour in colours
-                         and values[k, n] == 2 for s in compiled.rows[n].scales
-                         if record_codes[scale_codes[s]] >= UNKNOWN_9]
-                if found:
-                    blocks.append((str(int(compiled.clusters[c])), list(dict.fromkeys(found))))
-        clusters: dict[str, list[str]] = {}
-        for who, unknowns in blocks:
-            for text in unknowns:
-                clusters.setdefault(text, []).append(who)
-        out[i] = "; ".join(f"{text} (clusters {', '.join(dict.fromkeys(who))})"
-                           for text, who in clusters.items())
+            for c in ranking[:count]:
+                for n, s in pairs[c]:
+                    if row_read[n] and record_codes[s] >= UNKNOWN_9:
+                        clusters = who.setdefault(s, [])
+                        if not clusters or clusters[-1] is not names[c]:
+                            clusters.append(names[c])
+        out.append("; ".join(f"scale {compiled.scales[s]}: {said[record_codes[s]]}{on} "
+                             f"(clusters {', '.join(clusters)})" for s, clusters in who.items()))
     return out
 
 
+_SPECIAL = ('"', "\r", "\n")
+
+
+def _quoted(text: str) -> str | None:
+    """``text`` as a CSV cell the way `csv.writer` writes it, or None when it holds a quote or a
+    line break (those rows are left to `csv.writer`)."""
+    if any(c in text for c in _SPECIAL):
+        return None
+    return f'"{text}"' if "," in text else text
+
+
+def _column(texts) -> list:
+    """`_quoted` of every cell of a column, each distinct text once."""
+    texts = list(texts)
+    joined = "\x01".join(texts)
+    if not any(c in joined for c in (",", *_SPECIAL)):
+        return texts
+    done = {text: _quoted(text) for text in dict.fromkeys(texts)}
+    return [done[text] for text in texts]
+
+
+def _csv_line(cells: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(cells)
+    return out.getvalue()
+
+
 def allocation_rows(compiled: Compiled, names: dict[int, str], chunk, batch: Batch,
-                    cell=formula_safe):
-    """The chunk's CSV rows (`batch.CSV_COLUMNS`), errors in place; ``names``: cluster names;
-    ``cell`` makes the free-text cells (ids, names, error messages) safe (`text_cell`)."""
+                    cell=formula_safe) -> list[str]:
+    """The chunk's CSV lines (`batch.CSV_COLUMNS`), errors in place, exactly as `csv.writer`
+    writes them; ``names``: cluster names; ``cell`` makes the free-text cells (ids, names, error
+    messages) safe (`text_cell`)."""
     n = len(chunk.ids)
     rows = np.arange(n)
     labels = batch.label()
     order = batch.order()
     shown_names = np.array([f"{c}:{label}" for c in compiled.clusters for label in LABELS],
                            dtype=object)
-    shown = map(";".join, shown_names[order * len(LABELS) + labels[rows[:, None], order]].tolist())
+    shown = list(map(";".join,
+                     shown_names[order * len(LABELS) + labels[rows[:, None], order]].tolist()))
     words = np.array(LABELS + ("variance", "not_allocatable", ""), dtype=object)
     column = np.full(max(int(compiled.clusters.max()), int(chunk.recorded.max(initial=0)),
                          int(batch.suggested.max(initial=0))) + 2, -1)
@@ -171,20 +209,23 @@ def allocation_rows(compiled: Compiled, names: dict[int, str], chunk, batch: Bat
                                                batch.recorded_adheres))]
     far = np.flatnonzero(batch.outcome == OUTCOMES.index("further_assessment_required"))
     blocking = np.full(n, "", dtype=object)
-    for i, text in _blocking_texts(compiled, chunk, batch, far).items():
-        blocking[i] = text
+    blocking[far] = _blocking_texts(compiled, chunk, batch, far)
     name_of = np.array([""] + [cell(names.get(c, "")) for c in range(len(column) - 1)],
                        dtype=object)
     ids = [cell(i) for i in chunk.ids]
-    out = zip(ids, _texts(batch.suggested), name_of[batch.suggested + 1],
-              fit_of(batch.suggested, len(LABELS) + 2),
-              np.array(OUTCOMES, dtype=object)[batch.outcome], shown, blocking,
-              _texts(recorded), fit_of(recorded, special), adheres, itertools.repeat(""))
+    columns = (ids, _texts(batch.suggested), name_of[batch.suggested + 1],
+               fit_of(batch.suggested, len(LABELS) + 2),
+               np.array(OUTCOMES, dtype=object)[batch.outcome], shown, blocking,
+               _texts(recorded), fit_of(recorded, special), adheres)
+    free = (0, 2, 6)  # the columns whose text may need quoting
+    plain = [_column(c) if k in free else c for k, c in enumerate(columns)]
+    made = [None if None in cells else ",".join(cells) + ",\n" for cells in zip(*plain)]
+    for k in [k for k, line in enumerate(made) if line is None]:
+        made[k] = _csv_line([c[k] for c in columns] + [""])
     if chunk.failed == 0 and chunk.entries == list(range(n)):
-        return out
-    made = list(out)
-    return [error_row(e, len(CSV_COLUMNS), cell) if isinstance(e, ErrorResult) else made[e]
-            for e in chunk.entries]
+        return made
+    return [_csv_line(error_row(e, len(CSV_COLUMNS), cell)) if isinstance(e, ErrorResult)
+            else made[e] for e in chunk.entries]
 
 
 def _by_edition(chunk, choose) -> tuple[dict[int, tuple[RuleSet, list[int]]], dict[int, ErrorResult]]:
@@ -218,7 +259,7 @@ def _subset(chunk, take: list[int]):
 
 
 def _rows(ruleset: RuleSet, chunk, cell, choose) -> tuple[list, int]:
-    """The chunk's CSV rows in input order, and how many records failed."""
+    """The chunk's CSV lines in input order, and how many records failed."""
     if choose is None:
         compiled = compiled_for(ruleset)
         batch = evaluate(compiled, chunk.codes, chunk.group, chunk.group_source, chunk.recorded)
@@ -230,10 +271,24 @@ def _rows(ruleset: RuleSet, chunk, cell, choose) -> tuple[list, int]:
         compiled = compiled_for(edition)
         batch = evaluate(compiled, part.codes, part.group, part.group_source, part.recorded)
         made.update(zip(take, allocation_rows(compiled, _names(edition), part, batch, cell)))
-    rows = [error_row(e, len(CSV_COLUMNS), cell) if isinstance(e, ErrorResult) else
-            error_row(refused[e], len(CSV_COLUMNS), cell) if e in refused else made[e]
+    rows = [_csv_line(error_row(e, len(CSV_COLUMNS), cell)) if isinstance(e, ErrorResult) else
+            _csv_line(error_row(refused[e], len(CSV_COLUMNS), cell)) if e in refused else made[e]
             for e in chunk.entries]
     return rows, chunk.failed + len(refused)
+
+
+@contextlib.contextmanager
+def collected_per_chunk():
+    """Pauses Python's cyclic garbage collector, which a chunk's hundreds of thousands of
+    short-lived (acyclic) cells and rows would otherwise set off again and again (a third of a
+    run), and gives the function that collects once, after each chunk."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield lambda: gc.collect(1)
+    finally:
+        if was:
+            gc.enable()
 
 
 def _names(ruleset: RuleSet) -> dict[int, str]:
@@ -249,17 +304,19 @@ def run_allocate_csv(ruleset: RuleSet, input, out: IO[str] | None = None,
     ``ruleset``. Returns 0 when nothing failed, else 1."""
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    out.write(_csv_line(CSV_COLUMNS))
     cell = text_cell(out)
     progress = Progress(err, "allocate")
     total = failed = 0
-    for chunk in read_chunks(input, ruleset, compiled_for(ruleset), group, progress=progress):
-        rows, bad = _rows(ruleset, chunk, cell, choose)
-        writer.writerows(rows)
-        total += len(chunk.entries)
-        failed += bad
-        progress.update(total, total - failed, failed)
+    with collected_per_chunk() as chunk_done:
+        for chunk in read_chunks(input, ruleset, compiled_for(ruleset), group,
+                                 progress=progress):
+            rows, bad = _rows(ruleset, chunk, cell, choose)
+            out.write("".join(rows))
+            total += len(chunk.entries)
+            failed += bad
+            progress.update(total, total - failed, failed)
+            chunk_done()
     progress.update(total, total - failed, failed, final=True)
     err.write(f"records in: {total}, ok: {total - failed}, failed: {failed}\n")
     return 0 if failed == 0 else 1
