@@ -379,9 +379,9 @@ class _Columns:
             locations = [{"row": block[regular[k]][0]} for k in keep.tolist()]
         builder = _Builder(self.compiled, self.ruleset, self.group)
         fast = len(ids)
-        entries = []
+        entries = list(range(len(block))) if plain.all() else []
         position = 0
-        for i, (row, cells) in enumerate(block):
+        for i, (row, cells) in enumerate(block if not entries else ()):
             if plain[i]:
                 entries.append(position)
                 position += 1

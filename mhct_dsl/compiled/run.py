@@ -160,14 +160,17 @@ def _quoted(text: str) -> str | None:
     return f'"{text}"' if "," in text else text
 
 
-def _column(texts) -> list:
-    """`_quoted` of every cell of a column, each distinct text once."""
-    texts = list(texts)
+def _column(texts: list[str]) -> tuple[list, set[int]]:
+    """`_quoted` of every cell of a column (each distinct text once), "" where `_quoted` gives
+    None, and the positions of those."""
     joined = "\x01".join(texts)
     if not any(c in joined for c in (",", *_SPECIAL)):
-        return texts
+        return texts, set()
     done = {text: _quoted(text) for text in dict.fromkeys(texts)}
-    return [done[text] for text in texts]
+    if None not in done.values():
+        return [done[text] for text in texts], set()
+    cells = [done[text] for text in texts]
+    return [cell or "" for cell in cells], {k for k, cell in enumerate(cells) if cell is None}
 
 
 def _csv_line(cells: list[str]) -> str:
@@ -217,10 +220,12 @@ def allocation_rows(compiled: Compiled, names: dict[int, str], chunk, batch: Bat
                fit_of(batch.suggested, len(LABELS) + 2),
                np.array(OUTCOMES, dtype=object)[batch.outcome], shown, blocking,
                _texts(recorded), fit_of(recorded, special), adheres)
-    free = (0, 2, 6)  # the columns whose text may need quoting
-    plain = [_column(c) if k in free else c for k, c in enumerate(columns)]
-    made = [None if None in cells else ",".join(cells) + ",\n" for cells in zip(*plain)]
-    for k in [k for k, line in enumerate(made) if line is None]:
+    columns = [c if isinstance(c, list) else c.tolist() for c in columns]
+    plain = [_column(c) if k in (0, 2, 6) else (c, set()) for k, c in enumerate(columns)]
+    awkward = set().union(*(k for _, k in plain))  # rows with quotes or breaks in free text
+    # the error cell is empty: each line ends ",\n"
+    made = list(map(",".join, zip(*(c for c, _ in plain), itertools.repeat("\n"))))
+    for k in awkward:
         made[k] = _csv_line([c[k] for c in columns] + [""])
     if chunk.failed == 0 and chunk.entries == list(range(n)):
         return made
@@ -231,22 +236,23 @@ def allocation_rows(compiled: Compiled, names: dict[int, str], chunk, batch: Bat
 def _by_edition(chunk, choose) -> tuple[dict[int, tuple[RuleSet, list[int]]], dict[int, ErrorResult]]:
     """The chunk's records grouped by the rule set ``choose`` gives each (by its date: one call
     per distinct date), and the records it refuses as errors."""
+    distinct = {date: k for k, date in enumerate(dict.fromkeys(chunk.dates))}
+    at = np.fromiter(map(distinct.__getitem__, chunk.dates), np.intp, len(chunk.dates))
+    chosen: list[RuleSet | RecordError] = []
+    for date in distinct:
+        try:
+            chosen.append(choose(Record(None, (Assessment(dates.parse_iso(date), {}),))))
+        except RecordError as error:
+            chosen.append(error)
     editions: dict[int, tuple[RuleSet, list[int]]] = {}
     refused: dict[int, ErrorResult] = {}
-    by_date: dict[str, RuleSet | RecordError] = {}
-    for i, date in enumerate(chunk.dates):
-        if date not in by_date:
-            probe = Record(None, (Assessment(dates.parse_iso(date), {}),))
-            try:
-                by_date[date] = choose(probe)
-            except RecordError as error:
-                by_date[date] = error
-        chosen = by_date[date]
-        if isinstance(chosen, RecordError):
-            refused[i] = ErrorResult(chunk.ids[i], chosen.field, chosen.message,
-                                     dict(chunk.locations[i]))
+    for edition in {id(c): c for c in chosen}.values():
+        take = np.flatnonzero(np.isin(at, [k for k, c in enumerate(chosen) if c is edition]))
+        if isinstance(edition, RecordError):
+            refused.update((i, ErrorResult(chunk.ids[i], edition.field, edition.message,
+                                           dict(chunk.locations[i]))) for i in take.tolist())
         else:
-            editions.setdefault(id(chosen), (chosen, []))[1].append(i)
+            editions[id(edition)] = (edition, take.tolist())
     return editions, refused
 
 
@@ -281,11 +287,13 @@ def _rows(ruleset: RuleSet, chunk, cell, choose) -> tuple[list, int]:
 def collected_per_chunk():
     """Pauses Python's cyclic garbage collector, which a chunk's hundreds of thousands of
     short-lived (acyclic) cells and rows would otherwise set off again and again (a third of a
-    run), and gives the function that collects once, after each chunk."""
+    run), and gives the function to call after each chunk: it collects after every eighth, so
+    what cycles there are stay bounded."""
     was = gc.isenabled()
     gc.disable()
+    done = itertools.count(1)
     try:
-        yield lambda: gc.collect(1)
+        yield lambda: next(done) % 8 == 0 and gc.collect()
     finally:
         if was:
             gc.enable()
