@@ -9,7 +9,9 @@ Records are seeded synthetic assessments (`synthetic.py`). Reported, in records 
 - interpreter: `allocation.allocate` per record (no JSON), timed on a sample;
 - compiled: `compiled.evaluate` over the whole batch in chunks, at each size (one process; the
   NumPy operations used run on one core);
-- DuckDB: the generated SQL over a table already loaded in DuckDB, one thread, at each size;
+- DuckDB: the generated SQL over a table already loaded in DuckDB, at each size, on one thread
+  and on DuckDB's default (every core; the count is printed), with the ratio to the compiled
+  path;
 - CLI: `mhct allocate --format csv` end to end (start, read, allocate, write) on CSV files, and
   `mhct audit` on the largest, with the child process's peak memory (max RSS).
 
@@ -78,19 +80,28 @@ def _compiled_rate(compiled, codes, recorded, repeat) -> float:
     return len(codes) / _best(run, repeat)
 
 
-def _duckdb_rate(compiled, path: Path, n: int, repeat: int) -> float | None:
+def _duckdb_rate(compiled, path: Path, n: int, repeat: int,
+                 threads: int | None) -> tuple[float | None, int]:
+    """(records/s, threads used) of the SQL over a loaded table; ``threads`` None: DuckDB's
+    default (every core)."""
     try:
         import duckdb
     except ImportError:
-        return None
+        return None, 0
     from mhct_dsl.sql import allocation_sql
 
     connection = duckdb.connect()
-    connection.execute("SET threads = 1")
+    if threads is not None:
+        connection.execute(f"SET threads = {threads}")
+    used = int(connection.execute("SELECT current_setting('threads')").fetchone()[0])
     connection.execute("CREATE TABLE ratings AS SELECT * FROM "
                        f"read_csv('{path}', header = true, all_varchar = true)")
     query = "CREATE OR REPLACE TABLE result AS " + allocation_sql(compiled, "duckdb", "ratings")
-    return n / _best(lambda: connection.execute(query), repeat)
+    return n / _best(lambda: connection.execute(query), repeat), used
+
+
+def _ratio(fast: float, slow: float) -> str:
+    return f"{fast / slow:.1f}×"
 
 
 def _write(folder: str, n: int, seed: int) -> Path:
@@ -141,12 +152,12 @@ def main() -> int:
 
     print(f"rules: {ruleset.name} {ruleset.version} {ruleset.fingerprint[:19]}...; "
           f"{os.cpu_count()} CPUs (shared: absolute figures are depressed by other load)")
-    print(f"{'path':<34}{'records':>10}{'records/s':>14}{'× baseline':>12}")
+    print(f"{'path':<38}{'records':>10}{'records/s':>14}{'× baseline':>12}")
 
     def line(name, n, rate, note=""):
         ratio = f"{rate / baseline:>11.1f}×" if rate else ""
         shown = f"{rate:>14,.0f}" if rate else f"{'n/a':>14}"
-        print(f"{name:<34}{n:>10,}{shown}{ratio} {note}")
+        print(f"{name:<38}{n:>10,}{shown}{ratio} {note}")
 
     line("baseline (plain Python, per record)", args.sample, baseline, "(sample)")
     line("interpreter (allocate, per record)", args.sample, interpreter, "(sample)")
@@ -155,10 +166,12 @@ def main() -> int:
                  for n in sorted(set(args.sizes + args.cli + [args.audit]))}
         for n in args.sizes:
             codes, recorded = _codes(n, args.seed)
-            line("compiled (NumPy, 1 core)", n,
-                 _compiled_rate(compiled, codes, recorded, args.repeat))
-            line("DuckDB SQL (1 thread, loaded table)", n,
-                 _duckdb_rate(compiled, files[n], n, 1))
+            compiled_rate = _compiled_rate(compiled, codes, recorded, args.repeat)
+            line("compiled (NumPy, 1 core)", n, compiled_rate)
+            for threads in (1, None):
+                rate, used = _duckdb_rate(compiled, files[n], n, 1, threads)
+                line(f"DuckDB SQL ({used} thread{'s' * (used > 1)}, loaded table)", n, rate,
+                     f"({rate and _ratio(compiled_rate, rate)} slower than compiled)")
         for n in args.cli:
             wall, peak = _cli(["allocate", "--format", "csv", str(files[n])])
             line("CLI allocate --format csv", n, n / wall, f"peak {peak:,.0f} MiB")

@@ -117,6 +117,15 @@ def _key(fails: str, misses: str, red_met: str, orange_met: str, column: int) ->
             f"+ (31 - ({orange_met}))) * 256 + {column}")
 
 
+_FITS = ("fits", "weaker", "unknown", "no")
+
+
+def _fit_word(index: str) -> str:
+    """A fit (an index into _FITS: small integers travel the stages cheaper than text) as text."""
+    return f"CASE {index} " + " ".join(f"WHEN {k} THEN {_literal(w)}"
+                                       for k, w in enumerate(_FITS)) + " END"
+
+
 def _least(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"LEAST({', '.join(items)})"
 
@@ -190,8 +199,8 @@ def allocation_sql(compiled: Compiled, dialect: str = "duckdb", table: str = "ra
     for c in columns:
         red, orange = int(compiled.red_total[c]), int(compiled.orange_total[c])
         keyed += [
-            f"CASE WHEN rf_{c} > 0 THEN 'no' WHEN ru_{c} > 0 THEN 'unknown' WHEN of_{c} > 0 "
-            f"THEN 'weaker' WHEN ou_{c} > 0 THEN 'unknown' ELSE 'fits' END AS fit_{c}",
+            f"CASE WHEN rf_{c} > 0 THEN 3 WHEN ru_{c} > 0 THEN 2 WHEN of_{c} > 0 "
+            f"THEN 1 WHEN ou_{c} > 0 THEN 2 ELSE 0 END AS fit_{c}",  # an index into _FITS
             _key(f"CASE WHEN rf_{c} > 0 THEN 1 ELSE 0 END", f"of_{c}", f"{red} - rf_{c}",
                  f"{orange} - of_{c}", c) + f" AS best_{c}",
             _key(f"CASE WHEN rf_{c} + ru_{c} > 0 THEN 1 ELSE 0 END", f"of_{c} + ou_{c}",
@@ -247,14 +256,14 @@ def allocation_sql(compiled: Compiled, dialect: str = "duckdb", table: str = "ra
         f"WHEN {none_fit} THEN 'variance' "
         f"WHEN settled IS NULL THEN 'group_needed' "
         f"WHEN m1 = {_BIG} THEN 'no_fit_in_group' "
-        f"WHEN {decided} AND first_fit IN ('fits', 'weaker') THEN first_fit "
+        f"WHEN {decided} AND first_fit IN (0, 1) THEN {_fit_word('first_fit')} "
         f"ELSE 'further_assessment_required' END")
     suggested = (
         f"CASE WHEN {zero_or_unknown} THEN NULL WHEN {none_fit} THEN {variance} "
         f"WHEN settled IS NULL OR m1 = {_BIG} THEN NULL WHEN {decided} THEN first_cluster END")
 
     # 6. The recorded cluster: its fit, red-rule adherence, orange misses and red breaches.
-    fit_cases = " ".join(f"WHEN {clusters[c]} THEN fit_{c}" for c in columns)
+    fit_cases = " ".join(f"WHEN {clusters[c]} THEN {_fit_word(f'fit_{c}')}" for c in columns)
     variance_fit = (f"WHEN {compiled.variance} THEN 'variance' "
                     if compiled.variance is not None else "")
     recorded_fit = (f"CASE WHEN recorded_cluster IS NULL THEN NULL ELSE CASE recorded_cluster "
@@ -292,7 +301,8 @@ def allocation_sql(compiled: Compiled, dialect: str = "duckdb", table: str = "ra
         f"CASE WHEN {ok} AND recorded_cluster IS NOT NULL "
         f"THEN COALESCE(CASE recorded_cluster {misses} END, 0) END AS orange_mismatches",
         f"CASE WHEN {ok} AND recorded_cluster IS NOT NULL THEN {breaches} END AS red_breaches",
-    ] + [f"CASE WHEN {ok} THEN fit_{c} END AS fit_{clusters[c]}" for c in columns]
+    ] + [f"CASE WHEN {ok} THEN {_fit_word(f'fit_{c}')} END AS fit_{clusters[c]}"
+         for c in columns]
     if order_by:
         final.append("mhct_order")
 
