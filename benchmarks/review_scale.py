@@ -12,11 +12,15 @@ current cluster and the date it began). Reported, in records per second:
   worker; with N workers the total is about N + 1 times that).
 
 Ratios are against the baseline measured in the same run (the machine is shared and noisy).
+Before the CLI runs, "CPUs free" measures how many CPUs the run can actually have: the same
+pure-Python loop in N processes at once against one alone (N when the machine is idle, about 1
+when other work keeps it busy); workers cannot beat it.
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import os
 import sys
@@ -43,6 +47,25 @@ def _baseline(ruleset, sample: list[dict]) -> float:
     return len(sample) / (time.perf_counter() - start)
 
 
+def _spin(n: int) -> float:
+    start = time.perf_counter()
+    total = 0
+    for i in range(n):
+        total += i * i
+    return time.perf_counter() - start
+
+
+def _free_cpus(jobs: int, n: int = 5_000_000) -> float:
+    """Work done per second by ``jobs`` processes at once, over that of one process alone."""
+    alone = _spin(n)
+    with concurrent.futures.ProcessPoolExecutor(jobs) as pool:
+        pool.submit(_spin, 1).result()  # started
+        start = time.perf_counter()
+        list(pool.map(_spin, [n] * jobs))
+        together = time.perf_counter() - start
+    return jobs * alone / together
+
+
 def main() -> int:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -57,6 +80,7 @@ def main() -> int:
     baseline = _baseline(ruleset, list(synthetic.review_records(args.sample, args.seed)))
     print(f"rules: {ruleset.name} {ruleset.version}; {cpus} CPUs (shared: absolute figures are "
           "depressed by other load)")
+    print(f"CPUs free: {_free_cpus(max(args.jobs)):.1f} of {max(args.jobs)}")
     print(f"{'path':<34}{'records':>10}{'records/s':>14}{'× baseline':>12}")
     print(f"{'baseline (review, per record)':<34}{args.sample:>10,}{baseline:>14,.0f}"
           f"{1:>11.1f}× (sample)")
