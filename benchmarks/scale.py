@@ -111,15 +111,15 @@ def _write(folder: str, n: int, seed: int) -> Path:
     return path
 
 
-# Runs the command and prints its wall time and peak RSS. A small launcher process starts it, so
+# Runs the command and prints its wall time, peak RSS and exit code. A small launcher process starts it, so
 # the peak is the command's own: a child forked straight from this (large) process would report
 # this process's peak as well.
 _LAUNCHER = """
 import os, subprocess, sys, time
 start = time.perf_counter()
 child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-_, _, usage = os.wait4(child.pid, 0)
-print(time.perf_counter() - start, usage.ru_maxrss / 1024)
+_, status, usage = os.wait4(child.pid, 0)
+print(time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status))
 """
 
 
@@ -128,7 +128,9 @@ def _cli(args: list[str]) -> tuple[float, float]:
     result = subprocess.run([sys.executable, "-c", _LAUNCHER, sys.executable, "-m",
                              "mhct_dsl.cli", *args], capture_output=True, text=True,
                             cwd=HERE.parent, check=True)
-    wall, peak = result.stdout.split()
+    wall, peak, code = result.stdout.split()
+    if int(code) not in (0, 1):  # 1: some records failed; anything else: the run did not happen
+        raise SystemExit(f"mhct {' '.join(args)} exited with {code}: no figure")
     return float(wall), float(peak)
 
 
