@@ -111,9 +111,9 @@ def _write(folder: str, n: int, seed: int) -> Path:
     return path
 
 
-# Runs the command and prints its wall time, peak RSS and exit code. A small launcher process starts it, so
-# the peak is the command's own: a child forked straight from this (large) process would report
-# this process's peak as well.
+# Runs the command and prints its wall time, peak RSS and exit code. A small launcher process
+# starts it, so the peak is the command's own: a child forked straight from this (large) process
+# would report this process's peak as well.
 _LAUNCHER = """
 import os, subprocess, sys, time
 start = time.perf_counter()
