@@ -286,7 +286,7 @@ def _rows(ruleset: RuleSet, chunk, cell, choose) -> tuple[list, int]:
 @contextlib.contextmanager
 def collected_per_chunk():
     """Pauses Python's cyclic garbage collector, which a chunk's hundreds of thousands of
-    short-lived (acyclic) cells and rows would otherwise set off again and again (a third of a
+    short-lived (acyclic) cells and rows would otherwise set off again and again (a quarter of a
     run), and gives the function to call after each chunk: it collects after every eighth, so
     what cycles there are stay bounded."""
     was = gc.isenabled()
