@@ -36,7 +36,6 @@ __all__ = ["allocation_sql", "DIALECTS"]
 
 DIALECTS = ("duckdb", "spark")
 _BIG = 2 ** 31 - 1
-MATERIALIZED = ("counted", "grouped", "led", "decided")
 _CODES = 6  # 0-4 and unknown
 _FIELD = 32  # packed count fields: red false, red unknown, orange false, orange unknown
 _MASK_SHIFT = _FIELD ** 4  # then the red-rows-false bit set
@@ -307,10 +306,9 @@ def allocation_sql(compiled: Compiled, dialect: str = "duckdb", table: str = "ra
         final.append("mhct_order")
 
     def stage(name, select, source):
-        # DuckDB inlines a CTE into every reference; materialising the stages whose columns are
-        # read once per cluster keeps their wide expressions from being evaluated again each time.
-        keep = " MATERIALIZED" if dialect == "duckdb" and name in MATERIALIZED else ""
-        return f"{name} AS{keep} (\n  SELECT {', '.join(select)}\n  FROM {source}\n)"
+        # Not MATERIALIZED: DuckDB (2.0) runs the inlined stages 1.4-1.5× faster at 1e6 rows than
+        # with the wide middle stages materialised, on one thread or two.
+        return f"{name} AS (\n  SELECT {', '.join(select)}\n  FROM {source}\n)"
 
     ctes = tables + [
         stage("raw_input", read, table),
