@@ -285,19 +285,25 @@ def _csv_lines(text: str) -> Iterator[tuple[int, list[str] | str]]:
     """(row number, cells or the reason the row cannot be read) for each line of CSV text."""
     clean = _UNDECODABLE.search(text) is None  # then no line needs looking at
     for number, line in enumerate(_LINE_BREAK.split(text), start=1):
-        undecodable = None if clean else _undecodable(line)
-        if undecodable is not None:
-            yield number, f"unreadable CSV row: {undecodable}"
-        elif '"' not in line:  # no quoting: the cells are what lies between the commas
-            yield number, line.split(",") if line else []
-        else:
-            try:
-                yield number, next(csv.reader((line,), strict=True))
-            except csv.Error as error:
-                reason = str(error)
-                if reason == "unexpected end of data":
-                    reason = "unclosed quote: a quoted cell does not end on its row"
-                yield number, _bad_row(line, reason)
+        yield number, csv_row(line, clean)
+
+
+def csv_row(line: str, clean: bool = False) -> list[str] | str:
+    """The cells of one CSV line (without its line break), or why it cannot be read: a quoted
+    cell must end on its own line, and bytes that were not UTF-8 (decoded with
+    ``surrogateescape``) are named. ``clean``: the caller knows the text has no such bytes."""
+    undecodable = None if clean else _undecodable(line)
+    if undecodable is not None:
+        return f"unreadable CSV row: {undecodable}"
+    if '"' not in line:  # no quoting: the cells are what lies between the commas
+        return line.split(",") if line else []
+    try:
+        return next(csv.reader((line,), strict=True))
+    except csv.Error as error:
+        reason = str(error)
+        if reason == "unexpected end of data":
+            reason = "unclosed quote: a quoted cell does not end on its row"
+        return _bad_row(line, reason)
 
 
 def read_csv(stream: Iterable[str] | str, ruleset=None) -> Iterator[Item]:

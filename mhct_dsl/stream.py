@@ -34,7 +34,7 @@ from .allocation import allocate
 from .compiled.kernel import NONE
 from .compiled.tables import UNKNOWN_9, UNRATED, Compiled
 from .model import RuleSet
-from .readers import _csv_record, read_csv, read_json
+from .readers import _csv_record, csv_row, read_csv, read_json
 from .records import MAX_ID_LENGTH, PROBLEM_TYPES, Record, RecordError, _scale_ids
 from .results import ErrorResult
 
@@ -135,11 +135,13 @@ def _open(source) -> tuple[IO[str], IO[bytes] | None, int | None, str | None]:
         return source, None, None, ext
     if str(source) == "-":
         binary = sys.stdin.buffer
-        return io.TextIOWrapper(binary, encoding="utf-8-sig", newline=""), None, None, None
+        return (io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape",
+                                 newline=""), None, None, None)
     path = os.fspath(source)
     binary = open(path, "rb")
     size = os.fstat(binary.fileno()).st_size
-    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+    # bytes that are not UTF-8 survive as surrogates and fail only their own row or line
+    text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
     return text, binary, size, os.path.splitext(path)[1].lower()
 
 
@@ -225,13 +227,14 @@ def _jsonl_chunks(lines, ruleset, compiled, group, size) -> Iterator[Chunk]:
 
 
 def _csv_chunks(lines, ruleset, compiled, group, size) -> Iterator[Chunk]:
-    reader = csv.reader(lines)
-    try:
-        header_cells = next(reader)
-    except (StopIteration, csv.Error):
-        header_cells = None
-    header_text = "" if header_cells is None else _csv_line(header_cells)
-    problems = [item for item in read_csv(io.StringIO(header_text), ruleset)]
+    # one row a line, read as `readers.read_csv` reads it (a quote must close on its line)
+    reader = (csv_row(line.rstrip("\r\n")) for line in lines)
+    header_cells = next(reader, None)
+    if isinstance(header_cells, str):
+        problems = [({"row": 1}, RecordError(None, "header", header_cells, row=1))]
+    else:
+        header_text = "" if header_cells is None else _csv_line(header_cells)
+        problems = [item for item in read_csv(io.StringIO(header_text), ruleset)]
     if header_cells is None or problems:
         yield from _items_chunks(problems, ruleset, compiled, group, size)
         return
@@ -239,19 +242,11 @@ def _csv_chunks(lines, ruleset, compiled, group, size) -> Iterator[Chunk]:
                        group)
     row = 1  # the spreadsheet row number of the last row read (the header is row 1)
     while True:
-        block: list[tuple[int, list | csv.Error]] = []
-        while len(block) < size:
-            cells: list = []
-            try:
-                cells.extend(itertools.islice(reader, size - len(block)))
-            except csv.Error as error:  # the rows before it were read; this one is an error
-                cells.append(error)
-            if not cells:
-                break
-            block.extend(zip(range(row + 1, row + 1 + len(cells)), cells))
-            row += len(cells)
-        if not block:
+        cells = list(itertools.islice(reader, size))
+        if not cells:
             return
+        block = list(zip(range(row + 1, row + 1 + len(cells)), cells))
+        row += len(cells)
         yield columns.chunk(block)
 
 
@@ -341,7 +336,8 @@ class _Columns:
             raise ValueError(cell)
         return 0
 
-    def chunk(self, block: list[tuple[int, list | csv.Error]]) -> Chunk:
+    def chunk(self, block: list[tuple[int, list[str] | str]]) -> Chunk:
+        """A block of ``(row, cells or why the row cannot be read)``."""
         width = len(self.header)
         regular = [i for i, (_, cells) in enumerate(block)
                    if isinstance(cells, list) and len(cells) == width]
@@ -400,8 +396,8 @@ class _Columns:
                      np.concatenate([recorded, extra.recorded]), locations + extra.locations)
 
     def _slow(self, builder: _Builder, row: int, cells) -> None:
-        if isinstance(cells, csv.Error):
-            builder.error(RecordError(None, "", f"unreadable CSV row: {cells}", row=row),
+        if isinstance(cells, str):  # as `readers.read_csv` reports it
+            builder.error(RecordError(getattr(cells, "record_id", None), "", cells, row=row),
                           {"row": row})
             return
         if not any(c.strip() for c in cells):

@@ -62,6 +62,28 @@ def test_hostile_rows_read_and_fail_exactly_as_the_interpreter_has_them(group):
     assert compiled[0] == 1 and "failed: 0" not in compiled[2]
 
 
+def test_an_unclosed_quote_and_bytes_not_utf8_fail_only_their_rows(tmp_path):
+    # issue 12 findings 1 and 5 on the compiled path: a quote must close on its row, and a byte
+    # that is not UTF-8 fails its row, exactly as the interpreter's reader has them
+    data = "\n".join([
+        HEADER, row("good-1"), row("quote", s3='"3'), row("good-2"), row("good-3"),
+    ]).encode() + b"\nbyte\xff," + row("x").split(",", 1)[1].encode() + b"\n" + \
+        row("good-4").encode() + b"\n"
+    path = tmp_path / "hostile.csv"
+    path.write_bytes(data)
+    results = []
+    for compiled in (True, False):
+        out, err = io.StringIO(), io.StringIO()
+        code = run_allocate(RULES, str(path), "csv", out, err, compiled=compiled)
+        results.append((code, out.getvalue(), err.getvalue()))
+    assert results[0] == results[1]
+    lines = results[0][1].splitlines()
+    assert [line.split(",", 1)[0] for line in lines[1:]] == [
+        "good-1", "quote", "good-2", "good-3", "", "good-4"]
+    assert "unclosed quote" in lines[2] and "not UTF-8 text: byte 0xff" in lines[5]
+    assert "records in: 6, ok: 4, failed: 2" in results[0][2]
+
+
 def test_chunks_are_bounded_and_change_nothing():
     compiled = compiled_for(RULES)
     small = list(read_chunks(io.StringIO(HOSTILE), RULES, compiled, size=4))
