@@ -181,7 +181,7 @@ def _where(location: dict[str, int]) -> str:
     return " ".join(f"{k} {v}" for k, v in location.items()) or "the input"
 
 
-class _Ids:
+class RecordIds:
     """Record ids seen, to name those given more than once."""
 
     SHOWN = 10
@@ -209,10 +209,15 @@ class _Ids:
                 + "; ".join(shown) + (f"; and {more} more" if more > 0 else "") + "\n")
 
 
+def summary(total: int, failed: int, ids: RecordIds) -> str:
+    """The run's closing lines for ``err``: counts, then repeated ids (if any)."""
+    return f"records in: {total}, ok: {total - failed}, failed: {failed}\n{ids.warning()}"
+
+
 def _run(source, ruleset: RuleSet, evaluate: Callable, emit: Callable, err: IO[str],
          csv_reader: Callable) -> tuple[int, int]:
     total = failed = 0
-    ids = _Ids()
+    ids = RecordIds()
     try:
         for location, item in read_records(source, ruleset, csv_reader=csv_reader):
             result = _outcome(item, location, evaluate)
@@ -229,7 +234,7 @@ def _run(source, ruleset: RuleSet, evaluate: Callable, emit: Callable, err: IO[s
         emit(_internal(None, error, {}))
         total += 1
         failed += 1
-    err.write(f"records in: {total}, ok: {total - failed}, failed: {failed}\n{ids.warning()}")
+    err.write(summary(total, failed, ids))
     return total, failed
 
 

@@ -25,7 +25,9 @@ import types
 from collections import deque
 from typing import IO, Callable, Iterable, Iterator
 
-from .batch import _Deciding, _for, _Ids, _internal, _outcome, formula_safe, read_records
+from .batch import (
+    RecordIds, _Deciding, _for, _internal, _outcome, formula_safe, read_records, summary,
+)
 from .explain import escape_controls
 from .model import RuleSet
 from .readers import read_json_lines
@@ -152,7 +154,7 @@ def run(ruleset: RuleSet, input, fmt: str, out: IO[str], err: IO[str], as_of, ex
     reviewer = _Reviewer(ruleset, choose, as_of, fmt, explain, width,
                          getattr(out, "encoding", None) or "utf-8")
     total = failed = 0
-    ids = _Ids()
+    ids = RecordIds()
 
     def write(text: str) -> None:
         nonlocal total
@@ -178,7 +180,7 @@ def run(ruleset: RuleSet, input, fmt: str, out: IO[str], err: IO[str], as_of, ex
     finally:
         if fmt == "json" and not explain:
             out.write("[]\n" if total == 0 else "\n]\n")
-    err.write(f"records in: {total}, ok: {total - failed}, failed: {failed}\n{ids.warning()}")
+    err.write(summary(total, failed, ids))
     return 0 if failed == 0 else 1
 
 

@@ -84,6 +84,15 @@ def test_an_unclosed_quote_and_bytes_not_utf8_fail_only_their_rows(tmp_path):
     assert "records in: 6, ok: 4, failed: 2" in results[0][2]
 
 
+def test_repeated_ids_are_named_on_both_paths():
+    text = "\n".join([HEADER, row("twice"), row("once"), row("twice"), row("bad", s5="x"),
+                      row("bad", s5="x")]) + "\n"
+    compiled = _allocate(text, True)
+    assert compiled == _allocate(text, False)
+    assert compiled[2].endswith("warning: 2 record id(s) given more than once: "
+                                "'twice' (row 2, row 4); 'bad' (row 5, row 6)\n")
+
+
 def test_chunks_are_bounded_and_change_nothing():
     compiled = compiled_for(RULES)
     small = list(read_chunks(io.StringIO(HOSTILE), RULES, compiled, size=4))

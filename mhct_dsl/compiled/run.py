@@ -17,7 +17,7 @@ from typing import IO, Callable
 import numpy as np
 
 from .. import dates
-from ..batch import CSV_COLUMNS, _for, formula_safe
+from ..batch import CSV_COLUMNS, RecordIds, _for, formula_safe, summary
 from ..model import SCALE_IDS, RuleSet
 from ..records import Assessment, Record, RecordError
 from ..results import ErrorResult
@@ -316,15 +316,21 @@ def run_allocate_csv(ruleset: RuleSet, input, out: IO[str] | None = None,
     cell = text_cell(out)
     progress = Progress(err, "allocate")
     total = failed = 0
+    ids = RecordIds()
     with collected_per_chunk() as chunk_done:
         for chunk in read_chunks(input, ruleset, compiled_for(ruleset), group,
                                  progress=progress):
             rows, bad = _rows(ruleset, chunk, cell, choose)
             out.write("".join(rows))
+            for e in chunk.entries:
+                if isinstance(e, ErrorResult):
+                    ids.see(e.id, e.location)
+                else:
+                    ids.see(chunk.ids[e], chunk.locations[e])
             total += len(chunk.entries)
             failed += bad
             progress.update(total, total - failed, failed)
             chunk_done()
     progress.update(total, total - failed, failed, final=True)
-    err.write(f"records in: {total}, ok: {total - failed}, failed: {failed}\n")
+    err.write(summary(total, failed, ids))
     return 0 if failed == 0 else 1
