@@ -151,7 +151,7 @@ def _by_group(ruleset: RuleSet, candidates) -> dict[str, GroupBest | None]:
 
 
 def _blocking(candidate: Candidate, colours, date) -> BlockingCandidate:
-    rows = [r for r in candidate.rows if r.colour in colours and r.value is None]
+    rows = candidate.unknown_rows(colours)
     return BlockingCandidate(candidate.cluster, tuple(r.label for r in rows),
                              tuple(dict.fromkeys(u for r in rows for u in r.unknowns(date))))
 
@@ -199,18 +199,16 @@ def allocate(ruleset: RuleSet,
     try:
         given = _given_group(record, group)
         assessment = _as_assessment(ratings_or_assessment, ruleset)
-        if given[0] is not None:
-            group_clusters(ruleset, given[0])
         if recorded_cluster is not None and recorded_cluster not in ruleset.clusters:
             raise RecordError(None, "recorded_cluster",
                               f"cluster {recorded_cluster} is not in the rule set {ruleset.name!r}")
+        settled, source, members = _settle_group(ruleset, given, recorded_cluster)
     except RecordError as error:
         raise RecordError(record_id, error.field, error.message, **error.location) from None
 
     candidates = sorted((c for c in (fit_cluster(ruleset.clusters[n], assessment)
                                      for n in sorted(ruleset.clusters)) if c is not None),
                         key=rank_key)
-    settled, source, members = _settle_group(ruleset, given, recorded_cluster)
     suggested, outcome, blocking = _outcome(assessment, candidates, members,
                                             _variance_cluster(ruleset))
 

@@ -78,6 +78,10 @@ class Candidate:
         summaries, explanations need the rows)."""
         return tuple(self.row_checks())
 
+    def unknown_rows(self, colours: tuple[str, ...]) -> tuple[RowCheck, ...]:
+        """The rows of these colours that unknown ratings leave undecided, in grid order."""
+        return tuple(r for r in self.rows if r.colour in colours and r.value is None)
+
     @property
     def orange_mismatches(self) -> int:
         return len(self.orange.missed)

@@ -115,8 +115,7 @@ def step_fit(ruleset: RuleSet, cluster: Cluster, direction: str, assessment: Ass
     if len(inside) == len(contenders) and any(not c.red.unknown for c in contenders):
         return StepFit(True, inside, targets, f"the best fit is one of {names}: each is {label}")
     unknowns = tuple(dict.fromkeys(
-        u for c in contenders for row in c.rows
-        if row.colour in ("red", "orange") and row.value is None
+        u for c in contenders for row in c.unknown_rows(("red", "orange"))
         for u in row.unknowns(assessment.date)))
     return StepFit(None, inside, targets,
                    f"the best fit is undecided among {names} (unknown ratings)", unknowns)
