@@ -406,6 +406,9 @@ def test_command_exit_code_json_and_html(capsys, monkeypatch):
     # each changed cluster's rendered booklet page, old and new, side by side
     assert html.count('<iframe title="cluster 7: ') == 2
     assert html.count("<iframe") == 2 * len(data["sections"])
+    assert "<h2>Coverage</h2>" in html
+    assert ('<td>group non_psychotic</td><td>none</td><td class="old">4656/15625 (29.8%)</td>'
+            '<td class="new">12192/78125 (15.61%)</td>') in html
 
 
 def test_html_escapes_rule_text(tmp_path, capsys):
@@ -465,8 +468,8 @@ def test_text_is_coloured_only_for_a_terminal():
 
     changes = diff_rulesets(OLD, NATIONAL)
     sides = ("old", OLD), ("new", NATIONAL)
-    assert "\x1b[" in to_text(*sides, changes, colour=True)
-    assert "\x1b[" not in to_text(*sides, changes, colour=False)
+    assert "\x1b[" in to_text(*sides, changes, [], colour=True)
+    assert "\x1b[" not in to_text(*sides, changes, [], colour=False)
     out = io.StringIO()  # not a terminal
     from mhct_dsl.diff import run_diff
     assert run_diff(str(RULES / "2012-13"), str(RULES), out=out) == 0
@@ -511,3 +514,97 @@ def test_the_json_output_validates_against_its_schema(capsys, monkeypatch):
         assert errors == []
     assert data["summary"]["changes"] > 0  # the local set differs from the national one
     assert not validator.is_valid({**data, "schema": "mhct-dsl/diff/2"})
+
+
+# ---- lint coverage ----------------------------------------------------------------------------
+
+
+def _coverage(changes) -> list[tuple[str, str, str | None, str | None]]:
+    return [(c.scope, c.share, c.old and str(c.old.fraction), c.new and str(c.new.fraction))
+            for c in changes]
+
+
+def test_coverage_change_by_hand(tmp_path):
+    from test_lint import cluster, rules
+
+    from mhct_dsl.diff.coverage import coverage_changes
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    old = load_ruleset(rules(tmp_path / "a", cluster(1, {"1": "red 0..1"}),
+                             cluster(2, {"2": "red 0..2"})))
+    new = load_ruleset(rules(tmp_path / "b", cluster(1, {"1": "red 0..1"}),
+                             cluster(2, {"2": "red 0..1"})))
+    # old: 1 fits 2/5, 2 fits 3/5: none 3/5*2/5, several 2/5*3/5, one the rest; no orange rows,
+    # so every profile fitting both is a tie.  new: 2 fits 2/5: none 9/25, several 4/25.
+    expected = [("none", "6/25", "9/25"), ("one", "13/25", "12/25"), ("several", "6/25", "4/25")]
+    assert _coverage(coverage_changes(old, new)) == (
+        [("all", *e) for e in expected]
+        + [("g", *e) for e in expected] + [("g", "ties", "6/25", "4/25")])
+
+
+def test_coverage_of_a_group_on_one_side_only(tmp_path):
+    from test_lint import cluster, rules
+
+    from mhct_dsl.diff.coverage import coverage_changes
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    clusters = cluster(1, {"1": "red 0..1"}), cluster(2, {"2": "red 0..2"})
+    old = load_ruleset(rules(tmp_path / "a", *clusters))
+    new = load_ruleset(rules(tmp_path / "b", *clusters, groups={"g": "1", "h": "2"}))
+    # g alone is cluster 1 (fits 2/5); h is cluster 2 (fits 3/5); all clusters are unchanged.
+    changes = coverage_changes(old, new)
+    assert _coverage(changes) == [
+        ("g", "none", "6/25", "3/5"), ("g", "one", "13/25", "2/5"), ("g", "several", "6/25", "0"),
+        ("g", "ties", "6/25", "0"), ("h", "none", None, "2/5"), ("h", "one", None, "3/5"),
+        ("h", "several", None, "0"), ("h", "ties", None, "0")]
+    from mhct_dsl.diff.coverage import coverage_lines
+    assert "      none (no such group) → 2/5 (40%)" in coverage_lines(changes)
+
+
+def test_coverage_is_not_computed_when_grids_and_groups_are_the_same(monkeypatch):
+    from mhct_dsl.diff import coverage as module
+
+    def refuse(*args):
+        raise AssertionError("coverage computed")
+
+    monkeypatch.setattr(module, "coverages", refuse)
+    local = load_ruleset(RULES / "local")
+    assert module.coverage_changes(NATIONAL, local) == []
+    assert module.coverage_lines([]) == [
+        "coverage of the 3,814,697,265,625 complete profiles (mhct lint): unchanged"]
+    with pytest.raises(AssertionError, match="coverage computed"):
+        module.coverage_changes(OLD, NATIONAL)
+
+
+def _golden(name: str, actual: str) -> None:
+    import os
+
+    path = ROOT / "tests" / "golden" / "diff" / name
+    if os.environ.get("MHCT_REGEN_GOLDEN"):
+        path.write_text(actual, "utf-8")
+    assert actual == path.read_text("utf-8")
+
+
+@pytest.mark.parametrize("old, new, name", [("rules/2012-13", "rules", "2012-13.txt"),
+                                            ("rules", "rules/local", "local.txt")])
+def test_golden_text(old, new, name, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    main(["diff", old, new])
+    _golden(name, capsys.readouterr().out)
+
+
+def test_golden_json_coverage_and_exit_code(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert main(["diff", "rules/2012-13", "rules", "--format", "json"]) == 0
+    coverage = json.loads(capsys.readouterr().out)["coverage"]
+    _golden("2012-13-coverage.json", json.dumps(coverage, indent=2) + "\n")
+    # lint prints the same figures for the new side
+    main(["lint", "rules"])
+    lint_text = capsys.readouterr().out
+    assert "group non_psychotic: none 12192/78125 (15.61%)" in lint_text
+    assert {"scope": "non_psychotic", "share": "none",
+            "old": {"count": 1136718750000, "fraction": "4656/15625", "decimal": 0.297984},
+            "new": {"count": 595312500000, "fraction": "12192/78125", "decimal": 0.1560576}} \
+        in coverage["changes"]

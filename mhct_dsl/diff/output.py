@@ -6,8 +6,11 @@ from collections import Counter
 from itertools import groupby
 from typing import Any
 
+from ..lint.report import share_text
+from ..lint.space import TOTAL
 from ..model import RuleSet
 from .compare import Change
+from .coverage import ABSENT, ShareChange, coverage_json, coverage_lines
 from .items import Item
 
 SCHEMA = "mhct-dsl/diff/1"
@@ -36,7 +39,7 @@ def _receipt(label: str, ruleset: RuleSet) -> dict[str, Any]:
 
 
 def to_json(old: tuple[str, RuleSet], new: tuple[str, RuleSet], changes: list[Change],
-            replay: dict | None = None) -> dict[str, Any]:
+            coverage: list[ShareChange], replay: dict | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "schema": SCHEMA,
         "old": _receipt(*old),
@@ -50,6 +53,7 @@ def to_json(old: tuple[str, RuleSet], new: tuple[str, RuleSet], changes: list[Ch
                  "words": [list(run) for run in c.words]}
                 for c in group]}
             for name, group in sections(changes)],
+        "coverage": coverage_json(coverage),
     }
     if replay is not None:
         out["replay"] = replay
@@ -83,7 +87,7 @@ def _titles(ruleset: RuleSet) -> dict[str, str]:
 
 
 def to_text(old: tuple[str, RuleSet], new: tuple[str, RuleSet], changes: list[Change],
-            colour: bool = False) -> str:
+            coverage: list[ShareChange], colour: bool = False) -> str:
     style = _Style(colour)
     titles = {**_titles(old[1]), **_titles(new[1])}
     lines = [f"--- {old[0]}: {old[1].name} {old[1].version}",
@@ -99,6 +103,8 @@ def to_text(old: tuple[str, RuleSet], new: tuple[str, RuleSet], changes: list[Ch
     lines.append(f"{len(changes)} change{'s' if len(changes) != 1 else ''}"
                  + (" (" + ", ".join(f"{k} {v}" for k, v in sorted(by_kind.items())) + ")"
                     if by_kind else ": no semantic differences"))
+    lines.append("")
+    lines.extend(coverage_lines(coverage))
     return "\n".join(lines) + "\n"
 
 
@@ -128,7 +134,7 @@ def _page_of(section: str) -> str | None:
 
 
 def to_html(old: tuple[str, RuleSet], new: tuple[str, RuleSet], changes: list[Change],
-            replay: dict | None = None) -> str:
+            coverage: list[ShareChange], replay: dict | None = None) -> str:
     """One self-contained page: each section's changes as a table, then the booklet pages that
     show it (rendered by ``mhct render`` from each rule set) side by side."""
     from jinja2 import Environment, PackageLoader, select_autoescape
@@ -148,4 +154,5 @@ def to_html(old: tuple[str, RuleSet], new: tuple[str, RuleSet], changes: list[Ch
     titles = {**_titles(old[1]), **_titles(new[1])}
     return env.get_template("diff.html.j2").render(
         old=_receipt(*old), new=_receipt(*new), sections=grouped, titles=titles,
-        total=len(changes), replay=replay, pages=pages)
+        total=len(changes), replay=replay, pages=pages, coverage=coverage, absent=ABSENT,
+        share_text=share_text, profiles=TOTAL)

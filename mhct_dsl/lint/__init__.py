@@ -13,9 +13,9 @@ import attrs
 from ..model import RuleSet
 from .checks import Finding, Solver, findings, grid_overlaps, group_members
 from .coverage import Coverage, coverage
-from .space import gridded, pair_readings
+from .space import GridSets, gridded, pair_readings
 
-__all__ = ["lint", "overlaps", "Report", "Finding"]
+__all__ = ["lint", "coverages", "overlaps", "Report", "Finding"]
 
 
 @attrs.frozen
@@ -38,12 +38,19 @@ class Report:
 def lint(ruleset: RuleSet) -> Report:
     """Analyse ``ruleset`` (each pair row in its own reading)."""
     grids = gridded(ruleset)
+    solve = Solver(grids)
+    found = _accept(ruleset, findings(ruleset, solve))
+    return Report(ruleset, pair_readings(ruleset), coverages(ruleset, grids), tuple(found),
+                  tuple(solve.undecided))
+
+
+def coverages(ruleset: RuleSet, grids: dict[int, GridSets] | None = None) -> dict[str, Coverage]:
+    """Coverage for all clusters (``"all"``, without ties) and per decision-tree group."""
+    grids = gridded(ruleset) if grids is None else grids
     shares = {"all": coverage(list(grids.values()), ties=False)}
     for group, members in group_members(ruleset, grids).items():
         shares[group] = coverage([grids[c] for c in members])
-    solve = Solver(grids)
-    found = _accept(ruleset, findings(ruleset, solve))
-    return Report(ruleset, pair_readings(ruleset), shares, tuple(found), tuple(solve.undecided))
+    return shares
 
 
 def overlaps(ruleset: RuleSet) -> list[Finding]:

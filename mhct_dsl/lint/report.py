@@ -40,8 +40,9 @@ def _accept_hint(finding: Finding) -> str | None:
             f"accept {finding.code}{others} \"reason\"")
 
 
-def _percent(share: Share) -> str:
-    return f"{float(share.fraction) * 100:.4g}%"
+def share_text(share: Share) -> str:
+    """A share as the text report prints it: the exact fraction and a percentage."""
+    return f"{share.fraction} ({float(share.fraction) * 100:.4g}%)"
 
 
 def render_text(report: Report, sources: dict[str, str]) -> str:
@@ -63,7 +64,7 @@ def render_text(report: Report, sources: dict[str, str]) -> str:
                  f"pair rows: {readings}):")
     for name, cov in report.coverage.items():
         label = "all clusters" if name == "all" else f"group {name}"
-        cells = [f"{share_name} {share.fraction} ({_percent(share)})"
+        cells = [f"{share_name} {share_text(share)}"
                  for share_name in SHARES
                  if (share := getattr(cov, share_name)) is not None]
         lines.append(f"  {label}: " + ", ".join(cells))
@@ -77,11 +78,16 @@ def _fraction(value: Fraction) -> str:
     return f"{value.numerator}/{value.denominator}"
 
 
+def share_figures(share: Share) -> dict:
+    """A share's count (out of the 5^18 profiles), exact fraction ``"p/q"`` and decimal."""
+    return {"count": share.count, "fraction": _fraction(share.fraction),
+            "decimal": float(share.fraction)}
+
+
 def _share_json(share: Share | None):
     if share is None:
         return None
-    return {"count": share.count, "fraction": _fraction(share.fraction),
-            "decimal": float(share.fraction), "witness": share.witness}
+    return {**share_figures(share), "witness": share.witness}
 
 
 def _coverage_json(cov: Coverage) -> dict:
