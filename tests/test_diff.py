@@ -109,6 +109,39 @@ def test_criterion_condition_changed():
     assert change.old.text.endswith("scale 2 <= 1") and change.new.text.endswith("scale 2 <= 0")
 
 
+def _text_lines(old, new) -> list[str]:
+    from mhct_dsl.diff.output import to_text
+
+    return to_text(("old", old), ("new", new), diff_rulesets(old, new), []).splitlines()
+
+
+def test_text_shows_a_criterions_wording_and_condition_changes_apart():
+    column = NATIONAL.clusters[7].columns["discharge"]
+    first = column.criteria[0]
+    wording = attrs.evolve(first, wording="MHCT V1 item 2 (Non-accidental self-injury) = 0")
+    lines = _text_lines(NATIONAL, _column(NATIONAL, 7, "discharge",
+                                          criteria=(wording, *column.criteria[1:])))
+    assert '      wording: "MHCT V1 item 2 (Non-accidental self-injury) = [-1 or less"-] {+0"+}' \
+        in lines
+    assert not any(line.lstrip().startswith(("condition:", "words:")) for line in lines)
+    both = attrs.evolve(wording, condition=n.AllOf(
+        (first.condition, n.FactIs("crisis_plan_in_place"))))
+    lines = _text_lines(NATIONAL, _column(NATIONAL, 7, "discharge",
+                                          criteria=(both, *column.criteria[1:])))
+    assert "      condition: scale 2 <= 1 → all { scale 2 <= 1  fact crisis_plan_in_place }" \
+        in lines
+    assert lines.index("      condition: scale 2 <= 1 → all { scale 2 <= 1  fact "
+                       "crisis_plan_in_place }") == 1 + next(
+        i for i, line in enumerate(lines) if line.lstrip().startswith("wording:"))
+
+
+def test_text_shows_a_field_set_from_nothing_as_added():
+    lines = _text_lines(NATIONAL, load_ruleset(RULES / "local"))
+    at = lines.index("  + extends added")
+    assert lines[at + 1] == "      + national"
+    assert not any(line.strip() == "-" for line in lines)
+
+
 def test_criterion_added_and_removed():
     column = NATIONAL.clusters[7].columns["discharge"]
     extra = n.Criterion("Has a crisis plan", n.FactIs("crisis_plan_in_place"))
@@ -434,7 +467,7 @@ def test_a_local_rule_set_against_its_base():
     assert summary(diff_rulesets(base, local)) == [
         ("ruleset", "ruleset", "name", "changed"),
         ("ruleset", "ruleset", "version", "changed"),
-        ("ruleset", "ruleset", "extends", "changed"),
+        ("ruleset", "ruleset", "extends", "added"),  # not "changed" from nothing
         ("fact", "fact", "completed_course", "added"),
         ("cluster 2", "note", "note", "added"),
         ("cluster 2", "review", "review interval", "changed"),

@@ -45,7 +45,8 @@ def plain(value: Any) -> Any:
 class Item:
     """One comparable thing. ``key`` is its identity; ``pair`` groups items that may be read as
     one changed item when their keys differ (a criterion whose wording changed, a re-worded
-    note); ``match`` is what pairs them first (a criterion's condition)."""
+    note); ``match`` is what pairs them first (a criterion's condition). ``parts`` names the
+    pieces of ``text`` a person reads apart (a criterion's wording and condition)."""
 
     section: str
     kind: str
@@ -58,6 +59,7 @@ class Item:
     pair: tuple | None = None
     match: Any = None
     source: str = ""
+    parts: tuple[tuple[str, str], ...] = ()
 
     @property
     def shown(self) -> str:
@@ -112,10 +114,10 @@ class _Collector:
         self.items: list[Item] = []
 
     def add(self, section, kind, label, key, node, text, order, *, value=None, pair=None,
-            match=None) -> None:
+            match=None, parts=()) -> None:
         text, source = text if isinstance(text, tuple) else (text, "")
         self.items.append(Item(section, kind, label, key, plain(node) if value is None else value,
-                               text, _at(node), order, pair, match, source))
+                               text, _at(node), order, pair, match, source, parts))
 
     def bag(self, section, kind, label, key, values, order) -> None:
         """Items of a list whose order does not matter: identity is the value (and how many
@@ -137,7 +139,7 @@ class _Collector:
                          _text(v), (*order, index))
         elif isinstance(value, (tuple, list, frozenset, set)):
             self.bag(section, kind_prefix or name, label, (*key, name), list(value), order)
-        else:
+        elif value is not None:  # an unset field is absent: setting it is an addition
             self.add(section, kind_prefix or name, label, (*key, name), value, _text(value),
                      order)
 
@@ -319,11 +321,12 @@ def _column(out: _Collector, section: str, key: tuple, column: n.Column, order: 
     seen: Counter = Counter()
     for index, criterion in enumerate(column.criteria):
         seen[criterion.wording] += 1
+        wording, condition = f'"{criterion.wording}"', format_condition(criterion.condition)
         out.add(section, "criterion", f"{column.kind} criterion",
                 (*ckey, "criterion", criterion.wording, seen[criterion.wording]), criterion,
-                _with_source(f'"{criterion.wording}"  {format_condition(criterion.condition)}',
-                             criterion.source),
-                (*order, index), pair=ckey, match=plain(criterion.condition))
+                _with_source(f"{wording}  {condition}", criterion.source),
+                (*order, index), pair=ckey, match=plain(criterion.condition),
+                parts=(("wording", wording), ("condition", condition)))
 
 
 def _transitions(out: _Collector, section: str, key: tuple, transitions: n.Transitions,

@@ -9,7 +9,7 @@ from typing import Any
 from ..lint.report import share_text
 from ..lint.space import TOTAL
 from ..model import RuleSet
-from .compare import Change
+from .compare import Change, word_diff
 from .coverage import ABSENT, ShareChange, coverage_json, coverage_lines
 from .items import Item
 
@@ -117,9 +117,28 @@ def _change_lines(change: Change, style: _Style) -> list[str]:
         lines.append("      " + style("31", f"- {change.old.shown}"))
     if change.new is not None:
         lines.append("      " + style("32", f"+ {change.new.shown}"))
+    if change.old is not None and change.new is not None and change.new.parts:
+        lines.extend(_part_lines(change.old.parts, change.new.parts, style))
+        return lines
     ops = {op for op, _ in change.words}
     if change.kind in WORDED and "=" in ops and len(ops) > 1:
         lines.append("      words: " + _words(change.words, style))
+    return lines
+
+
+def _part_lines(old: tuple[tuple[str, str], ...], new: tuple[tuple[str, str], ...],
+                style: _Style) -> list[str]:
+    """One line per part that changed: prose as a word-level diff (when words are kept), a
+    formal part (a condition) as old → new, since braces read badly in diff markers."""
+    lines = []
+    for (name, was), (_, now) in zip(old, new):
+        if was == now:
+            continue
+        runs = word_diff(was, now)
+        if name == "condition" or "=" not in {op for op, _ in runs}:
+            lines.append(f"      {name}: " + style("31", was) + " → " + style("32", now))
+        else:
+            lines.append(f"      {name}: " + _words(runs, style))
     return lines
 
 
