@@ -13,11 +13,14 @@ standard error as a table and, in JSON output, under ``summary``::
 
     {"ruleset": {...}, "records": [...], "summary": {"records_in", "audited", "failed",
      "without_recorded_cluster", "clusters": [{"cluster", "records", "adheres", "breaches",
-     "unknown", "adherence_percent", "most_common_breaches": [{"row", "count"}]}]}}
+     "unknown", "adherence_percent", "most_common_breaches": [{"row", "count"}]}],
+     "editions": [{"name", "version", "fingerprint", "effective", "audited"}]}}
 
 Engines: ``default`` streams the input through the compiled path (`compiled`, `stream`) in
 bounded memory; ``duckdb`` runs the generated SQL (`sql`) in-process on CSV or Parquet. Both give
-the same records and summary (tested); DuckDB's error messages are shorter.
+the same records and summary (tested); DuckDB's error messages are shorter. Without ``--rules``
+the default engine judges each record by the booklet in force on its date (`editions`); DuckDB
+by the one booklet in force on all of them, or it refuses (docs/scale.md).
 """
 
 from __future__ import annotations
@@ -28,14 +31,17 @@ import itertools
 import json
 import os
 import sys
-from typing import IO, Any, Iterator
+from typing import IO, Any, Callable, Iterator
 
 import numpy as np
 
 from .compiled.kernel import GROUP_SOURCES, LABELS, NONE, OUTCOMES, Batch, evaluate
-from .compiled.run import collected_per_chunk, compiled_for, error_row, text_cell
+from .compiled.run import by_edition, collected_per_chunk, compiled_for, error_row, subset, \
+    text_cell
 from .compiled.tables import CODES, Compiled, row_truth
+from .editions import Editions
 from .model import RuleSet
+from .records import Record, RecordError
 from .results import ErrorResult
 from .stream import CHUNK_SIZE, Progress, read_chunks
 
@@ -72,12 +78,32 @@ def _red_breaches(compiled: Compiled, codes: np.ndarray, recorded: np.ndarray) -
     return out
 
 
-def _compiled_records(ruleset: RuleSet, source, progress: Progress | None
-                      ) -> Iterator[dict[str, Any] | ErrorResult]:
+def _compiled_records(ruleset: RuleSet, source, progress: Progress | None,
+                      choose: Callable[[Record], RuleSet] | None = None) -> Iterator[tuple]:
+    """``(item, rule set that judged it)`` per record (None for an error record). ``choose``
+    picks each record's rule set by its date, as `mhct allocate` does; the input is read against
+    ``ruleset``."""
     compiled = compiled_for(ruleset)
     for chunk in read_chunks(source, ruleset, compiled, progress=progress):
-        batch = evaluate(compiled, chunk.codes, chunk.group, chunk.group_source, chunk.recorded)
-        yield from _chunk_records(compiled, chunk, batch)
+        if choose is None:
+            batch = evaluate(compiled, chunk.codes, chunk.group, chunk.group_source,
+                             chunk.recorded)
+            for item in _chunk_records(compiled, chunk, batch):
+                yield item, ruleset
+            continue
+        editions, refused = by_edition(chunk, choose)
+        judged: dict[int, tuple] = {}
+        for edition, take in editions.values():
+            part = subset(chunk, take)
+            tables = compiled_for(edition)
+            batch = evaluate(tables, part.codes, part.group, part.group_source, part.recorded)
+            judged.update(zip(take, ((item, edition)
+                                     for item in _chunk_records(tables, part, batch))))
+        for entry in chunk.entries:
+            if isinstance(entry, ErrorResult):
+                yield entry, None
+            else:
+                yield (refused[entry], None) if entry in refused else judged[entry]
 
 
 def _chunk_records(compiled: Compiled, chunk, batch: Batch):
@@ -117,13 +143,12 @@ def _chunk_records(compiled: Compiled, chunk, batch: Batch):
 # ---- the DuckDB engine ----------------------------------------------------------------------------
 
 
-def _duckdb_records(ruleset: RuleSet, source) -> Iterator[dict[str, Any] | ErrorResult | None]:
+def _duckdb_input(source) -> tuple[Any, str, str, set[str]]:
+    """A DuckDB connection, the input's path, the expression that reads it and its columns."""
     try:
         import duckdb
     except ImportError:
         raise OSError("--engine duckdb needs the duckdb package: pip install 'mhct-dsl[duckdb]'")
-    from .sql import allocation_sql
-
     path = os.fspath(source)
     ext = os.path.splitext(path)[1].lower()
     if path == "-" or ext not in (".csv", ".parquet"):
@@ -135,6 +160,13 @@ def _duckdb_records(ruleset: RuleSet, source) -> Iterator[dict[str, Any] | Error
     connection = duckdb.connect()
     reader = reader.replace("?", "'" + path.replace("'", "''") + "'")
     present = {row[0] for row in connection.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
+    return connection, path, reader, present
+
+
+def _duckdb_records(ruleset: RuleSet, source) -> Iterator[dict[str, Any] | ErrorResult | None]:
+    from .sql import allocation_sql
+
+    connection, path, reader, present = _duckdb_input(source)
     compiled = compiled_for(ruleset)
     missing = [name for name in ("id",) + compiled.scales if name not in present]
     if missing:
@@ -173,6 +205,32 @@ def _duckdb_records(ruleset: RuleSet, source) -> Iterator[dict[str, Any] | Error
             }
 
 
+def _duckdb_edition(editions: Editions, source) -> RuleSet:
+    """The one national booklet in force on every record's ``date``, for ``--engine duckdb``
+    without ``--rules`` (no ``date`` column: the current one); records whose dates span
+    booklets are refused with what to do instead. Dates DuckDB cannot read are not looked at."""
+    connection, _, reader, present = _duckdb_input(source)
+    if "date" not in present:
+        return editions.in_force(None, None, "date")
+    day = 'TRY_CAST(TRIM(CAST("date" AS VARCHAR)) AS DATE)'
+    first, last = connection.execute(f"SELECT min({day}), max({day}) FROM {reader}").fetchone()
+    try:
+        chosen = {id(e): e for e in (editions.in_force(d, None, "date") for d in (first, last))}
+    except RecordError as error:
+        raise ValueError(f"--engine duckdb: a record's date {error.message.split(';')[0]}: "
+                         "name a rule set with --rules, or use the default engine (it reports "
+                         "such records as error records)") from None
+    if len(chosen) > 1:
+        names = " and ".join(f"{e.version} (from {e.header['effective'].isoformat()})"
+                             for e in sorted(chosen.values(), key=lambda e: e.header["effective"]))
+        raise ValueError(
+            f"--engine duckdb judges every record against one rule set, and these records "
+            f"({first.isoformat()} to {last.isoformat()}) span the national booklets {names}: "
+            "use the default engine (it judges each record by the booklet in force on its "
+            "date), split the input by date, or name one rule set with --rules")
+    return next(iter(chosen.values()))
+
+
 # ---- output ---------------------------------------------------------------------------------------
 
 
@@ -181,14 +239,17 @@ class _Summary:
         self.total = self.failed = self.without = 0
         self.clusters: dict[int, collections.Counter] = {}
         self.breaches: dict[int, collections.Counter] = {}
+        self.editions: dict[str, tuple[RuleSet, int]] = {}
 
-    def add(self, item) -> None:
+    def add(self, item, judged_by: RuleSet | None) -> None:
         self.total += 1
         if isinstance(item, ErrorResult):
             self.failed += 1
         elif item is None:
             self.without += 1
         else:
+            known = self.editions.get(judged_by.fingerprint, (judged_by, 0))
+            self.editions[judged_by.fingerprint] = (judged_by, known[1] + 1)
             cluster = item["recorded_cluster"]
             counts = self.clusters.setdefault(cluster, collections.Counter())
             counts[{True: "adheres", False: "breaches"}.get(item["recorded_adheres"],
@@ -211,7 +272,10 @@ class _Summary:
             })
         return {"records_in": self.total, "audited": self.total - self.failed - self.without,
                 "failed": self.failed, "without_recorded_cluster": self.without,
-                "clusters": clusters}
+                "clusters": clusters, "editions": [
+                    {**edition.receipt(), "effective": _effective(edition), "audited": n}
+                    for edition, n in sorted(self.editions.values(),
+                                             key=lambda e: _effective(e[0]) or "")]}
 
     def table(self) -> str:
         data = self.to_json()
@@ -225,7 +289,15 @@ class _Summary:
         lines.append(f"records in: {data['records_in']}, audited: {data['audited']}, without "
                      f"recorded cluster: {data['without_recorded_cluster']}, failed: "
                      f"{data['failed']}")
+        if len(data["editions"]) > 1:
+            lines.append("judged by: " + ", ".join(
+                f"{e['name']} {e['version']} ({e['audited']:,})" for e in data["editions"]))
         return "\n".join(lines) + "\n"
+
+
+def _effective(ruleset: RuleSet) -> str | None:
+    effective = ruleset.header.get("effective")
+    return effective.isoformat() if effective else None
 
 
 def _csv_row(item, cell) -> list:
@@ -239,14 +311,22 @@ def _csv_row(item, cell) -> list:
 
 
 def run_audit(ruleset: RuleSet, input, fmt: str = "json", engine: str = "default",
-              out: IO[str] | None = None, err: IO[str] | None = None) -> int:
+              out: IO[str] | None = None, err: IO[str] | None = None,
+              editions: Editions | None = None) -> int:
     """Audit every record of ``input``; records (and, in JSON, the summary) to ``out``, the
-    summary table to ``err``. Returns 0 when no record failed, else 1."""
+    summary table to ``err``. With ``editions`` (no ``--rules``), each record is judged by the
+    national booklet in force on its date (the DuckDB engine: one booklet for all, or a refusal);
+    ``ruleset`` is what the input is read against. Returns 0 when no record failed, else 1."""
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
     progress = Progress(err, "audit")
-    items = (_duckdb_records(ruleset, input) if engine == "duckdb"
-             else _compiled_records(ruleset, input, progress))
+    if engine == "duckdb":
+        if editions is not None:
+            ruleset = _duckdb_edition(editions, input)
+        items = ((item, ruleset) for item in _duckdb_records(ruleset, input))
+    else:
+        items = _compiled_records(ruleset, input, progress,
+                                  editions and editions.for_allocation)
     summary = _Summary()
     writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
     cell = text_cell(out)
@@ -256,8 +336,8 @@ def run_audit(ruleset: RuleSet, input, fmt: str = "json", engine: str = "default
         out.write('{"ruleset": ' + json.dumps(ruleset.receipt()) + ', "records": [')
     first = True
     with collected_per_chunk() as collect:
-        for item in items:
-            summary.add(item)
+        for item, judged_by in items:
+            summary.add(item, judged_by)
             if summary.total % 4096 == 0:
                 progress.update(summary.total, summary.total - summary.failed, summary.failed)
             if summary.total % CHUNK_SIZE == 0:

@@ -147,8 +147,9 @@ def _width() -> int:
 def _audit(args) -> int:
     from .audit import run_audit
 
-    return run_audit(load_ruleset(args.rules), args.input, args.format, args.engine,
-                     sys.stdout, sys.stderr)
+    ruleset, editions = _rules(args)
+    return run_audit(ruleset, args.input, args.format, args.engine, sys.stdout, sys.stderr,
+                     editions)
 
 
 def _sql(args) -> int:
@@ -270,7 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
     review.set_defaults(run=_review)
 
     audit = commands.add_parser("audit", help="red-rule adherence of recorded clusters")
-    rules_option(audit)
+    rules_option(audit, "the bundled national booklet in force on each record's date; "
+                        "--engine duckdb: the one in force on all of them")
     audit.add_argument("--engine", choices=("default", "duckdb"), default="default",
                        help="default: the compiled path, streaming; duckdb: SQL in-process "
                             "(CSV or Parquet)")

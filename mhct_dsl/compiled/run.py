@@ -233,7 +233,7 @@ def allocation_rows(compiled: Compiled, names: dict[int, str], chunk, batch: Bat
             else made[e] for e in chunk.entries]
 
 
-def _by_edition(chunk, choose) -> tuple[dict[int, tuple[RuleSet, list[int]]], dict[int, ErrorResult]]:
+def by_edition(chunk, choose) -> tuple[dict[int, tuple[RuleSet, list[int]]], dict[int, ErrorResult]]:
     """The chunk's records grouped by the rule set ``choose`` gives each (by its date: one call
     per distinct date), and the records it refuses as errors."""
     distinct = {date: k for k, date in enumerate(dict.fromkeys(chunk.dates))}
@@ -256,7 +256,8 @@ def _by_edition(chunk, choose) -> tuple[dict[int, tuple[RuleSet, list[int]]], di
     return editions, refused
 
 
-def _subset(chunk, take: list[int]):
+def subset(chunk, take: list[int]):
+    """The records ``take`` of ``chunk`` as a chunk of their own."""
     index = np.array(take, dtype=np.intp)
     return Chunk(list(range(len(take))), [chunk.ids[i] for i in take],
                  [chunk.dates[i] for i in take], chunk.codes[index], chunk.group[index],
@@ -270,10 +271,10 @@ def _rows(ruleset: RuleSet, chunk, cell, choose) -> tuple[list, int]:
         compiled = compiled_for(ruleset)
         batch = evaluate(compiled, chunk.codes, chunk.group, chunk.group_source, chunk.recorded)
         return allocation_rows(compiled, _names(ruleset), chunk, batch, cell), chunk.failed
-    editions, refused = _by_edition(chunk, choose)
+    editions, refused = by_edition(chunk, choose)
     made: dict[int, list] = {}
     for edition, take in editions.values():
-        part = _subset(chunk, take)
+        part = subset(chunk, take)
         compiled = compiled_for(edition)
         batch = evaluate(compiled, part.codes, part.group, part.group_source, part.recorded)
         made.update(zip(take, allocation_rows(compiled, _names(edition), part, batch, cell)))
