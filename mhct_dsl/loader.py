@@ -90,15 +90,15 @@ def rule_files(path: Path, nested: bool = False) -> list[Path]:
     return files
 
 
-def display_path(file: Path, root: Path) -> str:
-    """How a file is named in messages and exports: relative to the working directory when it is
-    below it, else from the rule set directory's name (the same on every machine)."""
+def display_path(file: Path) -> str:
+    """How a file is named in messages: a path a person (or an editor) can open from the working
+    directory, relative to it when the file is below it, else absolute. (Exports and traces use
+    the path within the rule set instead, the same on every machine.)"""
     resolved = file.resolve()
     try:
         return str(resolved.relative_to(Path.cwd().resolve()))
     except ValueError:
-        base = root.resolve() if root.is_dir() else root.resolve().parent
-        return str(Path(base.name) / resolved.relative_to(base))
+        return str(resolved)
 
 
 @attrs.frozen
@@ -115,7 +115,7 @@ def read_sources(path: Path) -> list[SourceFile]:
     base = path if path.is_dir() else path.parent
     sources, problems = [], []
     for file in rule_files(path):
-        display = display_path(file, path)
+        display = display_path(file)
         try:
             data = file.read_bytes()
         except OSError as error:

@@ -4,8 +4,9 @@ Only a file that failed to parse comes here (with `parser.py`, the one other mod
 Lark). It is parsed again by pure Lark, whose interactive parser can say exactly which tokens the
 block at hand accepts (lark-cython's cannot), with error recovery:
 
-- a token that a `}` would make acceptable means that `}` is missing: "missing `}` for the block
-  opened at L:C" (the innermost block still open there); the `}` is assumed and parsing goes on;
+- a token that a `}` would make acceptable means that `}` is missing: reported at the innermost
+  `{` still open there (the one to close), naming the token; the `}` is assumed and parsing goes
+  on;
 - any other unexpected token or character is reported and skipped; further errors on the same
   line are not reported (they are usually echoes of the first);
 - at most `MAX_ERRORS` are reported, in line order (each needs a parse; a file over
@@ -45,6 +46,7 @@ def syntax_errors(text: str, path: str) -> list[Diagnostic]:
         return False
 
     remaining = text  # the text with each reported fault's statement blanked out
+    last_line = 0
     budget = MAX_ERRORS if len(text) <= RECOVERY_LIMIT else 1
     while len(found) < budget:
         try:
@@ -56,16 +58,33 @@ def syntax_errors(text: str, path: str) -> list[Diagnostic]:
                 break
             seen.add(where)
             diagnostic, close = _diagnose(error, remaining, path, closes)
-            if not found or diagnostic.span is None or found[-1].span is None \
-                    or diagnostic.span.line > found[-1].span.line:
+            line = _stopped_at(error, remaining)
+            if line > last_line:
                 found.append(diagnostic)
+                last_line = line
             if close:
                 closes.add(error.token.start_pos)
             elif isinstance(error, UnexpectedToken) and error.token.type == "$END":
                 break
             else:
                 remaining = _blank(remaining, error)
-    return found
+    return _one_per_line(found)
+
+
+def _stopped_at(error: UnexpectedInput, text: str) -> int:
+    """The line where the parser stopped (the end of the file: its last line with text)."""
+    if isinstance(error, UnexpectedToken) and error.token.type == "$END":
+        return len(text.rstrip().split("\n"))
+    return max(error.line, 1)
+
+
+def _one_per_line(found: list[Diagnostic]) -> list[Diagnostic]:
+    """In line order, the first of each line: a missing `}` is placed at its `{`, which can be
+    above the errors found before it."""
+    by_line: dict[int, Diagnostic] = {}
+    for diagnostic in found:
+        by_line.setdefault(diagnostic.span.line if diagnostic.span else 0, diagnostic)
+    return [by_line[line] for line in sorted(by_line)]
 
 
 def _blank(text: str, error: UnexpectedInput) -> str:
@@ -126,7 +145,7 @@ def _diagnose(error: UnexpectedInput, text: str, path: str, closes: list[int]
         span = n.Span(path, len(last), len(last[-1]) + 1, len(last), len(last[-1]) + 2)
         opened = _open_blocks(text, len(text), closes)
         if opened:
-            return _missing_brace(span, opened, text, "the end of the file"), False
+            return _missing_brace(path, opened, text, "the end of the file"), False
         return Diagnostic("unexpected-eof", "unexpected end of file", span,
                           _expected_hint(_accepted(error))), False
     span = n.Span(path, line, column, token.end_line or line,
@@ -136,7 +155,7 @@ def _diagnose(error: UnexpectedInput, text: str, path: str, closes: list[int]
         return misspelt, False
     opened = _open_blocks(text, token.start_pos, closes)
     if opened and _accepts_after_brace(error):
-        return _missing_brace(span, opened, text, _describe(token)), True
+        return _missing_brace(path, opened, text, f"{_describe(token)} at {line}:{column}"), True
     return Diagnostic("unexpected-token", f"unexpected {_describe(token)}", span,
                       _block_hint(text, opened, _accepted(error))), False
 
@@ -181,16 +200,20 @@ def _open_blocks(text: str, end: int, closes: list[int]) -> list[int]:
     return stack
 
 
-def _missing_brace(span: n.Span, opened: list[int], text: str, before: str) -> Diagnostic:
+def _missing_brace(path: str, opened: list[int], text: str, before: str) -> Diagnostic:
+    """Placed at the innermost `{` still open (the one to close), naming what came first."""
     brace = opened[-1]
     line = text.count("\n", 0, brace) + 1
     line_start = text.rfind("\n", 0, brace) + 1
-    head = text[line_start:brace]
-    column = len(head) - len(head.lstrip()) + 1
-    block = head.split()[0] if head.split() else "block"
-    return Diagnostic("missing-brace", f"missing `}}` for the block opened at {line}:{column}",
-                      span, f"the `{block}` block opened at {line}:{column} is not closed "
-                      f"before {before}; add `}}` where it ends")
+    column = brace - line_start + 1
+    words = text[line_start:brace].split()
+    # the block's keyword: the line's first word (`step_up one {`), else the last before the
+    # `{` (a criterion's `"wording" all {`)
+    block = next((w for w in (words[:1] + words[-1:]) if not w.startswith('"')), None)
+    what = f"`{block}` block" if block else "block"
+    return Diagnostic("missing-brace", f"missing `}}`: this `{{` is not closed before {before}",
+                      n.Span(path, line, column, line, column + 1),
+                      f"add `}}` where the {what} opened here ends")
 
 
 # ---- wording -------------------------------------------------------------------------------------

@@ -127,3 +127,20 @@ def test_rules_help_says_which_booklet_is_used_without_it(capsys, command, chose
     with pytest.raises(SystemExit):
         main([command, "--help"])
     assert chosen_by in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_diagnostic_names_a_file_that_opens_from_the_working_directory(tmp_path, capsys,
+                                                                         monkeypatch):
+    bad = tmp_path / "qabad"
+    bad.mkdir()
+    (bad / "ruleset.mhr").write_text('ruleset "Bad" source local "t" {\n    version 7\n}\n',
+                                     "utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the rule set is not below the working directory: absolute
+    assert main(["check", str(bad)]) == 1
+    shown = capsys.readouterr().err.split(":")[0]
+    assert shown == str((bad / "ruleset.mhr").resolve()) and Path(shown).is_file()
+    monkeypatch.chdir(tmp_path)  # below it: relative
+    assert main(["check", "qabad"]) == 1
+    assert capsys.readouterr().err.startswith("qabad/ruleset.mhr:2:")
