@@ -42,13 +42,13 @@ from __future__ import annotations
 from typing import Mapping
 
 from . import logic
-from .model import COLOURS, NOT_KNOWN, SCALE_IDS, Cluster, RuleSet
+from .model import NOT_KNOWN, SCALE_IDS, Cluster, RuleSet
 from .ranking import decide, fit_label, fit_labels, rank_key
 from .records import Assessment, Record, RecordError, assessment_from_ratings
 from .results import (
     AllocationResult, BlockingCandidate, Candidate, ColourSummary, GroupBest, scale_unknown,
 )
-from .rows import check_row, plan, row_checks, row_value
+from .rows import check_row, plan, row_checks, row_value, slot, slots
 
 __all__ = ["allocate", "fit_cluster", "check_row", "rank_key", "group_clusters", "VARIANCE"]
 
@@ -61,21 +61,20 @@ def fit_cluster(cluster: Cluster, assessment: Assessment) -> Candidate | None:
     if cluster.grid is None:
         return None
     ratings = assessment.ratings
-    compiled = plan(cluster.grid)
-    lists = {colour: ([], [], []) for colour in COLOURS}
-    for scales, reading, colour, _, label, allowed, tails in compiled:
-        if len(scales) == 1:  # `row_value` of a one-scale row, inline: most rows, every record
-            raw = ratings.get(scales[0])
-            value = tails[0] if raw is None or raw == NOT_KNOWN else raw in allowed
-        else:
-            value = row_value(scales, reading, allowed, tails, ratings)
-        met, missed, unknown = lists[colour]
-        (met if value is True else missed if value is False else unknown).append(label)
-    red, orange, yellow = (ColourSummary(*map(tuple, lists[c])) for c in COLOURS)
+    get = ratings.get
+    found: tuple[list[str], ...] = ([], [], [], [], [], [], [], [], [])  # `rows.slot` order
+    for scale, table, label, row in slots(cluster.grid):
+        place = None if table is None else table.get(get(scale))
+        if place is None:  # a pair row, or a rating a table does not hold (`row_value` decides)
+            scales, reading, colour, _, _, allowed, tails = row
+            place = slot(colour, row_value(scales, reading, allowed, tails, ratings))
+        found[place].append(label)
+    red, orange, yellow = (ColourSummary(tuple(found[i]), tuple(found[i + 1]),
+                                         tuple(found[i + 2])) for i in (0, 3, 6))
     labels = fit_labels(red, orange)
     return Candidate(cluster.number, cluster.name, cluster.group, cluster.branch,
                      fit_label(labels), red, orange, yellow,
-                     lambda: row_checks(compiled, ratings), labels)
+                     lambda: row_checks(plan(cluster.grid), ratings), labels)
 
 
 def _tree_groups(ruleset: RuleSet):

@@ -30,9 +30,10 @@ from .batch import (
 )
 from .explain import escape_controls
 from .model import RuleSet
+from . import review_json
 from .readers import read_json_lines
 from .records import RecordError
-from .results import ErrorResult
+from .results import ErrorResult, ReviewResult
 from .review import review
 from .review_csv import REVIEW_COLUMNS, read_review_csv, review_row
 
@@ -91,9 +92,9 @@ class _Reviewer:
             csv.writer(line, lineterminator="\n").writerow(
                 [_for(self.out, formula_safe(cell)) for cell in review_row(result)])
             return line.getvalue()
-        obj = result.to_json()
-        text = json.dumps(obj, ensure_ascii=False)
-        return text if text == _for(self.out, text) else json.dumps(obj)
+        text = (review_json.dumps(result) if isinstance(result, ReviewResult)
+                else json.dumps(result.to_json(), ensure_ascii=False))
+        return text if text == _for(self.out, text) else json.dumps(result.to_json())
 
 
 _WORKER: _Reviewer | None = None

@@ -23,12 +23,13 @@ from __future__ import annotations
 import functools
 
 from .logic import Truth
-from .model import NOT_KNOWN, RATINGS, row_class
+from .model import COLOURS, NOT_KNOWN, RATINGS, row_class
 from .nodes import Grid, GridRow
 from .records import Assessment
 from .results import RowCheck
 
-__all__ = ["Plan", "RowPlan", "plan", "row_plan", "row_value", "check_row", "row_checks"]
+__all__ = ["Plan", "RowPlan", "plan", "row_plan", "row_value", "check_row", "row_checks", "slots",
+           "slot"]
 
 # (scales, reading, class colour, bands of that colour, label, ratings in those bands, tails):
 # tails[k] is the row's value when the rating it reads is unknown but at least k (`_tail`).
@@ -58,6 +59,29 @@ def _tail(allowed: frozenset[int], low: int) -> Truth:
 def plan(grid: Grid) -> Plan:
     """A grid compiled for checking (grids hash once: `Grid` caches its hash)."""
     return tuple(p for p in (row_plan(row) for row in grid.rows) if p is not None)
+
+
+def slot(colour: str, value: Truth) -> int:
+    """A row's place among a grid's nine outcomes: colour (red, orange, yellow) by value (met,
+    missed, unknown)."""
+    return COLOURS.index(colour) * 3 + (0 if value is True else 1 if value is False else 2)
+
+
+@functools.lru_cache(maxsize=4096)
+def slots(grid: Grid) -> tuple[tuple[str | None, dict | None, str, RowPlan], ...]:
+    """`plan` as lookup tables: per checked row ``(scale, table, label, row plan)``; ``table``
+    maps a one-scale row's rating (0-4, 9 or None: not rated) to its `slot`; a pair row has
+    neither (``row_value`` decides it)."""
+    out = []
+    for row in plan(grid):
+        scales, _, colour, _, label, allowed, tails = row
+        if len(scales) == 1:
+            table = {r: slot(colour, r in allowed) for r in RATINGS}
+            table[NOT_KNOWN] = table[None] = slot(colour, tails[0])
+            out.append((scales[0], table, label, row))
+        else:
+            out.append((None, None, label, row))
+    return tuple(out)
 
 
 def row_value(scales, reading: str, allowed: frozenset[int], tails: tuple[Truth, ...],

@@ -1,0 +1,149 @@
+"""A review result's JSON text written directly: the same text as ``json.dumps(result.to_json(),
+ensure_ascii=False)`` (`ReviewResult.to_json` stays the reference; tests/test_review_json.py and
+the review goldens hold the two equal) at a fraction of the cost, because nothing builds the
+intermediate dicts and the parts every record repeats (a criterion's condition text, its source,
+the rule set's receipt) are encoded once and remembered."""
+
+from __future__ import annotations
+
+import json
+from json.encoder import encode_basestring as _text  # the C encoder's, with ensure_ascii=False
+from typing import Any
+
+from .formatter import format_condition
+from .results_common import TRACE_SCHEMA, Evidence, Outcome, Unknown
+from .results_review import BlockingCriterion, CriterionTrace, ReviewResult
+
+__all__ = ["dumps"]
+
+_MEMO_LIMIT = 65_536
+# key -> (the objects the key names by id, held so that no other object can take their id; text)
+_memo: dict = {}
+
+
+def _remembered(key, alive: tuple, make) -> str:
+    entry = _memo.get(key)
+    if entry is None:
+        if len(_memo) >= _MEMO_LIMIT:
+            _memo.clear()
+        entry = _memo[key] = (alive, make())
+    return entry[1]
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is str:
+        return _text(value)
+    if type(value) is int:
+        return int.__repr__(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _truth(value) -> str:
+    return '"unknown"' if value is None else "true" if value else "false"
+
+
+def _texts(items) -> str:
+    return "[" + ", ".join(map(_text, items)) + "]"
+
+
+def _list(items, encode) -> str:
+    return "[" + ", ".join(map(encode, items)) + "]"
+
+
+def _condition(condition) -> str:
+    return _remembered(("condition", id(condition)), (condition,),
+                       lambda: _text(format_condition(condition)))
+
+
+def _evidence(e: Evidence) -> str:
+    return (f'{{"kind": {_text(e.kind)}, "name": {_text(e.name)}, "value": {_value(e.value)}, '
+            f'"date": {"null" if e.date is None else _text(e.date.isoformat())}, '
+            f'"note": {_text(e.note)}}}')
+
+
+def _unknown(u: Unknown) -> str:
+    return f'{{"kind": {_text(u.kind)}, "name": {_text(u.name)}, "reason": {_text(u.reason)}}}'
+
+
+def _part(o: Outcome) -> str:
+    return (f'{{"condition": {_condition(o.condition)}, "value": {_truth(o.value)}, '
+            f'"explanation": {_text(o.finding + "; " + o.requirement)}, '
+            f'"evidence": {_list(o.evidence, _evidence)}, "parts": {_list(o.parts, _part)}}}')
+
+
+def _source(source, span) -> str:
+    def make() -> str:
+        return (f'{{"kind": {_value(getattr(source, "kind", None))}, '
+                f'"note": {_value(getattr(source, "note", None))}, '
+                f'"file": {_value(getattr(span, "path", None))}, '
+                f'"line": {_value(getattr(span, "line", None))}}}')
+    return _remembered(("source", id(source), id(span)), (source, span), make)
+
+
+def _head(c: CriterionTrace) -> str:
+    condition = c.outcome.condition
+    return _remembered(
+        ("head", c.column, c.quantifier, c.index, id(c.wording), id(condition)),
+        (c.wording, condition),
+        lambda: (f'{{"column": {_text(c.column)}, "quantifier": {_text(c.quantifier)}, '
+                 f'"index": {_value(c.index)}, "wording": {_text(c.wording)}, '
+                 f'"condition": {_condition(condition)}, "value": '))
+
+
+def _criterion(c: CriterionTrace) -> str:
+    o = c.outcome
+    return (f'{_head(c)}{_truth(o.value)}, "evidence": {_list(o.evidence, _evidence)}, '
+            f'"explanation": {_text(o.finding + "; " + o.requirement)}, '
+            f'"unknowns": {_list(o.unknowns, _unknown)}, "source": {_source(c.source, c.span)}, '
+            f'"decisive": {_truth(c.decisive)}, "parts": {_list(o.parts, _part)}}}')
+
+
+def _blocking(b: BlockingCriterion) -> str:
+    return (f'{{"column": {_text(b.column)}, "index": {_value(b.index)}, '
+            f'"wording": {_text(b.wording)}, "unknowns": {_list(b.unknowns, _unknown)}}}')
+
+
+def _column(c) -> str:
+    value = "null" if c.status != "evaluated" else _truth(c.value)
+    return (f'{{"column": {_text(c.column)}, "quantifier": {_value(c.quantifier)}, '
+            f'"value": {value}, "status": {_text(c.status)}, "decisive": {_truth(c.decisive)}}}')
+
+
+def _target(t) -> str:
+    due = "null" if t.next_review_due is None else _text(t.next_review_due.isoformat())
+    return (f'{{"cluster": {_value(t.cluster)}, "likelihood": {_text(t.likelihood)}, '
+            f'"fit": {_text(t.fit)}, "review_every": {_value(t.review_every)}, '
+            f'"next_review_due": {due}}}')
+
+
+def _receipt(receipt: dict) -> str:
+    key = ("receipt",) + tuple(receipt.items())
+    return _remembered(key, (), lambda: json.dumps(receipt, ensure_ascii=False))
+
+
+def dumps(r: ReviewResult) -> str:
+    """``json.dumps(r.to_json(), ensure_ascii=False)``, written directly."""
+    fit = r.current_fit
+    current = "null" if fit is None else (
+        f'{{"fit": {_text(fit.fit)}, "red_rules_met": {_truth(fit.truth)}, '
+        f'"red_missed": {_texts(fit.red.missed)}, "red_unknown": {_texts(fit.red.unknown)}}}')
+    due = "null" if r.next_review_due is None else _text(r.next_review_due.isoformat())
+    allocation = "null" if r.allocation is None else json.dumps(r.allocation.to_json(),
+                                                                 ensure_ascii=False)
+    return (f'{{"id": {_value(r.id)}, "ruleset": {_receipt(r.ruleset)}, '
+            f'"trace_schema": {_text(TRACE_SCHEMA)}, '
+            f'"current_cluster": {_value(r.current_cluster)}, "decision": {_text(r.decision)}, '
+            f'"criteria": {_list(r.criteria, _criterion)}, '
+            f'"suggested_clusters": {_list(r.suggested_clusters, _value)}, '
+            f'"blocking_unknowns": {_list(r.blocking_unknowns, _blocking)}, '
+            f'"next_review_due": {due}, "as_of": {_text(r.as_of.isoformat())}, '
+            f'"review_overdue": {_value(r.review_overdue)}, "note": {_text(r.note)}, '
+            f'"columns": {_list(r.columns, _column)}, "targets": {_list(r.targets, _target)}, '
+            f'"current_fit": {current}, "flags": {_texts(r.flags)}, '
+            f'"allocation": {allocation}}}')
