@@ -39,6 +39,7 @@ immutable), so `allocate` is safe to call from many threads.
 
 from __future__ import annotations
 
+import functools
 from typing import Mapping
 
 from . import logic
@@ -74,7 +75,7 @@ def fit_cluster(cluster: Cluster, assessment: Assessment) -> Candidate | None:
     labels = fit_labels(red, orange)
     return Candidate(cluster.number, cluster.name, cluster.group, cluster.branch,
                      fit_label(labels), red, orange, yellow,
-                     lambda: row_checks(plan(cluster.grid), ratings), labels)
+                     functools.partial(row_checks, plan(cluster.grid), ratings), labels)
 
 
 def _tree_groups(ruleset: RuleSet):

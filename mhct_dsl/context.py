@@ -15,6 +15,7 @@ from .model import Cluster, RuleSet
 from .nodes import Duration
 from .records import Assessment, Record
 from .results import Candidate, Evidence, Outcome, Unknown
+from .stepfit import StepFit, best_fit, step_fit
 
 __all__ = ["Context", "Window", "window", "dedupe", "rating_evidence", "rating_unknown",
            "first_date", "latest_assessment", "no_assessment", "all_over_window"]
@@ -24,9 +25,10 @@ __all__ = ["Context", "Window", "window", "dedupe", "rating_evidence", "rating_u
 class Context:
     """What a condition is evaluated against: record, rules, current cluster, and the date.
 
-    ``fits`` memoises cluster fits by (cluster, assessment date) for the duration of one
-    evaluation (a review evaluates the same fits for criteria and for suggestions); it belongs to
-    the call that made the context and is never shared between calls or threads.
+    ``fits`` memoises cluster fits by (cluster, assessment date), and ``ranked`` the step
+    reading's best fit by assessment date (`stepfit.best_fit`), for the duration of one
+    evaluation (a review evaluates the same fits for criteria and for suggestions); they belong
+    to the call that made the context and are never shared between calls or threads.
     """
 
     record: Record
@@ -34,14 +36,24 @@ class Context:
     cluster: Cluster | None
     as_of: dt.date
     fits: dict = attrs.field(factory=dict, eq=False, repr=False)
+    ranked: dict = attrs.field(factory=dict, eq=False, repr=False)
 
     def fit(self, number: int, assessment: Assessment) -> Candidate | None:
         """Cluster ``number``'s fit to ``assessment`` (None: not in the rules, or no grid)."""
         key = (number, assessment.date)
-        if key not in self.fits:
+        found = self.fits.get(key, self)
+        if found is self:
             cluster = self.ruleset.clusters.get(number)
-            self.fits[key] = None if cluster is None else fit_cluster(cluster, assessment)
-        return self.fits[key]
+            found = self.fits[key] = None if cluster is None else fit_cluster(cluster, assessment)
+        return found
+
+    def step(self, direction: str, assessment: Assessment) -> StepFit:
+        """`stepfit.step_fit` of the current cluster at ``assessment`` in ``direction``."""
+        ranked = self.ranked.get(assessment.date)
+        if ranked is None:
+            ranked = self.ranked[assessment.date] = best_fit(self.ruleset, self.cluster,
+                                                             assessment, self.fit)
+        return step_fit(self.cluster, direction, assessment, ranked)
 
 
 @attrs.frozen

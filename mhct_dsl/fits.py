@@ -9,7 +9,7 @@ from .logic import Truth
 from .nodes import FitsClusters, FitsTransition
 from .records import Assessment
 from .results import Evidence, Outcome, Unknown
-from .stepfit import COUNTED, step_fit
+from .stepfit import COUNTED
 
 __all__ = ["fits_clusters", "fits_transition", "TRANSITION_DIRECTIONS"]
 
@@ -30,7 +30,7 @@ def _fits_at(numbers: tuple[int, ...], assessment: Assessment, ctx: Context):
         values.append(candidate.truth)
         fits.append((str(number), candidate.fit, candidate.note()))
         if candidate.truth is None:
-            unknowns.extend(u for row in candidate.rows if row.colour == "red"
+            unknowns.extend(u for row in candidate.unknown_rows(("red",))
                             for u in row.unknowns(assessment.date))
     return logic.any_of(values), fits, unknowns
 
@@ -87,7 +87,7 @@ def fits_transition(cond: FitsTransition, ctx: Context) -> Outcome:
              f"likely/possible transitions)")
 
     def at(assessment: Assessment):
-        found = step_fit(ctx.ruleset, ctx.cluster, direction, assessment, ctx.fit)
+        found = ctx.step(direction, assessment)
         return (found.value, [(targets, logic.to_json(found.value), found.note)],
                 list(found.unknowns))
 

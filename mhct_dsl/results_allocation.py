@@ -68,7 +68,7 @@ class Candidate:
     red: ColourSummary
     orange: ColourSummary
     yellow: ColourSummary
-    row_checks: Any = attrs.field(default=tuple, eq=False, repr=False)
+    row_checks: Any = attrs.field(default=lambda unknown=None: (), eq=False, repr=False)
     possible: tuple[str, ...] = attrs.field(
         default=attrs.Factory(lambda self: (self.fit,), takes_self=True))
 
@@ -80,7 +80,7 @@ class Candidate:
 
     def unknown_rows(self, colours: tuple[str, ...]) -> tuple[RowCheck, ...]:
         """The rows of these colours that unknown ratings leave undecided, in grid order."""
-        return tuple(r for r in self.rows if r.colour in colours and r.value is None)
+        return tuple(self.row_checks(unknown=colours))
 
     @property
     def orange_mismatches(self) -> int:

@@ -58,7 +58,7 @@ from .conditions import Context, evaluate_in
 from .model import COLUMN_ORDER, Cluster, RuleSet
 from .nodes import FitsClusters
 from .records import Assessment, Record, RecordError, parse_record
-from .stepfit import COUNTED, step_fit
+from .stepfit import COUNTED
 from .results import (
     DECISION_TEXT, RED_ROWS_FAIL, BlockingCriterion, ColumnTrace, CriterionTrace, ReviewResult,
     TargetFit, Unknown,
@@ -211,7 +211,7 @@ def review(ruleset: RuleSet, record: Record | Mapping[str, Any], as_of: dt.date 
         direction = DIRECTION_BY_COLUMN[decision]
         targets = [_target_fit(ctx, latest, number, likelihood)
                    for number, likelihood in transition_targets(cluster, direction)]
-        found = step_fit(ruleset, cluster, direction, latest, ctx.fit)
+        found = ctx.step(direction, latest)
         named = _named_fits(ctx, latest, (t.outcome for t in criteria if t.column == decision))
         suggested = list(dict.fromkeys(found.suggested + named))
         if not suggested:

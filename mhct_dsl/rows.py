@@ -120,6 +120,12 @@ def check_row(row: GridRow, assessment: Assessment) -> RowCheck | None:
     return None if compiled is None else _check(compiled, assessment.ratings)
 
 
-def row_checks(compiled: Plan, ratings) -> tuple[RowCheck, ...]:
-    """Every checked row of a compiled grid, in grid order."""
-    return tuple(_check(row, ratings) for row in compiled)
+def row_checks(compiled: Plan, ratings, unknown: tuple[str, ...] | None = None
+               ) -> tuple[RowCheck, ...]:
+    """Every checked row of a compiled grid, in grid order; with ``unknown`` (colours) only the
+    rows of those colours that unknown ratings leave undecided."""
+    if unknown is None:
+        return tuple(_check(row, ratings) for row in compiled)
+    return tuple(RowCheck(row[0], row[2], row[3], tuple(ratings.get(s) for s in row[0]), None,
+                          row[4]) for row in compiled
+                 if row[2] in unknown and row_value(row[0], row[1], row[5], row[6], ratings) is None)

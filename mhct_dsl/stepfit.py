@@ -50,7 +50,7 @@ from .ranking import best_key, decide, worst_key
 from .records import Assessment
 from .results import Candidate, Unknown
 
-__all__ = ["StepFit", "step_fit", "pool"]
+__all__ = ["StepFit", "step_fit", "best_fit", "pool"]
 
 COUNTED = ("likely", "possible")
 LABELS = {"up": "step-up", "down": "step-down"}
@@ -90,15 +90,23 @@ def _decide(candidates, current: int) -> tuple[Candidate | None, tuple[Candidate
     return decide(candidates, _staying(best_key, current), _staying(worst_key, current))
 
 
-def step_fit(ruleset: RuleSet, cluster: Cluster, direction: str, assessment: Assessment,
-             fit: Callable[[int, Assessment], Candidate | None]) -> StepFit:
-    """Read `fits step_up` (``direction`` "up") or `fits step_down` ("down") at ``assessment``;
-    ``fit`` gives a cluster's fit (memoised by the caller)."""
+def best_fit(ruleset: RuleSet, cluster: Cluster, assessment: Assessment,
+             fit: Callable[[int, Assessment], Candidate | None]
+             ) -> tuple[Candidate | None, tuple[Candidate, ...]]:
+    """The pool's definite best fit at ``assessment`` (or None) and the contenders for best, as
+    the step reading ranks them (the same in either direction); ``fit`` gives a cluster's fit."""
+    candidates = [c for c in (fit(n, assessment) for n in pool(ruleset, cluster)) if c is not None]
+    return _decide(candidates, cluster.number)
+
+
+def step_fit(cluster: Cluster, direction: str, assessment: Assessment,
+             ranked: tuple[Candidate | None, tuple[Candidate, ...]]) -> StepFit:
+    """Read `fits step_up` (``direction`` "up") or `fits step_down` ("down") at ``assessment``
+    from its `best_fit` ``ranked`` (memoised by the caller)."""
     targets = cluster.targets(direction, COUNTED)
     listed = ", ".join(map(str, targets)) or "none"
     label = f"a likely/possible {LABELS[direction]} cluster ({listed})"
-    candidates = [c for c in (fit(n, assessment) for n in pool(ruleset, cluster)) if c is not None]
-    best, contenders = _decide(candidates, cluster.number)
+    best, contenders = ranked
     if best is not None:
         inside = best.cluster in targets
         what = ("the current cluster" if best.cluster == cluster.number
