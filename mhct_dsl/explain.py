@@ -32,15 +32,29 @@ WORDING_WORDS = 7
 
 def render(head: Sequence[str], columns: Sequence[str], rows: Iterable[Sequence[str]],
            foot: Sequence[str] = (), width: int | None = None,
-           ratios: Sequence[int] | None = None) -> str:
+           ratios: Sequence[int] | None = None,
+           more: Sequence[tuple[str, Iterable[Sequence[str]]]] = ()) -> str:
     """Headline lines, a table with a rule under its header, and footnotes, as plain text.
-    A column with a ``ratios`` entry of 0 keeps its cells on one line (short labels)."""
+    A column with a ``ratios`` entry of 0 keeps its cells on one line (short labels). ``more``:
+    further tables of the same columns, each after a blank line and its title line."""
     width = width or DEFAULT_WIDTH
     out = io.StringIO()
     console = Console(file=out, width=width, color_system=None, markup=False, highlight=False,
                       emoji=False, force_terminal=False, soft_wrap=False)
     for line in head:
         console.print(Text(escape_controls(line)))
+    console.print(_table(columns, rows, ratios))
+    for title, section in more:
+        console.print()
+        console.print(Text(escape_controls(title)))
+        console.print(_table(columns, section, ratios))
+    for line in foot:
+        console.print(Text(escape_controls(line)))
+    return "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").splitlines())
+
+
+def _table(columns: Sequence[str], rows: Iterable[Sequence[str]],
+           ratios: Sequence[int] | None) -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, expand=True,
                   padding=(0, 1))
     for index, title in enumerate(columns):
@@ -49,10 +63,7 @@ def render(head: Sequence[str], columns: Sequence[str], rows: Iterable[Sequence[
                          no_wrap=not ratio)
     for row in rows:
         table.add_row(*(Text(escape_controls(str(cell))) for cell in row))
-    console.print(table)
-    for line in foot:
-        console.print(Text(escape_controls(line)))
-    return "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").splitlines())
+    return table
 
 
 def short(items: Sequence[str], separator: str = "; ", limit: int = LIST_LIMIT) -> str:

@@ -213,8 +213,20 @@ class AllocationResult:
             who = "no rated needs unless" if block.cluster is None else \
                 f"cluster {block.cluster} needs"
             lines.append(f"  {who}: " + in_words(short([str(u) for u in block.unknowns]), words))
-        rows = [(f"{c.cluster} {c.name}", " or ".join(c.possible), " ".join(c.red.missed) or "-",
-                 " ".join(c.red.unknown) or "-", " ".join(c.orange.missed) or "-")
-                for c in self.candidates]
-        return render(lines, ("cluster", "fit", "red missed", "red unknown", "orange missed"),
-                      rows, width=width, ratios=(3, 0, 1, 1, 1))
+        def rows(candidates):
+            return [(f"{c.cluster} {c.name}", " or ".join(c.possible),
+                     " ".join(c.red.missed) or "-", " ".join(c.red.unknown) or "-",
+                     " ".join(c.orange.missed) or "-") for c in candidates]
+
+        columns = ("cluster", "fit", "red missed", "red unknown", "orange missed")
+        ratios = (3, 0, 1, 1, 1)
+        others = [c for c in self.candidates if c.group != self.group]
+        if self.group is None or not others:
+            return render(lines, columns, rows(self.candidates), width=width, ratios=ratios)
+        # the settled group's candidates first: allocation ranks only those; the others follow
+        lines.append(f"group {self.group}'s clusters, best first (the suggestion is made "
+                     "among these):")
+        return render(lines, columns, rows(c for c in self.candidates if c.group == self.group),
+                      width=width, ratios=ratios,
+                      more=[("other groups' clusters (not ranked against the suggestion, "
+                             "shown for reference):", rows(others))])

@@ -108,3 +108,26 @@ def test_an_error_record_is_wrapped_to_the_width_too():
     text = out.getvalue()
     assert "SU-1008: ERROR assessments[1].ratings.7:" in text
     assert max(len(line) for line in text.splitlines()) <= 40
+
+
+def test_allocate_explain_lists_the_settled_groups_candidates_first():
+    ratings = {s: 0 for s in "1 2 3 4 5 6 7 8 9 10 11 12 13 A B C D E".split()}
+    ratings.update({"3": 1, "7": 2, "8": 1, "11": 1})  # NP-101: non_psychotic, suggested 1
+    result = mhct_dsl.allocate(RULES, ratings, group="non_psychotic")
+    assert result.suggested == 1 and result.candidates[0].cluster == 11  # JSON/CSV order kept
+    text = result.explain(80, RULES)
+    lines = text.splitlines()
+    first = lines.index("group non_psychotic's clusters, best first (the suggestion is made "
+                        "among these):")
+    other = lines.index("other groups' clusters (not ranked against the suggestion, shown for "
+                        "reference):")
+    row = [line.split()[0] for line in lines if line[:1].isdigit()]
+    in_group = [line.split()[0] for line in lines[first:other] if line[:1].isdigit()]
+    assert in_group[0] == "1" and "11" not in in_group and "18" not in in_group
+    assert sorted(in_group, key=int) == ["1", "2", "3", "4", "5", "6", "7", "8"]
+    assert row.index("11") > row.index("8")  # psychotic 11 fits too, but after the group
+    # no group settled: one table ranked across the groups, no headings
+    unsettled = mhct_dsl.allocate(RULES, {**ratings, "4": 1, "2": 4, "B": 2})
+    assert unsettled.outcome == "group_needed"
+    unsettled = unsettled.explain(80, RULES)
+    assert "other groups'" not in unsettled and "best first (the suggestion" not in unsettled
