@@ -20,6 +20,7 @@ Units may be written singular or plural (``month``/``months``); the parser store
 from __future__ import annotations
 
 import calendar
+import functools
 import datetime as dt
 import re
 
@@ -59,8 +60,12 @@ def add(date: dt.date, duration: Duration, sign: int = +1) -> dt.date:
     """
     if sign not in (1, -1):
         raise ValueError("sign must be +1 or -1")
-    unit = _unit(duration.unit)
-    amount = sign * duration.amount
+    return _moved(date, sign * duration.amount, _unit(duration.unit))
+
+
+@functools.lru_cache(maxsize=4096)
+def _moved(date: dt.date, amount: int, unit: str) -> dt.date:
+    """`add` of a signed amount (a review moves the same few dates by the same few durations)."""
     if unit == "day":
         return date + dt.timedelta(days=amount)
     if unit == "week":

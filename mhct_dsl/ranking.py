@@ -29,6 +29,7 @@ lowest worst case, and the candidate holding that lowest worst case.
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Callable, Iterable
 
 from .results import Candidate, ColourSummary
@@ -82,9 +83,9 @@ def decide(candidates: Iterable[Candidate], best: Key = best_key,
     open_ = [c for c in candidates if not c.red.missed]
     if not open_:
         return None, ()
-    leader = min(open_, key=worst)
-    bar = worst(leader)
-    contenders = [c for c in open_ if c is leader or best(c) < bar]
+    bar, leader = min(((worst(c), c) for c in open_), key=itemgetter(0))
+    contenders = [(key, c) for key, c in ((best(c), c) for c in open_)
+                  if c is leader or key < bar]
     if len(contenders) == 1 and not leader.red.unknown:
         return leader, (leader,)
-    return None, tuple(sorted(contenders, key=best))
+    return None, tuple(c for _, c in sorted(contenders, key=itemgetter(0)))

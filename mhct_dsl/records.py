@@ -46,6 +46,7 @@ Batch input files are read by `readers`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any, Iterable, Mapping
 
@@ -233,6 +234,11 @@ def _scale_ids(ruleset) -> tuple[str, ...]:
     return declared or SCALE_IDS
 
 
+@functools.lru_cache(maxsize=64)
+def _scale_set(scales: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(scales)
+
+
 def parse_ratings(ratings: object, *, record_id: str | None = None, field: str = "ratings",
                   ruleset=None) -> dict[str, int]:
     """Validated ratings: scale id -> 0-4 or 9; ``null``/absent = not rated (dropped).
@@ -242,8 +248,13 @@ def parse_ratings(ratings: object, *, record_id: str | None = None, field: str =
     if not isinstance(ratings, Mapping):
         raise RecordError(record_id, field, "must be an object mapping scale ids to ratings")
     allowed = _scale_ids(ruleset)
+    known = _scale_set(allowed)
     out: dict[str, int] = {}
     for key, value in ratings.items():
+        if type(key) is str and key in known and type(value) is int and (
+                0 <= value <= 4 or value == NOT_KNOWN):
+            out[key] = value  # the usual case, decided as below but sooner
+            continue
         scale = str(key) if _is_int(key) else key
         if not isinstance(scale, str) or scale not in allowed:
             raise RecordError(record_id, f"{field}.{key}",

@@ -53,7 +53,7 @@ def _texts(items) -> str:
 
 
 def _list(items, encode) -> str:
-    return "[" + ", ".join(map(encode, items)) + "]"
+    return "[" + ", ".join(map(encode, items)) + "]" if items else "[]"
 
 
 def _condition(condition) -> str:
