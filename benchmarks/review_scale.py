@@ -9,7 +9,9 @@ current cluster and the date it began). Reported, in records per second:
   `records.parse_record`, `review.review`, the result's JSON — timed on a sample;
 - CLI: `mhct review --format jsonl --jobs N` end to end (start, read, review, write) on JSON-lines
   files, with peak memory: the largest resident set of any one of its processes (parent or a
-  worker; with N workers the total is about N + 1 times that).
+  worker; with N workers the total is about N + 1 times that), and records per CPU-second (user
+  and system time of the command and its workers): the figure least moved by other load, and the
+  one to compare between code versions on a busy machine.
 
 Ratios are against the baseline measured in the same run (the machine is shared and noisy).
 Before the CLI runs, "CPUs free" measures how many CPUs the run can actually have: the same
@@ -23,6 +25,7 @@ import argparse
 import concurrent.futures
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,11 +36,31 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import synthetic  # noqa: E402
-from scale import _cli  # noqa: E402
 
 from mhct_dsl.loader import load_ruleset  # noqa: E402
 from mhct_dsl.records import parse_record  # noqa: E402
 from mhct_dsl.review import review  # noqa: E402
+
+
+_LAUNCHER = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
+      os.waitstatus_to_exitcode(status))
+"""
+
+
+def _cli(args: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS MiB) of one ``mhct`` run in a child process."""
+    result = subprocess.run([sys.executable, "-c", _LAUNCHER, sys.executable, "-m",
+                             "mhct_dsl.cli", *args], capture_output=True, text=True,
+                            cwd=HERE.parent, check=True)
+    wall, cpu, peak, code = result.stdout.split()
+    if int(code) not in (0, 1):  # 1: some records failed; anything else: the run did not happen
+        raise SystemExit(f"mhct {' '.join(args)} exited with {code}: no figure")
+    return float(wall), float(cpu), float(peak)
 
 
 def _baseline(ruleset, sample: list[dict]) -> float:
@@ -90,10 +113,12 @@ def main() -> int:
             with open(path, "w", encoding="utf-8") as handle:
                 synthetic.write(handle, n, args.seed, "review-jsonl")
             for jobs in args.jobs:
-                wall, peak = _cli(["review", "--format", "jsonl", "--jobs", str(jobs), str(path)])
+                wall, cpu, peak = _cli(["review", "--format", "jsonl", "--jobs", str(jobs),
+                                        str(path)])
                 rate = n / wall
                 print(f"{f'CLI review --jobs {jobs}':<34}{n:>10,}{rate:>14,.0f}"
-                      f"{rate / baseline:>11.1f}× peak {peak:,.0f} MiB")
+                      f"{rate / baseline:>11.1f}× peak {peak:,.0f} MiB, "
+                      f"{n / cpu:,.0f} records/CPU-s")
     return 0
 
 
