@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from .diagnostics import RuleError
-from .loader import bundled_rules_path, load_ruleset, nested_rulesets, rule_files
+from .loader import bundled_rules_path, load_ruleset, nested_rulesets, rule_files, source_files
 
 
 def _check(args) -> int:
@@ -178,11 +178,12 @@ def _schema(args) -> int:
 
 def _lint(args) -> int:
     from .lint import lint
-    from .lint.report import render_json, render_text, source_texts
+    from .lint.report import render_json, render_text
 
-    report = lint(load_ruleset(args.rules))
-    text = render_json(report) if args.format == "json" else render_text(report,
-                                                                          source_texts(report))
+    ruleset = load_ruleset(args.rules)
+    report = lint(ruleset)
+    render = render_json if args.format == "json" else render_text
+    text = render(report, source_files(ruleset, args.rules))
     sys.stdout.write(text)
     return 1 if args.strict and report.open else 0
 

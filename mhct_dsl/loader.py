@@ -145,14 +145,15 @@ def decode(data: bytes, display: str) -> tuple[str, Diagnostic | None]:
                                 "UTF-8 text", span, "save the file as UTF-8")
 
 
-def parse_sources(sources: dict[str, str]) -> list[n.RuleFile]:
-    """Parse every file, collecting the syntax errors of all of them before failing."""
+def parse_sources(sources: dict[str, str], origin: str = "") -> list[n.RuleFile]:
+    """Parse every file, collecting the syntax errors of all of them before failing; spans carry
+    ``origin`` (`origin`)."""
     from .parser import parse_text  # the parser (Lark) is loaded only when something is parsed
 
     parsed, diagnostics = [], []
     for name, text in sources.items():
         try:
-            parsed.append(parse_text(text, name))
+            parsed.append(parse_text(text, name, origin))
         except RuleError as error:
             diagnostics.extend(error.diagnostics)
     if diagnostics:
@@ -168,6 +169,12 @@ def fingerprint(sources: list[SourceFile], base: RuleSet | None) -> str:
     for source in sorted(sources, key=lambda source: source.within):
         digest.update(source.within.encode() + b"\0" + source.text.encode("utf-8") + b"\0")
     return "sha256:" + digest.hexdigest()
+
+
+def origin(sources: list[SourceFile]) -> str:
+    """What a rule set's spans carry as `Span.origin`: the digest of its own files (for a set
+    without a base, its fingerprint)."""
+    return fingerprint(sources, None)
 
 
 def load_ruleset(path: str | Path | None = None) -> RuleSet:
@@ -208,7 +215,7 @@ def _load(root: Path, tree: Path, chain: tuple[Path, ...],
     read = read if read is not None else read_sources(root)
     sources = {source.within: source.text for source in read}
     try:
-        files = parse_sources(sources)
+        files = parse_sources(sources, origin(read))
         base = _load_base(files, root, sources, tree, (*chain, root.resolve()))
         return check(files, fingerprint(read, base), base, sources)
     except RuleError as error:
@@ -250,12 +257,39 @@ def has_header(file: Path) -> bool:
         return False
 
 
+def source_files(ruleset: RuleSet, path: str | Path | None = None) -> dict[tuple[str, str],
+                                                                           SourceFile]:
+    """The files of the rule set loaded from ``path`` (default: the bundled rules) and of its
+    bases, by the (`Span.origin`, `Span.path`) of their spans: where a span lies on disk, and its
+    text for the caret. The files are read again; one changed since ``ruleset`` was loaded is
+    left out (its digest no longer matches), as is a base that can no longer be read."""
+    found: dict[tuple[str, str], SourceFile] = {}
+    root: Path | None = Path(path) if path is not None else bundled_rules_path()
+    level: RuleSet | None = ruleset
+    while level is not None and root is not None:
+        try:
+            read = read_sources(root)
+        except RuleError:
+            break
+        found.update({(origin(read), source.within): source for source in read})
+        root = _base_target(level.extends, root) if level.extends is not None else None
+        level = level.base
+    return found
+
+
+def _base_target(extends: str, root: Path) -> Path:
+    """The path ``extends`` names, from the rule set at ``root`` (not yet validated)."""
+    if extends == "national":
+        return bundled_rules_path()
+    return (root if root.is_dir() else root.parent) / extends
+
+
 def _base_path(header: n.RuleSetDecl, root: Path, tree: Path, sources) -> Path:
     """Where ``extends`` points: the bundled rules, or a rule set inside ``tree``."""
+    target = _base_target(header.extends, root)
     if header.extends == "national":
-        return bundled_rules_path()
+        return target
     written = header.extends
-    target = (root if root.is_dir() else root.parent) / written
     problem = None
     if PurePosixPath(written).is_absolute() or PureWindowsPath(written).anchor:
         problem = "is an absolute path"

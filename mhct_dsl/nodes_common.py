@@ -9,13 +9,17 @@ import attrs
 
 
 class Span(NamedTuple):
-    """Where a node came from: file path, 1-based line/column of its start and end."""
+    """Where a node came from: file path (within its rule set), 1-based line/column of its start
+    and end, and ``origin``: which rule set the file belongs to (`loader.origin`, a digest of that
+    set's files; empty for text parsed on its own), so a local set's spans and its base's can be
+    told apart when their paths are the same."""
 
     path: str
     line: int
     column: int
     end_line: int
     end_column: int
+    origin: str = ""
 
 
 def span_field() -> attrs.Attribute:

@@ -75,8 +75,9 @@ def keywords() -> frozenset[str]:
     )
 
 
-def parse_text(text: str, path: str = "<string>") -> n.RuleFile:
-    """Parse one rule file's text; raise `RuleError` with located diagnostics if it is not valid."""
+def parse_text(text: str, path: str = "<string>", origin: str = "") -> n.RuleFile:
+    """Parse one rule file's text; raise `RuleError` with located diagnostics if it is not valid.
+    ``origin`` is carried by every node's span (`Span.origin`)."""
     text = text.removeprefix("\ufeff")  # a byte-order mark, as some editors save UTF-8
     if len(text) > MAX_SOURCE_BYTES:
         raise RuleError(
@@ -89,7 +90,7 @@ def parse_text(text: str, path: str = "<string>") -> n.RuleFile:
     except UnexpectedInput:
         raise RuleError(syntax_errors(text, path), {path: text}) from None
     try:
-        return _Build(path, _comments(text)).build(tree)
+        return _Build(path, _comments(text), origin).build(tree)
     except RuleError as error:
         raise RuleError(error.diagnostics, {path: text}) from None
 
@@ -161,8 +162,9 @@ class _Build:
     commentable node that starts after it; those left over trail the file.
     """
 
-    def __init__(self, path: str, comments: list[tuple[int, int, str]]):
+    def __init__(self, path: str, comments: list[tuple[int, int, str]], origin: str = ""):
         self.path = path
+        self.origin = origin
         self.anonymous = _anonymous_terminals()
         self.pending = list(reversed(comments))
         self.depth = 0
@@ -219,7 +221,7 @@ class _Build:
                                    child, f"numbers here have at most {MAX_DIGITS} digits")
                     args.append(child if child.type == "DATE" else child.value)
         span = None if first is None else n.Span(
-            self.path, first.line, first.column, last.end_line, last.end_column)
+            self.path, first.line, first.column, last.end_line, last.end_column, self.origin)
         value = getattr(self, rule)(span, *args)
         if comments:
             value = attrs.evolve(value, comments=comments)

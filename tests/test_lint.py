@@ -20,6 +20,7 @@ from mhct_dsl.diagnostics import RuleError
 from mhct_dsl.lint import lint
 from mhct_dsl.lint.coverage import coverage
 from mhct_dsl.lint.report import render_text, to_json
+from mhct_dsl.loader import source_files
 from mhct_dsl.lint.space import FACTORS, grid_sets
 from mhct_dsl.model import SCALE_IDS
 from mhct_dsl.nodes import Band, Grid, GridRow
@@ -259,12 +260,66 @@ def _small(tmp_path, monkeypatch):
 
 def test_golden_text_and_json(tmp_path, monkeypatch):
     path = _small(tmp_path, monkeypatch)
-    report = lint(load_ruleset(path))
-    _golden("small.txt", render_text(report, {str(path): path.read_text("utf-8")}))
-    data = to_json(report)
+    ruleset = load_ruleset(path)
+    report = lint(ruleset)
+    _golden("small.txt", render_text(report, source_files(ruleset, path)))
+    data = to_json(report, source_files(ruleset, path))
     data["ruleset"]["fingerprint"] = "(varies)"
     _golden("small.json", json.dumps(data, indent=2) + "\n")
     assert data["coverage"]["groups"]["g"]["none"]["fraction"] == "2/5"  # scale 1 at 3-4
+
+
+LOCAL = '''ruleset "Local" extends "base" source local "agreed" {
+    version "L1"
+}
+
+amend cluster 1 source local "item 1" {
+    discharge replace 1 "a" scale 7 = 1
+}
+'''
+
+
+def _local_over_small(tmp_path, monkeypatch) -> Path:
+    """``set/rules.mhr`` extending ``set/base/rules.mhr`` (the small set): both files are
+    ``rules.mhr`` within their sets. The amended criterion 1 still contradicts criterion 2 (7 = 1
+    and 7 >= 2), so one finding lies in each file, and red_nested in the base."""
+    (tmp_path / "set" / "base").mkdir(parents=True)
+    _small(tmp_path / "set" / "base", monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "set" / "rules.mhr").write_text(LOCAL, "utf-8")
+    return Path("set")
+
+
+def test_findings_name_the_file_of_their_rule_set(tmp_path, monkeypatch, capsys):
+    path = _local_over_small(tmp_path, monkeypatch)
+    assert main(["lint", str(path)]) == 0
+    _golden("local-over-base.txt", capsys.readouterr().out)
+    assert main(["lint", "--format", "json", str(path)]) == 0
+    found = [(f["path"], f["line"]) for f in json.loads(capsys.readouterr().out)["findings"]]
+    assert found == [("set/rules.mhr", 6), ("set/base/rules.mhr", 201),
+                     ("set/base/rules.mhr", 214)]
+
+
+def test_findings_outside_the_cwd_are_named_absolutely(tmp_path, monkeypatch, capsys):
+    path = _local_over_small(tmp_path, monkeypatch)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["lint", str(Path("..") / path)]) == 0
+    out = capsys.readouterr().out
+    base = (tmp_path / "set" / "base" / "rules.mhr").resolve()
+    assert f"\n{base}:214:5: warning: every profile meeting cluster 2's" in out
+    assert "\n        grid {\n        ^^^^^^\n" in out
+
+
+def test_a_file_changed_since_loading_is_named_within_its_set(tmp_path, monkeypatch):
+    path = _local_over_small(tmp_path, monkeypatch)
+    ruleset = load_ruleset(path)
+    base = tmp_path / "set" / "base" / "rules.mhr"
+    base.write_text(base.read_text("utf-8") + "\n", "utf-8")
+    text = render_text(lint(ruleset), source_files(ruleset, path))
+    assert "\nrules.mhr:214:5: warning: every profile meeting" in text
+    assert "grid {" not in text  # no caret under a line that may have moved
 
 
 def test_cli_strict_exit_codes(tmp_path, monkeypatch, capsys):

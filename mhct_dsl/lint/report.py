@@ -1,15 +1,20 @@
 """`mhct lint` output: text for a person (diagnostics with witnesses, a coverage table) and JSON
-in the stable shape documented in docs/lint.md."""
+in the stable shape documented in docs/lint.md.
+
+A finding names its file as `mhct check` does (`loader.display_path`), found through
+`loader.source_files` by the span's rule set and path: a local set's finding may lie in a file of
+its base."""
 
 from __future__ import annotations
 
 import json
 from fractions import Fraction
-from pathlib import Path
 
 from ..diagnostics import Diagnostic
 from ..formatter import format_int_list
+from ..loader import SourceFile
 from ..model import SCALE_IDS
+from ..nodes import Span
 from . import Report
 from .checks import Finding
 from .coverage import Coverage, Share
@@ -19,6 +24,16 @@ from .space import TOTAL
 SHARES = ("none", "one", "several", "ties")
 READING_NAMES = {"max": "max(7,8)", "either": "7|8 (either)"}
 FORMAT_VERSION = 1
+Files = dict[tuple[str, str], SourceFile]
+
+
+def _place(span: Span | None, files: Files) -> tuple[Span | None, dict[str, str]]:
+    """``span`` naming its file for a person, and that file's text by that name; ``span``
+    unchanged (its path within the rule set) and no text when ``files`` does not hold its file."""
+    source = files.get((span.origin, span.path)) if span is not None else None
+    if source is None:
+        return span, {}
+    return span._replace(path=source.display), {source.display: source.text}
 
 
 def _ratings(ratings: dict[str, int]) -> str:
@@ -45,14 +60,16 @@ def share_text(share: Share) -> str:
     return f"{share.fraction} ({float(share.fraction) * 100:.4g}%)"
 
 
-def render_text(report: Report, sources: dict[str, str]) -> str:
-    """Open findings as located warnings, then the coverage table and a summary line."""
+def render_text(report: Report, files: Files) -> str:
+    """Open findings as located warnings (with the source line and a caret where ``files``, from
+    `loader.source_files`, holds the file), then the coverage table and a summary line."""
     lines = []
     for finding in report.open:
         hint = _accept_hint(finding)
+        span, text = _place(finding.span, files)
         diagnostic = Diagnostic(finding.code, f"{finding.message} [{finding.code}]",
-                                finding.span, None, severity="warning")
-        lines.append(diagnostic.render(sources))
+                                span, None, severity="warning")
+        lines.append(diagnostic.render(text))
         if finding.witness is not None:
             lines.append(_witness_text(finding.witness))
         lines.append(f"hint: {hint}")
@@ -95,8 +112,8 @@ def _coverage_json(cov: Coverage) -> dict:
             **{name: _share_json(getattr(cov, name)) for name in SHARES}}
 
 
-def _finding_json(finding: Finding) -> dict:
-    span = finding.span
+def _finding_json(finding: Finding, files: Files) -> dict:
+    span, _ = _place(finding.span, files)
     witness = None
     if finding.witness is not None:
         witness = {"ratings": finding.witness.ratings, "atoms": finding.witness.atoms}
@@ -109,8 +126,8 @@ def _finding_json(finding: Finding) -> dict:
     }
 
 
-def to_json(report: Report) -> dict:
-    """The report in the documented JSON shape (docs/lint.md)."""
+def to_json(report: Report, files: Files) -> dict:
+    """The report in the documented JSON shape (docs/lint.md); paths as `render_text` gives them."""
     return {
         "format": FORMAT_VERSION,
         "ruleset": report.ruleset.receipt(),
@@ -121,7 +138,7 @@ def to_json(report: Report) -> dict:
             "groups": {name: _coverage_json(cov) for name, cov in report.coverage.items()
                        if name != "all"},
         },
-        "findings": [_finding_json(f) for f in report.findings],
+        "findings": [_finding_json(f, files) for f in report.findings],
         "undecided": list(report.undecided),
         "summary": {"open": len(report.open),
                     "accepted": len(report.findings) - len(report.open),
@@ -129,18 +146,5 @@ def to_json(report: Report) -> dict:
     }
 
 
-def render_json(report: Report) -> str:
-    return json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
-
-
-def source_texts(report: Report) -> dict[str, str]:
-    """The text of each rule file a finding points at, where it can be read (for the caret)."""
-    texts = {}
-    for finding in report.open:
-        path = finding.span.path if finding.span else None
-        if path and path not in texts:
-            try:
-                texts[path] = Path(path).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue
-    return texts
+def render_json(report: Report, files: Files) -> str:
+    return json.dumps(to_json(report, files), indent=2, ensure_ascii=False) + "\n"
