@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -112,10 +113,22 @@ def _rules(args):
     return editions.latest(), editions
 
 
+class _UsageError(Exception):
+    """A bad argument found only once the rules are loaded: reported as argparse reports one
+    (the command's usage and ``mhct CMD: error: argument ...``, exit 2)."""
+
+
 def _allocate(args) -> int:
+    from .allocation import group_clusters
     from .batch import run_allocate
+    from .records import RecordError
 
     ruleset, editions = _rules(args)
+    if args.group is not None:
+        try:
+            group_clusters(ruleset, args.group)
+        except RecordError as error:
+            raise _UsageError(f"argument --group: {error.message}") from None
     return run_allocate(ruleset, _readable_input(args.input), args.format or "json", sys.stdout,
                         sys.stderr, group=args.group, explain=args.explain, width=_width(),
                         choose=editions and editions.for_allocation)
@@ -123,13 +136,39 @@ def _allocate(args) -> int:
 
 def _review(args) -> int:
     from .batch import run_review
-    from .dates import parse_date
 
     ruleset, editions = _rules(args)
-    as_of = parse_date(args.as_of) if args.as_of else None
     return run_review(ruleset, _readable_input(args.input), args.format or "json", sys.stdout,
-                      sys.stderr, as_of=as_of, explain=args.explain, width=_width(),
+                      sys.stderr, as_of=args.as_of, explain=args.explain, width=_width(),
                       choose=editions and editions.for_review, jobs=args.jobs)
+
+
+def _date(text: str):
+    """An argument that must be a date YYYY-MM-DD."""
+    from .dates import parse_date
+
+    try:
+        return parse_date(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+_TABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}")
+
+
+def _table(text: str) -> str:
+    """An argument that must be an SQL table name, written into the query as it is."""
+    if not _TABLE.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"not a table name: {text!r} (letters, digits and _, "
+                                         "not starting with a digit; qualified as schema.table)")
+    return text
+
+
+def _directory(text: str) -> str:
+    """An argument naming a directory to write into (made if missing)."""
+    if Path(text).exists() and not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text} exists and is not a directory")
+    return text
 
 
 def _positive(text: str) -> int:
@@ -148,8 +187,8 @@ def _audit(args) -> int:
     from .audit import run_audit
 
     ruleset, editions = _rules(args)
-    return run_audit(ruleset, args.input, args.format, args.engine, sys.stdout, sys.stderr,
-                     editions)
+    return run_audit(ruleset, _readable_input(args.input), args.format, args.engine, sys.stdout,
+                     sys.stderr, editions)
 
 
 def _sql(args) -> int:
@@ -259,7 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     review = commands.add_parser("review", help="care-review decision for each record")
     rules_option(review, "the bundled national booklet in force on each record's as-of date")
-    review.add_argument("--as-of", help="review date YYYY-MM-DD (default: latest assessment)")
+    review.add_argument("--as-of", type=_date,
+                        help="review date YYYY-MM-DD (default: latest assessment)")
     review.add_argument("--format", choices=("json", "jsonl", "csv"),
                         help="output format (default: json)")
     review.add_argument("--explain", action="store_true",
@@ -284,7 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
     sql = commands.add_parser("sql", help="the allocation and adherence as one SQL query")
     rules_option(sql)
     sql.add_argument("--dialect", choices=("duckdb", "spark"), default="duckdb")
-    sql.add_argument("--table", default="ratings", help="the input table (default: ratings)")
+    sql.add_argument("--table", type=_table, default="ratings",
+                     help="the input table, optionally schema.table (default: ratings)")
     sql.set_defaults(run=_sql)
 
     export = commands.add_parser("export", help="write the whole rule set as JSON")
@@ -294,7 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     render = commands.add_parser("render", help="write the booklet as HTML pages (and a PDF)")
     rules_option(render)
-    render.add_argument("--out", default="booklet", help="output directory")
+    render.add_argument("--out", type=_directory, default="booklet", help="output directory")
     render.add_argument("--pdf", metavar="FILE",
                         help="also print the whole booklet to FILE (needs headless Chromium)")
     render.set_defaults(run=_render)
@@ -322,6 +363,8 @@ def build_parser() -> argparse.ArgumentParser:
     test = commands.add_parser("test", help="run the example records kept beside the rules")
     test.add_argument("rules", nargs="?", default=None, help="rule set directory")
     test.set_defaults(run=_test)
+    for command in commands.choices.values():
+        command.set_defaults(usage=command)
     return parser
 
 
@@ -333,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
                      "with --format")
     try:
         return args.run(args)
+    except _UsageError as error:
+        args.usage.error(str(error))
     except RuleError as error:
         print(error.render(), file=sys.stderr)
         return 1

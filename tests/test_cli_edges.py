@@ -144,3 +144,58 @@ def test_a_diagnostic_names_a_file_that_opens_from_the_working_directory(tmp_pat
     monkeypatch.chdir(tmp_path)  # below it: relative
     assert main(["check", "qabad"]) == 1
     assert capsys.readouterr().err.startswith("qabad/ruleset.mhr:2:")
+
+
+def _usage_error(argv, capsys) -> str:
+    """What ``mhct ARGV`` prints for a bad argument: argparse's exit 2, usage, nothing on stdout."""
+    with pytest.raises(SystemExit) as exit:
+        main(argv)
+    out, err = capsys.readouterr()
+    assert (exit.value.code, out) == (2, "")
+    assert err.startswith(f"usage: mhct {argv[0]} ")
+    return err.splitlines()[-1]
+
+
+def test_an_unknown_group_is_a_usage_error_naming_the_known_ones(capsys):
+    assert _usage_error(["allocate", "--group", "nope", str(EXAMPLES / "assessments.csv")],
+                        capsys) == (
+        "mhct allocate: error: argument --group: unknown decision-tree group 'nope'; known: "
+        "non_psychotic, psychotic, organic, mild_to_severe, very_severe_complex, first_episode, "
+        "ongoing_recurrent, psychotic_crisis, very_severe_engagement, cognitive_impairment")
+
+
+@pytest.mark.parametrize("group, ok", [("psychotic", 3), ("first_episode", 0)])
+def test_a_known_group_or_branch_is_accepted(group, ok, capsys):
+    # the example rows carry their own groups: those of another group are error records
+    assert main(["allocate", "--group", group, str(EXAMPLES / "assessments.csv")]) == 1
+    assert capsys.readouterr().err == f"records in: 12, ok: {ok}, failed: {12 - ok}\n"
+
+
+def test_a_bad_as_of_date_is_a_usage_error(capsys):
+    assert _usage_error(["review", "--as-of", "2013-13-01", str(EXAMPLES / "records.jsonl")],
+                        capsys) == "mhct review: error: argument --as-of: not a calendar date: " \
+                                   "'2013-13-01'"
+
+
+@pytest.mark.parametrize("engine", ["default", "duckdb"])
+def test_audit_of_a_missing_input_file_is_a_usage_error(engine, tmp_path, capsys):
+    missing = tmp_path / "nowhere.csv"
+    assert main(["audit", "--engine", engine, str(missing)]) == 2
+    assert capsys.readouterr() == ("", f"mhct: cannot read input {missing}: No such file or "
+                                   "directory\n")
+
+
+def test_sql_table_must_be_a_table_name(capsys):
+    assert _usage_error(["sql", "--table", "x; drop table y"], capsys) == (
+        "mhct sql: error: argument --table: not a table name: 'x; drop table y' (letters, digits "
+        "and _, not starting with a digit; qualified as schema.table)")
+    assert main(["sql", "--table", "main.ratings_2013"]) == 0
+    assert "FROM main.ratings_2013" in capsys.readouterr().out
+
+
+def test_render_out_must_not_be_a_file(tmp_path, capsys):
+    file = tmp_path / "booklet"
+    file.write_text("mine")
+    assert _usage_error(["render", "--out", str(file)], capsys) == (
+        f"mhct render: error: argument --out: {file} exists and is not a directory")
+    assert file.read_text() == "mine"
