@@ -20,24 +20,28 @@ Engines: ``default`` streams the input through the compiled path (`compiled`, `s
 bounded memory; ``duckdb`` runs the generated SQL (`sql`) in-process on CSV or Parquet. Both give
 the same records and summary (tested); DuckDB's error messages are shorter. Without ``--rules``
 the default engine judges each record by the booklet in force on its date (`editions`); DuckDB
-by the one booklet in force on all of them, or it refuses (docs/scale.md).
+by the one booklet in force on all of them, or it refuses (docs/scale.md). In both, a record whose
+date is unreadable is an error record on ``date``.
 """
 
 from __future__ import annotations
 
 import collections
 import csv
+import datetime as dt
+import heapq
 import itertools
 import json
 import os
 import sys
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any, Callable, Iterator, NamedTuple
 
 import numpy as np
 
 from .compiled.kernel import GROUP_SOURCES, LABELS, NONE, OUTCOMES, Batch, evaluate
 from .compiled.run import by_edition, collected_per_chunk, compiled_for, error_row, subset, \
     text_cell
+from . import dates
 from .compiled.tables import CODES, Compiled, row_truth
 from .editions import Editions
 from .model import RuleSet
@@ -143,8 +147,24 @@ def _chunk_records(compiled: Compiled, chunk, batch: Batch):
 # ---- the DuckDB engine ----------------------------------------------------------------------------
 
 
-def _duckdb_input(source) -> tuple[Any, str, str, set[str]]:
-    """A DuckDB connection, the input's path, the expression that reads it and its columns."""
+class _DuckDBInput(NamedTuple):
+    """An input opened in DuckDB: the connection, the input's path, the expression that reads it,
+    its columns and its ``date`` cells judged as the default engine judges them: the message for
+    each unreadable one (a blank cell is ``""``) and the readable dates."""
+
+    connection: Any
+    path: str
+    reader: str
+    present: set[str]
+    unreadable: dict[str, str]
+    days: list[dt.date]
+
+
+_DATE_CELL = """coalesce(CAST("date" AS VARCHAR), '')"""
+
+
+def _duckdb_input(source) -> _DuckDBInput:
+    """``source`` opened in DuckDB, its dates judged (one query over the distinct cells)."""
     try:
         import duckdb
     except ImportError:
@@ -160,24 +180,51 @@ def _duckdb_input(source) -> tuple[Any, str, str, set[str]]:
     connection = duckdb.connect()
     reader = reader.replace("?", "'" + path.replace("'", "''") + "'")
     present = {row[0] for row in connection.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
-    return connection, path, reader, present
+    unreadable, days = {}, []
+    if "date" in present:
+        distinct = f"SELECT DISTINCT {_DATE_CELL} FROM {reader}"
+        for (cell,) in connection.execute(distinct).fetchall():
+            try:
+                days.append(dates.parse_iso(cell))
+            except ValueError as error:
+                unreadable[cell] = str(error)
+    return _DuckDBInput(connection, path, reader, present, unreadable, days)
 
 
-def _duckdb_records(ruleset: RuleSet, source) -> Iterator[dict[str, Any] | ErrorResult | None]:
+def _duckdb_records(ruleset: RuleSet, source: _DuckDBInput
+                    ) -> Iterator[dict[str, Any] | ErrorResult | None]:
+    """The audit of every row, in input order; a row whose date is unreadable is an error record
+    on ``date`` (as the default engine reports it), the others go through the SQL."""
     from .sql import allocation_sql
 
-    connection, path, reader, present = _duckdb_input(source)
+    connection = source.connection
     compiled = compiled_for(ruleset)
-    missing = [name for name in ("id",) + compiled.scales if name not in present]
+    missing = [name for name in ("id",) + compiled.scales if name not in source.present]
     if missing:
-        raise ValueError(f"{path}: missing column(s): {', '.join(missing)}")
+        raise ValueError(f"{source.path}: missing column(s): {', '.join(missing)}")
     absent = "".join(f'CAST(NULL AS VARCHAR) AS "{name}", '
-                     for name in ("recorded_cluster", "group") if name not in present)
+                     for name in ("recorded_cluster", "group") if name not in source.present)
     # The row number a spreadsheet shows (the header is row 1), for error records and order.
-    connection.execute(f"CREATE VIEW ratings AS SELECT *, {absent}"
-                       f"row_number() OVER () + 1 AS mhct_row FROM {reader}")
-    query = allocation_sql(compiled, "duckdb", "ratings", "mhct_row")
-    result = connection.execute(query)
+    connection.execute(f"CREATE VIEW numbered AS SELECT *, {absent}"
+                       f"row_number() OVER () + 1 AS mhct_row FROM {source.reader}")
+    unreadable = "false"
+    if source.unreadable:
+        connection.execute("CREATE TABLE mhct_unreadable AS SELECT unnest(?::VARCHAR[]) AS cell",
+                           [list(source.unreadable)])
+        unreadable = f"{_DATE_CELL} IN (SELECT cell FROM mhct_unreadable)"
+    connection.execute(f"CREATE VIEW ratings AS SELECT * FROM numbered WHERE NOT ({unreadable})")
+    undated = connection.execute(f"SELECT mhct_row, trim(id), {_DATE_CELL} FROM numbered "
+                                 f"WHERE {unreadable} ORDER BY mhct_row").fetchall()
+    errors = ((row, ErrorResult(record_id or None, "date", source.unreadable[cell], {"row": row}))
+              for row, record_id, cell in undated)
+    rows = _duckdb_rows(connection.execute(allocation_sql(compiled, "duckdb", "ratings",
+                                                          "mhct_row")))
+    for _, item in heapq.merge(rows, errors, key=lambda pair: pair[0]):
+        yield item
+
+
+def _duckdb_rows(result) -> Iterator[tuple[int, dict[str, Any] | ErrorResult | None]]:
+    """(row number, audit) of each row of the SQL's ``result``."""
     names = [d[0] for d in result.description]
     while True:
         rows = result.fetchmany(8192)
@@ -185,15 +232,16 @@ def _duckdb_records(ruleset: RuleSet, source) -> Iterator[dict[str, Any] | Error
             return
         for values in rows:
             row = dict(zip(names, values))
+            order = row["mhct_order"]
             if row["error"] is not None:
                 field, message = row["error"].split(": ", 1)
-                yield ErrorResult(row["id"], field, message, {"row": row["mhct_order"]})
+                yield order, ErrorResult(row["id"], field, message, {"row": order})
                 continue
             if row["recorded_cluster"] is None:
-                yield None
+                yield order, None
                 continue
             adheres = row["recorded_adheres"]
-            yield {
+            yield order, {
                 "id": row["id"], "recorded_cluster": int(row["recorded_cluster"]),
                 "recorded_fit": row["recorded_fit"],
                 "recorded_adheres": {"true": True, "false": False}.get(adheres, "unknown"),
@@ -205,15 +253,12 @@ def _duckdb_records(ruleset: RuleSet, source) -> Iterator[dict[str, Any] | Error
             }
 
 
-def _duckdb_edition(editions: Editions, source) -> RuleSet:
+def _duckdb_edition(editions: Editions, source: _DuckDBInput) -> RuleSet:
     """The one national booklet in force on every record's ``date``, for ``--engine duckdb``
-    without ``--rules`` (no ``date`` column: the current one); records whose dates span
-    booklets are refused with what to do instead. Dates DuckDB cannot read are not looked at."""
-    connection, _, reader, present = _duckdb_input(source)
-    if "date" not in present:
-        return editions.in_force(None, None, "date")
-    day = 'TRY_CAST(TRIM(CAST("date" AS VARCHAR)) AS DATE)'
-    first, last = connection.execute(f"SELECT min({day}), max({day}) FROM {reader}").fetchone()
+    without ``--rules`` (no readable date: the current one); records whose dates span
+    booklets are refused with what to do instead. Unreadable dates (error records) are not
+    looked at."""
+    first, last = (min(source.days), max(source.days)) if source.days else (None, None)
     try:
         chosen = {id(e): e for e in (editions.in_force(d, None, "date") for d in (first, last))}
     except RecordError as error:
@@ -321,9 +366,10 @@ def run_audit(ruleset: RuleSet, input, fmt: str = "json", engine: str = "default
     err = err if err is not None else sys.stderr
     progress = Progress(err, "audit")
     if engine == "duckdb":
+        source = _duckdb_input(input)
         if editions is not None:
-            ruleset = _duckdb_edition(editions, input)
-        items = ((item, ruleset) for item in _duckdb_records(ruleset, input))
+            ruleset = _duckdb_edition(editions, source)
+        items = ((item, ruleset) for item in _duckdb_records(ruleset, source))
     else:
         items = _compiled_records(ruleset, input, progress,
                                   editions and editions.for_allocation)
