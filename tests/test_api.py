@@ -80,3 +80,21 @@ def test_the_allocation_example_in_api_md_says_what_it_gives():
     assert (scope["result"].suggested, scope["result"].outcome) == (1, "fits")
     four = mhct_dsl.allocate(scope["rules"], {"1": 0, "2": 1, "7": 2, "8": 1}, "non_psychotic")
     assert (four.suggested, four.outcome) == (None, "further_assessment_required")
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/api.md"])
+def test_the_python_examples_run_as_written(doc, monkeypatch, capsys):
+    # from the source checkout, each document's blocks in order, in one namespace (as a reader
+    # pastes them into one session)
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    blocks = re.findall(r"```python\n(.*?)```", (root / doc).read_text("utf-8"), re.S)
+    assert blocks
+    monkeypatch.chdir(root)
+    scope: dict = {}
+    for block in blocks:
+        exec(compile(block, doc, "exec"), scope)
+    assert scope["decision"].decision in ("step_up", "discharge", "step_down", "remain")
+    assert capsys.readouterr().out
