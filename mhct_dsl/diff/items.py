@@ -18,7 +18,7 @@ import attrs
 
 from .. import model as m
 from .. import nodes as n
-from ..formatter import format_condition, format_duration
+from ..formatter import format_condition, format_duration, quote
 
 
 def plain(value: Any) -> Any:
@@ -77,9 +77,10 @@ def _json(value: Any) -> str:
 
 
 def source_text(source: n.Source | None) -> str:
+    """A provenance as the rule file writes it (the note a string literal, quotes escaped)."""
     if source is None:
         return ""
-    return f"source {source.kind}" + (f' "{source.note}"' if source.note else "")
+    return f"source {source.kind}" + (f" {quote(source.note)}" if source.note else "")
 
 
 def _with_source(text: str, source: n.Source | None) -> tuple[str, str]:
@@ -321,7 +322,7 @@ def _column(out: _Collector, section: str, key: tuple, column: n.Column, order: 
     seen: Counter = Counter()
     for index, criterion in enumerate(column.criteria):
         seen[criterion.wording] += 1
-        wording, condition = f'"{criterion.wording}"', format_condition(criterion.condition)
+        wording, condition = quote(criterion.wording), format_condition(criterion.condition)
         out.add(section, "criterion", f"{column.kind} criterion",
                 (*ckey, "criterion", criterion.wording, seen[criterion.wording]), criterion,
                 _with_source(f"{wording}  {condition}", criterion.source),
