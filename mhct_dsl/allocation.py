@@ -65,13 +65,14 @@ def fit_cluster(cluster: Cluster, assessment: Assessment) -> Candidate | None:
     get = ratings.get
     found: tuple[list[str], ...] = ([], [], [], [], [], [], [], [], [])  # `rows.slot` order
     for scale, table, label, row in slots(cluster.grid):
-        place = None if table is None else table.get(get(scale))
+        place = table.get(get(scale))
         if place is None:  # a pair row, or a rating a table does not hold (`row_value` decides)
             scales, reading, colour, _, _, allowed, tails = row
             place = slot(colour, row_value(scales, reading, allowed, tails, ratings))
         found[place].append(label)
-    red, orange, yellow = (ColourSummary(tuple(found[i]), tuple(found[i + 1]),
-                                         tuple(found[i + 2])) for i in (0, 3, 6))
+    red = ColourSummary(tuple(found[0]), tuple(found[1]), tuple(found[2]))
+    orange = ColourSummary(tuple(found[3]), tuple(found[4]), tuple(found[5]))
+    yellow = ColourSummary(tuple(found[6]), tuple(found[7]), tuple(found[8]))
     labels = fit_labels(red, orange)
     return Candidate(cluster.number, cluster.name, cluster.group, cluster.branch,
                      fit_label(labels), red, orange, yellow,

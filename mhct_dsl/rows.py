@@ -68,19 +68,18 @@ def slot(colour: str, value: Truth) -> int:
 
 
 @functools.lru_cache(maxsize=4096)
-def slots(grid: Grid) -> tuple[tuple[str | None, dict | None, str, RowPlan], ...]:
+def slots(grid: Grid) -> tuple[tuple[str, dict, str, RowPlan], ...]:
     """`plan` as lookup tables: per checked row ``(scale, table, label, row plan)``; ``table``
-    maps a one-scale row's rating (0-4, 9 or None: not rated) to its `slot`; a pair row has
-    neither (``row_value`` decides it)."""
+    maps a one-scale row's rating (0-4, 9 or None: not rated) to its `slot`. A pair row has no
+    scale and an empty table, so it goes to `row_value`, as does a rating a table does not hold."""
     out = []
     for row in plan(grid):
         scales, _, colour, _, label, allowed, tails = row
+        table: dict = {}
         if len(scales) == 1:
             table = {r: slot(colour, r in allowed) for r in RATINGS}
             table[NOT_KNOWN] = table[None] = slot(colour, tails[0])
-            out.append((scales[0], table, label, row))
-        else:
-            out.append((None, None, label, row))
+        out.append((scales[0] if len(scales) == 1 else "", table, label, row))
     return tuple(out)
 
 
