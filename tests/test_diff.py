@@ -405,8 +405,10 @@ def test_a_git_revision_side(monkeypatch):
     assert side.ruleset.clusters.keys() == NATIONAL.clusters.keys()
     with pytest.raises(ValueError, match="REV:PATH"):
         load_side("--upload-pack=evil:rules")
-    with pytest.raises(ValueError, match="git"):
+    with pytest.raises(ValueError) as error:
         load_side("no-such-revision-xyz:rules")
+    assert str(error.value) == ("no-such-revision-xyz: not a commit (branch, tag or hash) of the "
+                                "git repository here")
 
 
 def test_an_archive_escaping_its_directory_is_refused(tmp_path):

@@ -47,20 +47,22 @@ def load_side(spec: str) -> Side:
         return Side(spec, load_ruleset(root))
 
 
-def _git(*args: str) -> bytes:
+def _git(*args: str, unsaid: str = "failed") -> bytes:
+    """git's output; ``ValueError`` with git's last word, or ``unsaid`` when it says nothing."""
     try:
         done = subprocess.run(["git", *args], capture_output=True, check=False)
     except FileNotFoundError:
         raise ValueError("git is not installed; name the rule sets by directory") from None
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise ValueError(f"git {args[0]}: {message[-1] if message else 'failed'}")
+        raise ValueError(f"git {args[0]}: {message[-1]}" if message else unsaid)
     return done.stdout
 
 
 def _archive(revision: str, inner: str) -> bytes:
     commit = _git("rev-parse", "--verify", "--quiet", "--end-of-options",
-                  f"{revision}^{{commit}}").decode().strip()
+                  f"{revision}^{{commit}}", unsaid=f"{revision}: not a commit (branch, tag or hash) "
+                  "of the git repository here").decode().strip()
     return _git("archive", "--format=tar", commit, "--", inner)
 
 
