@@ -68,6 +68,10 @@ def _run_case(ruleset: RuleSet, case: Any, file: str, index: int) -> CaseResult:
         return CaseResult(file, name, ("a case is an object with `review` or `allocate` and an "
                                        "`expect` object",))
     expect = case["expect"]
+    if not expect:
+        return CaseResult(file, name, ("`expect` is empty, so the case could never fail: name a "
+                                       "key of the result to check, e.g. `decision` or "
+                                       "`suggested`",))
     try:
         if "review" in case:
             result = review(ruleset, case["review"], case.get("as_of")).to_json()

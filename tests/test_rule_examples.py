@@ -98,3 +98,11 @@ def test_a_criterion_the_review_does_not_have_is_named_as_missing():
         "criterion discharge.9: expected true, but the review has no criterion discharge.9 "
         "(it has discharge.1, discharge.2, discharge.3)",
         "criterion discharge.2: expected false, got true"]
+
+
+def test_a_case_expecting_nothing_fails(ruleset):
+    # it would pass whatever the rules said, even for ratings that are not a mapping
+    case = {"name": "vacuous", "allocate": {"ratings": "x"}, "expect": {}}
+    assert ruletests.run_case(ruleset, case, "t.json", 0).failures == (
+        "`expect` is empty, so the case could never fail: name a key of the result to check, "
+        "e.g. `decision` or `suggested`",)
