@@ -207,14 +207,15 @@ def _duckdb_records(ruleset: RuleSet, source: _DuckDBInput
     # The row number a spreadsheet shows (the header is row 1), for error records and order.
     connection.execute(f"CREATE VIEW numbered AS SELECT *, {absent}"
                        f"row_number() OVER () + 1 AS mhct_row FROM {source.reader}")
-    unreadable = "false"
+    keep, undated = "", []
     if source.unreadable:
         connection.execute("CREATE TABLE mhct_unreadable AS SELECT unnest(?::VARCHAR[]) AS cell",
                            [list(source.unreadable)])
         unreadable = f"{_DATE_CELL} IN (SELECT cell FROM mhct_unreadable)"
-    connection.execute(f"CREATE VIEW ratings AS SELECT * FROM numbered WHERE NOT ({unreadable})")
-    undated = connection.execute(f"SELECT mhct_row, trim(id), {_DATE_CELL} FROM numbered "
-                                 f"WHERE {unreadable} ORDER BY mhct_row").fetchall()
+        keep = f" WHERE NOT ({unreadable})"
+        undated = connection.execute(f"SELECT mhct_row, trim(id), {_DATE_CELL} FROM numbered "
+                                     f"WHERE {unreadable} ORDER BY mhct_row").fetchall()
+    connection.execute(f"CREATE VIEW ratings AS SELECT * FROM numbered{keep}")
     errors = ((row, ErrorResult(record_id or None, "date", source.unreadable[cell], {"row": row}))
               for row, record_id, cell in undated)
     rows = _duckdb_rows(connection.execute(allocation_sql(compiled, "duckdb", "ratings",
