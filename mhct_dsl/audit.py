@@ -45,7 +45,7 @@ from . import dates
 from .compiled.tables import CODES, Compiled, row_truth
 from .editions import Editions
 from .model import RuleSet
-from .records import Record, RecordError
+from .records import MAX_ID_LENGTH, Record, RecordError
 from .results import ErrorResult
 from .stream import CHUNK_SIZE, Progress, read_chunks
 
@@ -149,22 +149,28 @@ def _chunk_records(compiled: Compiled, chunk, batch: Batch):
 
 class _DuckDBInput(NamedTuple):
     """An input opened in DuckDB: the connection, the input's path, the expression that reads it,
-    its columns and its ``date`` cells judged as the default engine judges them: the message for
-    each unreadable one (a blank cell is ``""``) and the readable dates."""
+    its columns, and what the default engine reads before the ratings, judged as it judges it:
+    whether an ``id`` is blank or too long, the message for each unreadable ``date`` cell (a blank
+    cell is ``""``) and the readable dates (of records with an id)."""
 
     connection: Any
     path: str
     reader: str
     present: set[str]
+    bad_ids: bool
     unreadable: dict[str, str]
     days: list[dt.date]
 
 
 _DATE_CELL = """coalesce(CAST("date" AS VARCHAR), '')"""
+_ID_CELL = "coalesce(trim(CAST(id AS VARCHAR)), '')"
+_ID_PROBLEM = (f"CASE WHEN {_ID_CELL} = '' THEN 'id' "
+               f"WHEN length({_ID_CELL}) > {MAX_ID_LENGTH} THEN 'long' END")
 
 
 def _duckdb_input(source) -> _DuckDBInput:
-    """``source`` opened in DuckDB, its dates judged (one query over the distinct cells)."""
+    """``source`` opened in DuckDB, its ids and dates judged (one query over the distinct
+    dates)."""
     try:
         import duckdb
     except ImportError:
@@ -180,21 +186,23 @@ def _duckdb_input(source) -> _DuckDBInput:
     connection = duckdb.connect()
     reader = reader.replace("?", "'" + path.replace("'", "''") + "'")
     present = {row[0] for row in connection.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
+    date = _DATE_CELL if "date" in present else "NULL"
+    problem = _ID_PROBLEM if "id" in present else "NULL"
+    distinct = connection.execute(f"SELECT DISTINCT {date}, {problem} FROM {reader}").fetchall()
     unreadable, days = {}, []
-    if "date" in present:
-        distinct = f"SELECT DISTINCT {_DATE_CELL} FROM {reader}"
-        for (cell,) in connection.execute(distinct).fetchall():
-            try:
-                days.append(dates.parse_iso(cell))
-            except ValueError as error:
-                unreadable[cell] = str(error)
-    return _DuckDBInput(connection, path, reader, present, unreadable, days)
+    for cell in {cell for cell, problem in distinct if cell is not None and problem is None}:
+        try:
+            days.append(dates.parse_iso(cell))
+        except ValueError as error:
+            unreadable[cell] = str(error)
+    bad_ids = any(problem is not None for _, problem in distinct)
+    return _DuckDBInput(connection, path, reader, present, bad_ids, unreadable, days)
 
 
 def _duckdb_records(ruleset: RuleSet, source: _DuckDBInput
                     ) -> Iterator[dict[str, Any] | ErrorResult | None]:
-    """The audit of every row, in input order; a row whose date is unreadable is an error record
-    on ``date`` (as the default engine reports it), the others go through the SQL."""
+    """The audit of every row, in input order. A row the default engine does not audit (`_refusal`)
+    is an error record as it reports it, or skipped when blank; the others go through the SQL."""
     from .sql import allocation_sql
 
     connection = source.connection
@@ -207,21 +215,46 @@ def _duckdb_records(ruleset: RuleSet, source: _DuckDBInput
     # The row number a spreadsheet shows (the header is row 1), for error records and order.
     connection.execute(f"CREATE VIEW numbered AS SELECT *, {absent}"
                        f"row_number() OVER () + 1 AS mhct_row FROM {source.reader}")
-    keep, undated = "", []
-    if source.unreadable:
-        connection.execute("CREATE TABLE mhct_unreadable AS SELECT unnest(?::VARCHAR[]) AS cell",
-                           [list(source.unreadable)])
-        unreadable = f"{_DATE_CELL} IN (SELECT cell FROM mhct_unreadable)"
-        keep = f" WHERE NOT ({unreadable})"
-        undated = connection.execute(f"SELECT mhct_row, trim(id), {_DATE_CELL} FROM numbered "
-                                     f"WHERE {unreadable} ORDER BY mhct_row").fetchall()
-    connection.execute(f"CREATE VIEW ratings AS SELECT * FROM numbered{keep}")
-    errors = ((row, ErrorResult(record_id or None, "date", source.unreadable[cell], {"row": row}))
-              for row, record_id, cell in undated)
+    table, refused = "numbered", []
+    if source.bad_ids or source.unreadable:
+        connection.execute(f"CREATE VIEW judged AS SELECT *, {_refusal(source)} AS mhct_refused "
+                           "FROM numbered")
+        table = "judged WHERE mhct_refused IS NULL"
+        date = _DATE_CELL if "date" in source.present else "''"
+        refused = connection.execute(
+            f"SELECT mhct_row, {_ID_CELL}, {date}, mhct_refused FROM judged "
+            "WHERE mhct_refused <> 'blank' ORDER BY mhct_row").fetchall()
+    connection.execute(f"CREATE VIEW ratings AS SELECT * FROM {table}")
+    errors = ((row, _refused(source, why, record_id, cell, row))
+              for row, record_id, cell, why in refused)
     rows = _duckdb_rows(connection.execute(allocation_sql(compiled, "duckdb", "ratings",
                                                           "mhct_row")))
     for _, item in heapq.merge(rows, errors, key=lambda pair: pair[0]):
         yield item
+
+
+def _refusal(source: _DuckDBInput) -> str:
+    """SQL naming why the default engine would not audit a row of ``numbered`` (NULL: it would):
+    ``blank`` (every cell blank: no record at all), ``id`` (blank), ``long`` (an id too long),
+    ``date`` (unreadable), checked in that order as `readers` checks them."""
+    blank = " AND ".join("coalesce(trim(CAST(\"{}\" AS VARCHAR)), '') = ''".format(
+        name.replace('"', '""')) for name in sorted(source.present))
+    whens = f"WHEN {blank} THEN 'blank' " + _ID_PROBLEM.removeprefix("CASE ").removesuffix(" END")
+    if source.unreadable:
+        source.connection.execute("CREATE TABLE mhct_unreadable AS SELECT unnest(?::VARCHAR[]) "
+                                  "AS cell", [list(source.unreadable)])
+        whens += f" WHEN {_DATE_CELL} IN (SELECT cell FROM mhct_unreadable) THEN 'date'"
+    return f"CASE {whens} END"
+
+
+def _refused(source: _DuckDBInput, why: str, record_id: str, cell: str, row: int) -> ErrorResult:
+    """The error record the default engine gives a row `_refusal` names."""
+    if why == "id":
+        return ErrorResult(None, "id", "is required", {"row": row})
+    if why == "long":
+        return ErrorResult(record_id[:MAX_ID_LENGTH], "id",
+                           f"is longer than {MAX_ID_LENGTH} characters", {"row": row})
+    return ErrorResult(record_id, "date", source.unreadable[cell], {"row": row})
 
 
 def _duckdb_rows(result) -> Iterator[tuple[int, dict[str, Any] | ErrorResult | None]]:

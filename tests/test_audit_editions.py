@@ -117,3 +117,26 @@ def test_duckdb_reads_input_without_a_date_column(tmp_path, capsys, rules):
     assert status == 0
     assert _verdicts(data) == {"a": (True, [])}
     assert data["ruleset"]["version"] == "V3.0 (2013/14)"
+
+
+def test_both_engines_refuse_the_same_rows_as_the_record_reader_does(tmp_path, capsys):
+    # blank id (with a bad date: the id is reported), an id over 200 characters, a row of blank
+    # cells (no record: skipped), a bad date; the other rows are audited
+    pytest.importorskip("duckdb")
+    long_id = "L" * 201
+    path = _write(tmp_path, _row("ok", "2014-01-13", 1), _row("  ", "bad", 1),
+                  _row(long_id, "2014-01-13", 1), " ," * 21 + "\n", _row("late", "2014-02-30", 1),
+                  _row("last", "2014-01-14", 1))
+    outputs = {}
+    for engine in ("default", "duckdb"):
+        status, data, err = _audit(capsys, "--engine", engine, "--format", "json", str(path))
+        assert status == 1
+        outputs[engine] = data
+    assert outputs["duckdb"] == outputs["default"]
+    records = outputs["duckdb"]["records"]
+    assert [r.get("error") for r in records] == [
+        None, {"field": "id", "message": "is required", "row": 3},
+        {"field": "id", "message": "is longer than 200 characters", "row": 4},
+        {"field": "date", "message": "not a calendar date: '2014-02-30'", "row": 6}, None]
+    assert [r["id"] for r in records] == ["ok", None, "L" * 200, "late", "last"]
+    assert outputs["duckdb"]["summary"]["records_in"] == 5
