@@ -103,19 +103,27 @@ def _fmt_file(file: Path, check: bool) -> bool:
     return True
 
 
+class _UsageError(Exception):
+    """A bad argument argparse cannot judge (it takes the rules or the file system): reported as
+    argparse reports one (the command's usage and ``mhct CMD: error: argument ...``, exit 2)."""
+
+
+def _named_rules(args, argument: str = "--rules") -> str | None:
+    """The rule set named on the command line (None: the bundled one); naming nothing that
+    exists is a usage error. (A rule set with errors is not: its diagnostics exit 1.)"""
+    if args.rules is not None and not Path(args.rules).exists():
+        raise _UsageError(f"argument {argument}: {args.rules}: no such file or directory")
+    return args.rules
+
+
 def _rules(args):
     """``--rules`` loaded, or the national editions: each record gets the one in force."""
     if args.rules is not None:
-        return load_ruleset(args.rules), None
+        return load_ruleset(_named_rules(args)), None
     from .editions import Editions
 
     editions = Editions()
     return editions.latest(), editions
-
-
-class _UsageError(Exception):
-    """A bad argument found only once the rules are loaded: reported as argparse reports one
-    (the command's usage and ``mhct CMD: error: argument ...``, exit 2)."""
 
 
 def _allocate(args) -> int:
@@ -195,7 +203,7 @@ def _sql(args) -> int:
     from .compiled.run import compiled_for
     from .sql import allocation_sql
 
-    sys.stdout.write(allocation_sql(compiled_for(load_ruleset(args.rules)), args.dialect,
+    sys.stdout.write(allocation_sql(compiled_for(load_ruleset(_named_rules(args))), args.dialect,
                                     args.table))
     return 0
 
@@ -203,7 +211,7 @@ def _sql(args) -> int:
 def _export(args) -> int:
     from .export import export_json
 
-    ruleset = load_ruleset(args.rules)
+    ruleset = load_ruleset(_named_rules(args))
     sys.stdout.write(export_json(ruleset))
     return 0
 
@@ -219,7 +227,7 @@ def _lint(args) -> int:
     from .lint import lint
     from .lint.report import render_json, render_text
 
-    ruleset = load_ruleset(args.rules)
+    ruleset = load_ruleset(_named_rules(args, "rules"))
     report = lint(ruleset)
     render = render_json if args.format == "json" else render_text
     text = render(report, source_files(ruleset, args.rules))
@@ -230,13 +238,14 @@ def _lint(args) -> int:
 def _test(args) -> int:
     from .ruletests import run_rule_tests
 
-    return run_rule_tests(args.rules, sys.stdout, sys.stderr)
+    return run_rule_tests(_named_rules(args, "rules"), sys.stdout, sys.stderr)
 
 
 def _render(args) -> int:
     from .render.cli import run_render
 
-    return run_render(load_ruleset(args.rules), args.out, args.pdf, sys.stdout, sys.stderr)
+    return run_render(load_ruleset(_named_rules(args)), args.out, args.pdf, sys.stdout,
+                      sys.stderr)
 
 
 class _HelpFormatter(argparse.HelpFormatter):

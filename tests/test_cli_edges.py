@@ -199,3 +199,16 @@ def test_render_out_must_not_be_a_file(tmp_path, capsys):
     assert _usage_error(["render", "--out", str(file)], capsys) == (
         f"mhct render: error: argument --out: {file} exists and is not a directory")
     assert file.read_text() == "mine"
+
+
+@pytest.mark.parametrize("argv", [
+    ["allocate", "--rules", "{m}", str(EXAMPLES / "assessments.csv")],
+    ["review", "--rules", "{m}", str(EXAMPLES / "records.jsonl")],
+    ["audit", "--rules", "{m}", str(EXAMPLES / "assessments.csv")],
+    ["sql", "--rules", "{m}"], ["export", "--rules", "{m}"], ["render", "--rules", "{m}"],
+    ["lint", "{m}"], ["test", "{m}"]])
+def test_naming_rules_that_do_not_exist_is_a_usage_error(argv, tmp_path, capsys):
+    missing = str(tmp_path / "nowhere")
+    argument = "--rules" if "--rules" in argv else "rules"
+    assert _usage_error([a.format(m=missing) for a in argv], capsys) == (
+        f"mhct {argv[0]}: error: argument {argument}: {missing}: no such file or directory")
