@@ -377,6 +377,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _said(error: Exception) -> str:
+    """An error as a person reads it: ``PATH: No such file or directory``, not ``[Errno 2] ...``."""
+    if isinstance(error, OSError) and error.filename is not None and error.strerror:
+        return f"{error.filename}: {error.strerror}"
+    return str(error)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -394,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except (OSError, ValueError) as error:
-        print(f"mhct: {error}", file=sys.stderr)
+        print(f"mhct: {_said(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -212,3 +212,11 @@ def test_naming_rules_that_do_not_exist_is_a_usage_error(argv, tmp_path, capsys)
     argument = "--rules" if "--rules" in argv else "rules"
     assert _usage_error([a.format(m=missing) for a in argv], capsys) == (
         f"mhct {argv[0]}: error: argument {argument}: {missing}: no such file or directory")
+
+
+def test_a_file_system_error_names_the_path_without_errno(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("mine")
+    out = blocker / "booklet"
+    assert main(["render", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"mhct: {out}: Not a directory\n"
