@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import attrs
 
+from .memo import IdentityMemo
 from .nodes import (
     Accept,
     Column,
@@ -104,6 +105,9 @@ class Amendment:
     index: int | None = None
 
 
+_TARGETS = IdentityMemo(4096)
+
+
 @attrs.frozen
 class Cluster:
     """A care cluster with every attribute resolved; ``amended`` names entries a local set changed."""
@@ -126,9 +130,16 @@ class Cluster:
     accepts: tuple[Accept, ...] = ()
 
     def targets(self, direction: str, likelihoods=("likely", "possible")) -> tuple[int, ...]:
-        """Clusters this one moves to in ``direction`` with one of ``likelihoods``, in file order."""
+        """Clusters this one moves to in ``direction`` with one of ``likelihoods``, in file order
+        (remembered per transitions object)."""
         if self.transitions is None:
             return ()
+        if not isinstance(likelihoods, tuple):
+            return self._targets(direction, likelihoods)
+        return _TARGETS.get((id(self.transitions), direction, likelihoods), (self.transitions,),
+                            lambda: self._targets(direction, likelihoods))
+
+    def _targets(self, direction: str, likelihoods) -> tuple[int, ...]:
         found: list[int] = []
         for move in self.transitions.moves:
             if getattr(move, "direction", None) != direction:

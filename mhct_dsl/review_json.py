@@ -11,23 +11,13 @@ from json.encoder import encode_basestring as _text  # the C encoder's, with ens
 from typing import Any
 
 from .formatter import format_condition
+from .memo import IdentityMemo
 from .results_common import TRACE_SCHEMA, Evidence, Outcome, Unknown
 from .results_review import BlockingCriterion, CriterionTrace, ReviewResult
 
 __all__ = ["dumps"]
 
-_MEMO_LIMIT = 65_536
-# key -> (the objects the key names by id, held so that no other object can take their id; text)
-_memo: dict = {}
-
-
-def _remembered(key, alive: tuple, make) -> str:
-    entry = _memo.get(key)
-    if entry is None:
-        if len(_memo) >= _MEMO_LIMIT:
-            _memo.clear()
-        entry = _memo[key] = (alive, make())
-    return entry[1]
+_memo = IdentityMemo()  # condition text, criterion heads, sources, receipts
 
 
 def _value(value: Any) -> str:
@@ -57,7 +47,7 @@ def _list(items, encode) -> str:
 
 
 def _condition(condition) -> str:
-    return _remembered(("condition", id(condition)), (condition,),
+    return _memo.get(("condition", id(condition)), (condition,),
                        lambda: _text(format_condition(condition)))
 
 
@@ -83,12 +73,12 @@ def _source(source, span) -> str:
                 f'"note": {_value(getattr(source, "note", None))}, '
                 f'"file": {_value(getattr(span, "path", None))}, '
                 f'"line": {_value(getattr(span, "line", None))}}}')
-    return _remembered(("source", id(source), id(span)), (source, span), make)
+    return _memo.get(("source", id(source), id(span)), (source, span), make)
 
 
 def _head(c: CriterionTrace) -> str:
     condition = c.outcome.condition
-    return _remembered(
+    return _memo.get(
         ("head", c.column, c.quantifier, c.index, id(c.wording), id(condition)),
         (c.wording, condition),
         lambda: (f'{{"column": {_text(c.column)}, "quantifier": {_text(c.quantifier)}, '
@@ -124,7 +114,7 @@ def _target(t) -> str:
 
 def _receipt(receipt: dict) -> str:
     key = ("receipt",) + tuple(receipt.items())
-    return _remembered(key, (), lambda: json.dumps(receipt, ensure_ascii=False))
+    return _memo.get(key, (), lambda: json.dumps(receipt, ensure_ascii=False))
 
 
 def dumps(r: ReviewResult) -> str:

@@ -45,6 +45,7 @@ from typing import Callable
 import attrs
 
 from .logic import Truth
+from .memo import IdentityMemo
 from .model import DIRECTIONS, Cluster, RuleSet
 from .ranking import best_key, decide, worst_key
 from .records import Assessment
@@ -53,6 +54,7 @@ from .results import Candidate, Unknown
 __all__ = ["StepFit", "step_fit", "best_fit", "pool"]
 
 COUNTED = ("likely", "possible")
+_POOLS = IdentityMemo(1024)
 LABELS = {"up": "step-up", "down": "step-down"}
 
 
@@ -69,11 +71,13 @@ class StepFit:
 
 def pool(ruleset: RuleSet, cluster: Cluster) -> tuple[int, ...]:
     """The clusters the best fit is chosen from: the current one and its likely/possible targets
-    in every direction (up, same, down)."""
-    members = {cluster.number}
-    for direction in DIRECTIONS:
-        members.update(cluster.targets(direction, COUNTED))
-    return tuple(sorted(n for n in members if n in ruleset.clusters))
+    in every direction (up, same, down); remembered per rule set and cluster."""
+    def members() -> tuple[int, ...]:
+        found = {cluster.number}
+        for direction in DIRECTIONS:
+            found.update(cluster.targets(direction, COUNTED))
+        return tuple(sorted(n for n in found if n in ruleset.clusters))
+    return _POOLS.get((id(ruleset), id(cluster)), (ruleset, cluster), members)
 
 
 def _staying(key: Callable[[Candidate], tuple], current: int) -> Callable[[Candidate], tuple]:
