@@ -409,6 +409,9 @@ def test_a_git_revision_side(monkeypatch):
         load_side("no-such-revision-xyz:rules")
     assert str(error.value) == ("no-such-revision-xyz: not a commit (branch, tag or hash) of the "
                                 "git repository here")
+    with pytest.raises(ValueError) as error:
+        load_side("HEAD:no-such-dir")
+    assert str(error.value) == "HEAD:no-such-dir: no-such-dir is not in revision HEAD"
 
 
 def test_an_archive_escaping_its_directory_is_refused(tmp_path):

@@ -41,10 +41,7 @@ def load_side(spec: str) -> Side:
     with tempfile.TemporaryDirectory(prefix="mhct-diff-") as tmp:
         target = Path(tmp) / "tree"
         _unpack(_archive(revision, inner or "."), target)
-        root = target / (inner or ".")
-        if not root.exists():
-            raise ValueError(f"{spec}: {inner} is not in revision {revision}")
-        return Side(spec, load_ruleset(root))
+        return Side(spec, load_ruleset(target / (inner or ".")))
 
 
 def _git(*args: str, unsaid: str = "failed") -> bytes:
@@ -63,6 +60,8 @@ def _archive(revision: str, inner: str) -> bytes:
     commit = _git("rev-parse", "--verify", "--quiet", "--end-of-options",
                   f"{revision}^{{commit}}", unsaid=f"{revision}: not a commit (branch, tag or hash) "
                   "of the git repository here").decode().strip()
+    if not _git("ls-tree", commit, "--", inner).strip():
+        raise ValueError(f"{revision}:{inner}: {inner} is not in revision {revision}")
     return _git("archive", "--format=tar", commit, "--", inner)
 
 
