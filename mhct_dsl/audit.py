@@ -156,12 +156,13 @@ class _DuckDBInput(NamedTuple):
     connection: Any
     path: str
     reader: str
-    present: set[str]
+    present: dict[str, str]  # column -> DuckDB type
     bad_ids: bool
     unreadable: dict[str, str]
     days: list[dt.date]
 
 
+_INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")  # and U- variants
 _DATE_CELL = """coalesce(CAST("date" AS VARCHAR), '')"""
 _ID_CELL = "coalesce(trim(CAST(id AS VARCHAR)), '')"
 _ID_PROBLEM = (f"CASE WHEN {_ID_CELL} = '' THEN 'id' "
@@ -185,7 +186,8 @@ def _duckdb_input(source) -> _DuckDBInput:
               else "read_csv(?, header = true, all_varchar = true)")
     connection = duckdb.connect()
     reader = reader.replace("?", "'" + path.replace("'", "''") + "'")
-    present = {row[0] for row in connection.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
+    present = {row[0]: row[1] for row in
+               connection.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
     date = _DATE_CELL if "date" in present else "NULL"
     problem = _ID_PROBLEM if "id" in present else "NULL"
     distinct = connection.execute(f"SELECT DISTINCT {date}, {problem} FROM {reader}").fetchall()
@@ -227,8 +229,11 @@ def _duckdb_records(ruleset: RuleSet, source: _DuckDBInput
     connection.execute(f"CREATE VIEW ratings AS SELECT * FROM {table}")
     errors = ((row, _refused(source, why, record_id, cell, row))
               for row, record_id, cell, why in refused)
+    # Integer columns (Parquet) are read as numbers, not as text.
+    integers = [name for name in compiled.scales + ("recorded_cluster",)
+                if source.present.get(name, "").endswith(_INTEGER_TYPES)]
     rows = _duckdb_rows(connection.execute(allocation_sql(compiled, "duckdb", "ratings",
-                                                          "mhct_row")))
+                                                          "mhct_row", integers)))
     for _, item in heapq.merge(rows, errors, key=lambda pair: pair[0]):
         yield item
 

@@ -1,18 +1,25 @@
 """`mhct sql`: the allocation and red-rule adherence as one SQL query over a table of ratings.
 
 The query is generated from the compiled rule set and follows `compiled.kernel` step by step, as
-relational lookups a warehouse runs fast:
+list lookups and integer arithmetic a columnar engine runs fast (few wide expressions, no string
+work until the output columns):
 
-1. every rating becomes a code (0-4, or 5 for 9 / not rated), and the scales are grouped in the
-   compiled path's blocks (7 and 8 always together); each block's codes make one index;
-2. a small table per block (emitted inline as ``VALUES``) maps the index to every cluster's
-   *packed counts*: red rows false and unknown, orange rows false and unknown (5 bits each), and
-   the bit set of the cluster's red rows that are false. A row's value under unknown ratings is
-   `compiled.tables.row_truth`, the one the interpreter gives. Joining the block tables and
-   adding gives each cluster's counts;
-3. labels, rank keys (the kernel's integer keys), the decision-tree group (the record's own, else
-   the recorded cluster's), interval dominance, outcome, suggestion and the recorded cluster's
-   adherence, as column expressions.
+1. every rating becomes a code (0-4, or 5 for 9 / not rated; NULL when unreadable), and the
+   scales are grouped in the compiled path's blocks (7 and 8 always together); each block's codes
+   make one index (0-215 for three scales);
+2. per block, constant lists indexed by that index give every cluster's share of its *state*
+   (the compiled path's mixed-radix count of red rows false / unknown and orange rows false /
+   unknown), several clusters packed in one integer, and two counts of blocks with ratings that
+   are not 0 (for "no rated needs"). Adding one looked-up integer per block gives, for each pack,
+   all its clusters' states at once; a row's value under unknown ratings is
+   `compiled.tables.row_truth`, the one the interpreter gives;
+3. per cluster, a list indexed by its state (computed once by the query from the state's counts)
+   gives one integer that orders the candidates: "cannot fit" first, then the kernel's best-case
+   rank key, then the worst-case key if every red row is met, then the fit label. The least of
+   those over the settled group's clusters is the leading candidate with everything the decision
+   needs; the next least decides interval dominance;
+4. the group (the record's own, else the recorded cluster's), outcome, suggestion and the recorded
+   cluster's fit, adherence, orange misses and red breaches, with text only in the output.
 
 Dialects: ``duckdb`` (embedded, `mhct audit --engine duckdb`) and ``spark`` (Spark SQL, for data
 that outgrows one machine).
@@ -21,28 +28,34 @@ Input table (default ``ratings``): columns ``id``, ``1``..``13``, ``A``..``E`` (
 NULL or blank = not rated; text or integer), ``recorded_cluster`` and ``group`` (NULL or blank when
 absent). Output, one row per input row: ``id, error, "group", group_source, outcome, suggested,
 recorded_cluster, recorded_fit, recorded_adheres, orange_mismatches, red_breaches`` and
-``fit_N`` for every cluster N with a grid (and ``mhct_order``, the ``order_by`` column, if given). ``error`` names the first unreadable field (a rating
-that is not 0-4/9/blank, an unknown group or recorded cluster); such a row's other columns are
-NULL (the CLI reports the record instead of allocating it).
+``fit_N`` for every cluster N with a grid (and ``mhct_order``, the ``order_by`` column, if
+given). ``error`` names the first unreadable field (a rating that is not 0-4/9/blank, an unknown
+group or recorded cluster); such a row's other columns are NULL (the CLI reports the record
+instead of allocating it).
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Collection
 
-from .compiled.tables import UNKNOWN_9, Compiled, row_truth
+import numpy as np
+
+from .compiled.tables import CODES, Compiled, row_truth
 
 __all__ = ["allocation_sql", "DIALECTS"]
 
 DIALECTS = ("duckdb", "spark")
-_BIG = 2 ** 31 - 1
-_CODES = 6  # 0-4 and unknown
-_FIELD = 32  # packed count fields: red false, red unknown, orange false, orange unknown
-_MASK_SHIFT = _FIELD ** 4  # then the red-rows-false bit set
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+_CODES = 6  # 0-4 and unknown (9 or not rated: the same to every row)
+_PACK_BITS = 62  # state fields per packed integer (a BIGINT; sums never carry between fields)
+_KEY = 24  # bits of the kernel's rank key: 1 + 5 + 5 + 5 fields and an 8-bit cluster column
+_OPEN = 2 ** (_KEY + 1) - 1  # the worst-case field when some red row is not met
+# The per-state ordering value: cannot fit (a red row false) | best key | worst key or _OPEN | fit.
+_WORST_AT, _BEST_AT, _CANNOT = 2 ** 2, 2 ** (2 + _KEY + 1), 2 ** (2 + _KEY + 1 + _KEY)
+_BIG = 2 ** 62  # above every ordering value: "no such candidate"
+_FITS = ("fits", "weaker", "unknown", "no")
+_NOT_A_NUMBER = "'recorded_cluster: must be a cluster number or blank'"
+_NOT_OURS = "'recorded_cluster: not a cluster of the rule set'"
 
 
 class _Dialect:
@@ -50,31 +63,69 @@ class _Dialect:
         if name not in DIALECTS:
             raise ValueError(f"unknown SQL dialect {name!r}; use one of {', '.join(DIALECTS)}")
         self.name = name
-        self.string = "STRING" if name == "spark" else "VARCHAR"
+        self.spark = name == "spark"
+        self.string = "STRING" if self.spark else "VARCHAR"
 
     def quote(self, column: str) -> str:
-        return f"`{column}`" if self.name == "spark" else f'"{column}"'
+        mark = "`" if self.spark else '"'
+        return mark + column.replace(mark, mark * 2) + mark
+
+    def literal(self, value: str) -> str:
+        """A string literal. Spark reads backslash escapes in literals, so text that is not plain
+        goes to Spark as hex: no rule-file text can end a literal early in either dialect."""
+        if not self.spark:
+            return "'" + value.replace("'", "''") + "'"
+        if all(ch.isalnum() or ch in " _-|(),.:;" for ch in value) and value.isascii():
+            return f"'{value}'"
+        return f"decode(unhex('{value.encode('utf-8').hex()}'), 'UTF-8')"
 
     def text(self, expression: str) -> str:
         """A cell as trimmed text, NULL when blank."""
         return f"NULLIF(TRIM(CAST({expression} AS {self.string})), '')"
 
-    def integer(self, expression: str) -> str:
-        """A cell as an integer; NULL when blank or not a whole number."""
-        text = self.text(expression)
-        cast = "CAST" if self.name == "spark" else "TRY_CAST"
-        return f"CASE WHEN {text} RLIKE '^[0-9]+$' THEN {cast}({text} AS BIGINT) END" \
-            if self.name == "spark" else \
-            f"CASE WHEN regexp_full_match({text}, '[0-9]+') THEN {cast}({text} AS BIGINT) END"
+    def digits(self, text: str) -> str:
+        """Whether text is a whole number (digits only)."""
+        return f"{text} RLIKE '^[0-9]+$'" if self.spark else f"regexp_full_match({text}, '[0-9]+')"
 
-    def field(self, packed: str, position: int) -> str:
-        """Bits of a packed count: the ``position``-th 5-bit field."""
-        div = "DIV" if self.name == "spark" else "//"
-        return f"(({packed} {div} {_FIELD ** position}) % {_FIELD})"
+    def div(self, a: str, b: int | str) -> str:
+        return f"({a} DIV ({b}))" if self.spark else f"({a} // ({b}))"
 
-    def bit(self, packed: str, bit: int) -> str:
-        div = "DIV" if self.name == "spark" else "//"
-        return f"(({packed} {div} {_MASK_SHIFT * 2 ** bit}) % 2)"
+    def bits(self, value: str, shift: int, width: int) -> str:
+        """``width`` bits of a non-negative integer from bit ``shift`` up."""
+        shifted = (f"shiftright({value}, {shift})" if self.spark else f"({value} >> {shift})") \
+            if shift else value
+        return f"({shifted} & {2 ** width - 1})"
+
+    def array(self, items: list[str]) -> str:
+        return f"array({', '.join(items)})" if self.spark else f"[{', '.join(items)}]"
+
+    def integers(self, values: list[int]) -> str:
+        """A constant list of integers (written as one string: cheap to parse and to plan)."""
+        text = ",".join(map(str, values))
+        return (f"CAST(split('{text}', ',') AS ARRAY<BIGINT>)" if self.spark
+                else f"CAST(string_split('{text}', ',') AS BIGINT[])")
+
+    def least(self, items: list[str]) -> str:
+        """The least of integers (never all NULL here). DuckDB's LEAST is several times slower
+        than the minimum of a list."""
+        return f"{'array_min' if self.spark else 'list_min'}({self.array(items)})"
+
+    def at(self, items: str, index: str) -> str:
+        """The element of a list at a 0-based index (NULL when the index is NULL). Not Spark's
+        element_at: given a constant array and a NULL index, Spark 4.x returns the last element."""
+        return f"try_element_at({items}, CAST({index} AS INT) + 1)" if self.spark else \
+            f"list_extract({items}, {index} + 1)"
+
+    def numbers_below(self, count: str) -> str:
+        """One output row per integer 0 .. count - 1 (in a select list)."""
+        return f"explode(sequence(0, {count} - 1))" if self.spark else f"unnest(range({count}))"
+
+    def ordered_list(self, value: str, order: str, where: str) -> str:
+        """The aggregate list of ``value`` ordered by ``order``, over the rows ``where`` holds."""
+        if self.spark:
+            return (f"sort_array(collect_list(named_struct('k', {order}, 'v', {value})) "
+                    f"FILTER (WHERE {where})).v")
+        return f"list({value} ORDER BY {order}) FILTER (WHERE {where})"
 
 
 def _red_rows(compiled: Compiled) -> dict[int, list[int]]:
@@ -86,240 +137,291 @@ def _red_rows(compiled: Compiled) -> dict[int, list[int]]:
     return out
 
 
-def _block_values(compiled: Compiled, scales: list[str], red_bits: dict[int, int]) -> list[list[int]]:
-    """Rows (index, packed value per cluster) of one block's table."""
-    column_of = compiled.column_of
-    inside = [(n, row) for n, row in enumerate(compiled.rows) if set(row.scales) <= set(scales)]
-    table = []
-    for index, combo in enumerate(itertools.product(range(_CODES), repeat=len(scales))):
-        coded = dict(zip(reversed(scales), combo))  # the first scale varies fastest
-        packed = [0] * len(compiled.clusters)
-        for n, row in inside:
-            value = row_truth(tuple(UNKNOWN_9 if coded[s] == 5 else coded[s] for s in row.scales),
-                              row.allowed, row.reading)
-            column = column_of[row.cluster]
-            if row.colour == "red" and value is False:
-                packed[column] += 1 + _MASK_SHIFT * 2 ** red_bits[n]
-            elif row.colour == "red" and value is None:
-                packed[column] += _FIELD
-            elif row.colour == "orange" and value is False:
-                packed[column] += _FIELD ** 2
-            elif row.colour == "orange" and value is None:
-                packed[column] += _FIELD ** 3
-        table.append([index] + packed)
-    return table
+class _Layout:
+    """Where each cluster's state sits in the packed integers, and each cluster's state radices."""
+
+    def __init__(self, compiled: Compiled):
+        red = compiled.red_total.astype(int) + 1
+        orange = compiled.orange_total.astype(int) + 1
+        self.radix = list(zip(red.tolist(), orange.tolist()))
+        self.size = [r * r * o * o for r, o in self.radix]
+        self.count_bits = len(compiled.blocks).bit_length()
+        # Pack 0 starts with the two block counts, so it holds a term from every block.
+        fields = [("nonzero", self.count_bits), ("known", self.count_bits)] + [
+            (c, max(1, (size - 1).bit_length())) for c, size in enumerate(self.size)]
+        self.where: dict[object, tuple[int, int, int]] = {}  # field -> (pack, shift, width)
+        pack, used = 0, 0
+        for name, width in fields:
+            if used + width > _PACK_BITS:
+                pack, used = pack + 1, 0
+            self.where[name] = (pack, used, width)
+            used += width
+        self.packs = pack + 1
+
+    def block_lists(self, compiled: Compiled) -> list[list[list[int]]]:
+        """Per block, per pack: the packed value for every index of the block's codes (the first
+        scale's code varies fastest)."""
+        # The compiled path's first block also places each cluster's states in one global range.
+        offsets = np.array([np.flatnonzero(compiled.state_column == c)[0]
+                            for c in range(len(compiled.clusters))], dtype=np.int64)
+        out = []
+        for b, (columns, table) in enumerate(compiled.blocks):
+            values = [[] for _ in range(self.packs)]
+            for combo in itertools.product(range(_CODES), repeat=len(columns)):
+                codes = combo[::-1]  # codes[i]: the block's i-th scale (SQL code 5 = code 5, 9)
+                local = table[sum(c * CODES ** i for i, c in enumerate(codes))].astype(np.int64)
+                fields = {"nonzero": int(any(c != 0 for c in codes)),
+                          "known": int(any(0 < c < 5 for c in codes))}
+                fields.update(enumerate((local - offsets if b == 0 else local).tolist()))
+                packed = [0] * self.packs
+                for name, amount in fields.items():
+                    pack, shift, _ = self.where[name]
+                    packed[pack] += amount << shift
+                for pack, value in enumerate(packed):
+                    values[pack].append(value)
+            out.append(values)
+        return out
 
 
-def _key(fails: str, misses: str, red_met: str, orange_met: str, column: int) -> str:
-    """The kernel's rank key (5-bit fields, 8-bit column) by arithmetic."""
-    return (f"(((({fails}) * 32 + ({misses})) * 32 + (31 - ({red_met}))) * 32 "
-            f"+ (31 - ({orange_met}))) * 256 + {column}")
+def _errors(d: _Dialect, compiled: Compiled) -> str:
+    """The WHEN branches naming an unreadable row's first bad field."""
+    branches = [
+        f"WHEN k_{i} IS NULL THEN concat("
+        f"{d.literal(s + ': rating must be 0-4, 9 or blank; got ' + chr(39))}, "
+        f"{d.text(f'cell_{i}')}, {d.literal(chr(39))})" for i, s in enumerate(compiled.scales)]
+    branches += [
+        "WHEN given IS NOT NULL AND g IS NULL THEN 'group: unknown decision-tree group'",
+        "WHEN recorded_error IS NOT NULL THEN recorded_error"]
+    return " ".join(branches)
 
 
-_FITS = ("fits", "weaker", "unknown", "no")
-
-
-def _fit_word(index: str) -> str:
-    """A fit (an index into _FITS: small integers travel the stages cheaper than text) as text."""
-    return f"CASE {index} " + " ".join(f"WHEN {k} THEN {_literal(w)}"
-                                       for k, w in enumerate(_FITS)) + " END"
-
-
-def _least(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else f"LEAST({', '.join(items)})"
-
-
-def _members(compiled: Compiled, name: str) -> set[int]:
-    index = compiled.group_names.index(name)
-    return {int(c) for c, m in zip(compiled.clusters, compiled.group_masks[index]) if m}
+def _members(compiled: Compiled, name: str) -> list[int]:
+    """Columns of the clusters (with a grid) in a group or branch."""
+    mask = compiled.group_masks[compiled.group_names.index(name)]
+    return [c for c in range(len(compiled.clusters)) if mask[c]]
 
 
 def allocation_sql(compiled: Compiled, dialect: str = "duckdb", table: str = "ratings",
-                   order_by: str | None = None) -> str:
+                   order_by: str | None = None, integer_columns: Collection[str] = ()) -> str:
     """The query (see the module docstring) for ``compiled`` in ``dialect``; ``order_by`` names
-    an input column to carry through and sort the output by (e.g. a row number)."""
+    an input column to carry through and sort the output by (e.g. a row number).
+    ``integer_columns``: rating and ``recorded_cluster`` columns the input holds as integers
+    (read without text; any column also reads as text, more slowly)."""
     d = _Dialect(dialect)
     q = d.quote
     clusters = [int(c) for c in compiled.clusters]
     columns = range(len(clusters))
     scales = compiled.scales
     names = compiled.group_names
+    layout = _Layout(compiled)
     red_rows = _red_rows(compiled)
-    red_bits = {n: i for rows in red_rows.values() for i, n in enumerate(rows)}
 
-    # 1. Read and code the ratings; name the first unreadable field.
+    # Constant tables, one row: per block and pack the packed state shares; per cluster the
+    # ordering value of each of its states (rf/ru/of/ou: red false/unknown, orange
+    # false/unknown, digits of the state with radices red rows + 1 and orange rows + 1).
+    params = ", ".join(
+        f"({c}, {r}, {o}, {r - 1}, {o - 1}, {layout.size[c]})"
+        for c, (r, o) in enumerate(layout.radix))
+    counts = ["c", "red", "orange", "i",
+              "i % r AS rf", f"{d.div('i', 'r')} % r AS ru",
+              f"{d.div('i', 'r * r')} % o AS xf", f"{d.div('i', 'r * r * o')} AS xu"]
+
+    def key(fails, misses, red_met, orange_met):
+        return (f"(((({fails}) * 32 + ({misses})) * 32 + (31 - ({red_met}))) * 32 "
+                f"+ (31 - ({orange_met}))) * 256 + c")
+
+    ordering = (
+        f"CASE WHEN rf > 0 THEN {_CANNOT} ELSE 0 END "
+        f"+ ({key('CASE WHEN rf > 0 THEN 1 ELSE 0 END', 'xf', 'red - rf', 'orange - xf')})"
+        f" * {_BEST_AT} "
+        f"+ CASE WHEN rf + ru = 0 THEN {key('0', 'xf + xu', 'red', 'orange - xf - xu')} "
+        f"ELSE {_OPEN} END * {_WORST_AT} "
+        f"+ CASE WHEN rf > 0 THEN 3 WHEN ru > 0 THEN 2 WHEN xf > 0 THEN 1 WHEN xu > 0 THEN 2 "
+        f"ELSE 0 END AS v")
+    constants = [f"{d.integers(values)} AS block_{b}_{p}"
+                 for b, packs in enumerate(layout.block_lists(compiled))
+                 for p, values in enumerate(packs)]
+    constants += [f"{d.ordered_list('v', 'i', f'c = {c}')} AS states_{c}" for c in columns]
+
+    # 1. Read and code the ratings (NULL: unreadable), the group and the recorded cluster.
+    def code(i, s):
+        if s in integer_columns:
+            return (f"CASE WHEN {q(s)} IS NULL OR {q(s)} = 9 THEN 5 "
+                    f"WHEN {q(s)} >= 0 AND {q(s)} <= 4 THEN CAST({q(s)} AS INT) END AS k_{i}")
+        cell = f"CAST({q(s)} AS {d.string})"  # most cells are exactly one digit: compared first
+        digits = " ".join(f"WHEN '{r}' THEN {r}" for r in range(5))
+        return (f"CASE {cell} {digits} WHEN '9' THEN 5 ELSE CASE WHEN {d.text(q(s))} IS NULL "
+                f"THEN 5 ELSE CASE TRIM({cell}) {digits} WHEN '9' THEN 5 END END END AS k_{i}")
+
     read = [f"CAST({q('id')} AS {d.string}) AS id"]
-    read += [f"{d.text(q(s))} AS t_{i}" for i, s in enumerate(scales)]
-    read += [f"{d.text(q('recorded_cluster'))} AS t_recorded", f"{d.text(q('group'))} AS given"]
+    read += [code(i, s) for i, s in enumerate(scales)]
+    read += [f"{q(s)} AS cell_{i}" for i, s in enumerate(scales)]  # for error messages
+    numbers = ", ".join(map(str, compiled.numbers))
+    if "recorded_cluster" in integer_columns:
+        read.append(f"{q('recorded_cluster')} AS recorded_in")
+        read.append(f"CASE WHEN {q('recorded_cluster')} >= 0 THEN "
+                    f"CAST({q('recorded_cluster')} AS BIGINT) END AS recorded_cluster")
+        recorded_error = (
+            f"CASE WHEN recorded_in IS NULL OR recorded_cluster IN ({numbers}) "
+            f"THEN NULL WHEN recorded_cluster IS NULL THEN {_NOT_A_NUMBER} ELSE {_NOT_OURS} END")
+    else:
+        # A canonical number is checked without a regular expression; '03' is a number too.
+        read.append(f"{d.text(q('recorded_cluster'))} AS t_recorded")
+        recorded_error = (
+            f"CASE WHEN t_recorded IS NULL OR recorded_cluster IN ({numbers}) THEN NULL "
+            f"WHEN {d.digits('t_recorded')} THEN {_NOT_OURS} ELSE {_NOT_A_NUMBER} END")
+    read.append(f"{d.text(q('group'))} AS given")
     if order_by:
         read.append(f"{q(order_by)} AS mhct_order")
-    coded = ["*"] + [
-        f"CASE t_{i} WHEN '0' THEN 0 WHEN '1' THEN 1 WHEN '2' THEN 2 WHEN '3' THEN 3 "
-        f"WHEN '4' THEN 4 ELSE 5 END AS k_{i}" for i in range(len(scales))]
-    coded.append(f"{d.integer('t_recorded')} AS recorded_cluster")
-    bad = " ".join(f"WHEN t_{i} NOT IN ('0', '1', '2', '3', '4', '9') THEN concat("
-                   f"{_literal(s + ': rating must be 0-4, 9 or blank; got ' + chr(39))}, "
-                   f"t_{i}, {_literal(chr(39))})" for i, s in enumerate(scales))
-    groups_sql = ", ".join(map(_literal, names)) or "NULL"
-    coded.append(
-        f"CASE {bad} WHEN given IS NOT NULL AND given NOT IN ({groups_sql}) "
-        f"THEN 'group: unknown decision-tree group' "
-        f"WHEN t_recorded IS NOT NULL AND NOT regexp_like(t_recorded, '^[0-9]+$') "
-        f"THEN 'recorded_cluster: must be a cluster number or blank' "
-        f"WHEN t_recorded IS NOT NULL AND CAST(t_recorded AS BIGINT) NOT IN "
-        f"({', '.join(map(str, compiled.numbers))}) "
-        f"THEN 'recorded_cluster: not a cluster of the rule set' END AS error")
-    if dialect == "duckdb":
-        coded[-1] = coded[-1].replace("regexp_like(", "regexp_matches(")
-
-    # 2. Block indexes, block tables, packed counts per cluster.
-    position = {s: i for i, s in enumerate(scales)}
-    blocks = [[scales[c] for c in block_columns] for block_columns, _ in compiled.blocks]
-    indexed = ["*"] + [
-        " + ".join(f"k_{position[s]} * {_CODES ** j}" for j, s in enumerate(block))
-        + f" AS b_{b}" for b, block in enumerate(blocks)]
-    tables = []
-    for b, block in enumerate(blocks):
-        values = ", ".join("(" + ", ".join(map(str, row)) + ")"
-                           for row in _block_values(compiled, block, red_bits))
-        header = ", ".join(["i"] + [f"p_{c}" for c in columns])
-        tables.append(f"block_{b}({header}) AS (VALUES {values})")
-    joins = " ".join(f"JOIN block_{b} ON block_{b}.i = indexed.b_{b}" for b in range(len(blocks)))
-    packed = ["indexed.*"] + [
-        " + ".join(f"block_{b}.p_{c}" for b in range(len(blocks))) + f" AS s_{c}"
-        for c in columns]
-
-    # 3. Counts, labels and keys per cluster.
-    per = ["*"]
-    for c in columns:
-        per += [f"{d.field(f's_{c}', k)} AS {name}_{c}"
-                for k, name in enumerate(("rf", "ru", "of", "ou"))]
-    keyed = ["*"]
-    for c in columns:
-        red, orange = int(compiled.red_total[c]), int(compiled.orange_total[c])
-        keyed += [
-            f"CASE WHEN rf_{c} > 0 THEN 3 WHEN ru_{c} > 0 THEN 2 WHEN of_{c} > 0 "
-            f"THEN 1 WHEN ou_{c} > 0 THEN 2 ELSE 0 END AS fit_{c}",  # an index into _FITS
-            _key(f"CASE WHEN rf_{c} > 0 THEN 1 ELSE 0 END", f"of_{c}", f"{red} - rf_{c}",
-                 f"{orange} - of_{c}", c) + f" AS best_{c}",
-            _key(f"CASE WHEN rf_{c} + ru_{c} > 0 THEN 1 ELSE 0 END", f"of_{c} + ou_{c}",
-                 f"{red} - rf_{c} - ru_{c}", f"{orange} - of_{c} - ou_{c}", c)
-            + f" AS worst_{c}",
-        ]
-
-    # 4. The group: the record's own, else the recorded cluster's.
-    groups = sorted(set(compiled.cluster_group.values()))
+    recorded = ["*"]
+    if "recorded_cluster" not in integer_columns:
+        recorded.append(
+            f"CASE WHEN (TRY_CAST(t_recorded AS BIGINT) >= 0 AND CAST(TRY_CAST(t_recorded AS "
+            f"BIGINT) AS {d.string}) = t_recorded) OR {d.digits('t_recorded')} "
+            "THEN TRY_CAST(t_recorded AS BIGINT) END AS recorded_cluster")
+    group_of = {name: g for g, name in enumerate(names)}
+    by_given = " ".join(f"WHEN {d.literal(name)} THEN {g}" for name, g in group_of.items())
     by_recorded = " ".join(
         "WHEN recorded_cluster IN (" + ", ".join(
-            str(n) for n, group in sorted(compiled.cluster_group.items()) if group == g)
-        + f") THEN {_literal(g)}" for g in groups)
-    grouped_clusters = ", ".join(map(str, sorted(compiled.cluster_group))) or "NULL"
-    settle = [
-        "*",
-        f"CASE WHEN given IS NOT NULL THEN given {by_recorded} END AS settled",
-        f"CASE WHEN given IS NOT NULL THEN 'record' "
-        f"WHEN recorded_cluster IN ({grouped_clusters}) THEN 'recorded_cluster' "
-        f"END AS settled_source",
-    ]
+            str(n) for n, group in sorted(compiled.cluster_group.items()) if group == name)
+        + f") THEN {group_of[name]}" for name in sorted(set(compiled.cluster_group.values())))
+    grouped = [
+        "*", f"{recorded_error} AS recorded_error",
+        (f"CASE WHEN given IS NOT NULL THEN CASE given {by_given} END "
+         f"{'ELSE CASE ' + by_recorded + ' END ' if by_recorded else ''}END AS g")
+        if by_given else "CAST(NULL AS INT) AS g"]
+    valid = "(given IS NULL OR g IS NOT NULL) AND recorded_error IS NULL"
 
-    # 5. Interval dominance among the settled group's clusters that could fit.
-    def live(c):
-        within = [name for name in names if clusters[c] in _members(compiled, name)]
-        member = f"settled IN ({', '.join(map(_literal, within))})" if within else "1 = 0"
-        return f"({member} AND rf_{c} = 0)"
+    # 2. Block indexes (NULL for an unreadable row), packed states, per cluster its state.
+    blocks = [[int(c) for c in block_columns] for block_columns, _ in compiled.blocks]
+    indexed = ["*"] + [
+        " + ".join(f"k_{i} * {_CODES ** j}" for j, i in enumerate(block))
+        + (f" + CASE WHEN {valid} THEN 0 END" if b == 0 else "") + f" AS b_{b}"
+        for b, block in enumerate(blocks)]
+    packed = ["*"] + [
+        " + ".join(d.at(f"block_{b}_{p}", f"b_{b}") for b in range(len(blocks)))
+        + f" AS p_{p}" for p in range(layout.packs)]
 
-    leader = ["*", _least([f"CASE WHEN {live(c)} THEN best_{c} ELSE {_BIG} END"
-                           for c in columns]) + " AS m1"]
-    first = "(m1 % 256)"
-    runner = ["*"] + [
-        _least([f"CASE WHEN {live(c)} AND {first} <> {c} THEN best_{c} ELSE {_BIG} END"
-                for c in columns]) + " AS m2",
-        f"CASE {first} " + " ".join(f"WHEN {c} THEN worst_{c}" for c in columns)
-        + " END AS first_worst",
-        f"CASE {first} " + " ".join(f"WHEN {c} THEN rf_{c} + ru_{c}" for c in columns)
-        + " END AS first_red_open",
-        f"CASE {first} " + " ".join(f"WHEN {c} THEN fit_{c}" for c in columns)
-        + " END AS first_fit",
-        f"CASE {first} " + " ".join(f"WHEN {c} THEN {clusters[c]}" for c in columns)
-        + " END AS first_cluster",
-    ]
-    zero_or_unknown = " AND ".join(f"k_{i} IN (0, 5)" for i in range(len(scales)))
-    all_zero = " AND ".join(f"k_{i} = 0" for i in range(len(scales)))
-    none_fit = " AND ".join(f"rf_{c} > 0" for c in columns)
-    any_red_met = " OR ".join(f"(rf_{c} = 0 AND ru_{c} = 0)" for c in columns)
-    decided = f"(m1 < {_BIG} AND first_red_open = 0 AND first_worst < m2)"
+    def field(name):
+        pack, shift, width = layout.where[name]
+        return d.bits(f"p_{pack}", shift, width)
+
+    valued = ["*", f"{field('nonzero')} AS nonzero", f"{field('known')} AS known"] + [
+        f"{d.at(f'states_{c}', field(c))} AS v_{c}" for c in columns]
+
+    # 3. The leading candidate of the settled group (least ordering value) and the runner-up.
+    def least(items):
+        return items[0] if len(items) == 1 else d.least(items)
+
+    def per_group(expression):
+        cases = " ".join(
+            f"WHEN {g} THEN {least([expression(c) for c in _members(compiled, name)] or [str(_BIG)])}"
+            for g, name in enumerate(names))
+        return f"CASE g {cases} END" if cases else "CAST(NULL AS BIGINT)"
+
+    led = ["*", per_group(lambda c: f"v_{c}") + " AS m1",
+           least([f"v_{c}" for c in columns]) + " AS lowest"]
+    runner = ["*", per_group(lambda c: f"CASE WHEN v_{c} = m1 THEN {_BIG} ELSE v_{c} END")
+              + " AS m2"]
+
+    # 4. Outcome, suggestion, the recorded cluster; text only here.
+    words = d.array([d.literal(w) for w in _FITS])
+    fit_of = lambda v: d.at(words, d.bits(v, 0, 2))  # noqa: E731
+    worst_of = lambda v: d.bits(v, 2, _KEY + 1)  # noqa: E731
+    cannot = lambda v: f"{v} >= {_CANNOT}"  # noqa: E731
+    decided = (f"(m1 < {_CANNOT} AND {worst_of('m1')} < {2 ** _KEY} "
+               f"AND {worst_of('m1')} < {d.div('m2', _BEST_AT)})")
+    first_cluster = d.at(d.array([str(n) for n in clusters]),
+                         d.bits(d.div("m1", _BEST_AT), 0, 8))
     variance = "NULL" if compiled.variance is None else str(compiled.variance)
+    ok, bad = "p_0 IS NOT NULL", "p_0 IS NULL"  # an unreadable row's packed states are NULL
     outcome = (
-        f"CASE WHEN {all_zero} THEN 'no_rated_needs' "
-        f"WHEN {zero_or_unknown} THEN 'further_assessment_required' "
-        f"WHEN {none_fit} THEN 'variance' "
-        f"WHEN settled IS NULL THEN 'group_needed' "
-        f"WHEN m1 = {_BIG} THEN 'no_fit_in_group' "
-        f"WHEN {decided} AND first_fit IN (0, 1) THEN {_fit_word('first_fit')} "
+        f"CASE WHEN {bad} THEN NULL "
+        f"WHEN nonzero = 0 THEN 'no_rated_needs' "
+        f"WHEN known = 0 THEN 'further_assessment_required' "
+        f"WHEN {cannot('lowest')} THEN 'variance' "
+        f"WHEN g IS NULL THEN 'group_needed' "
+        f"WHEN {cannot('m1')} THEN 'no_fit_in_group' "
+        f"WHEN {decided} AND {d.bits('m1', 0, 2)} < 2 THEN {fit_of('m1')} "
         f"ELSE 'further_assessment_required' END")
     suggested = (
-        f"CASE WHEN {zero_or_unknown} THEN NULL WHEN {none_fit} THEN {variance} "
-        f"WHEN settled IS NULL OR m1 = {_BIG} THEN NULL WHEN {decided} THEN first_cluster END")
+        f"CASE WHEN {bad} OR known = 0 THEN NULL WHEN {cannot('lowest')} THEN {variance} "
+        f"WHEN g IS NULL OR {cannot('m1')} THEN NULL WHEN {decided} THEN {first_cluster} END")
 
-    # 6. The recorded cluster: its fit, red-rule adherence, orange misses and red breaches.
-    fit_cases = " ".join(f"WHEN {clusters[c]} THEN {_fit_word(f'fit_{c}')}" for c in columns)
-    variance_fit = (f"WHEN {compiled.variance} THEN 'variance' "
+    recorded_v = ("CASE recorded_cluster " + " ".join(
+        f"WHEN {clusters[c]} THEN v_{c}" for c in columns) + " END")
+    variance_fit = (f"WHEN recorded_cluster = {compiled.variance} THEN 'variance' "
                     if compiled.variance is not None else "")
-    recorded_fit = (f"CASE WHEN recorded_cluster IS NULL THEN NULL ELSE CASE recorded_cluster "
-                    f"{fit_cases} {variance_fit}ELSE 'not_allocatable' END END")
-    adheres_cases = " ".join(
-        f"WHEN {clusters[c]} THEN CASE WHEN rf_{c} > 0 THEN 'false' WHEN ru_{c} > 0 "
-        f"THEN 'unknown' ELSE 'true' END" for c in columns)
+    recorded_fit = (f"CASE WHEN {bad} OR recorded_cluster IS NULL THEN NULL "
+                    f"WHEN rv IS NOT NULL THEN {fit_of('rv')} {variance_fit}"
+                    f"ELSE 'not_allocatable' END")
+    any_red_met = least([worst_of(f"v_{c}") for c in columns]) + f" < {2 ** _KEY}"
     variance_adheres = (
-        f"WHEN {compiled.variance} THEN CASE WHEN {none_fit} THEN 'true' "
-        f"WHEN {any_red_met} THEN 'false' ELSE 'unknown' END "
+        f"WHEN recorded_cluster = {compiled.variance} THEN CASE WHEN {cannot('lowest')} "
+        f"THEN 'true' WHEN {any_red_met} THEN 'false' ELSE 'unknown' END "
         if compiled.variance is not None else "")
-    adheres = (f"CASE WHEN recorded_cluster IS NULL THEN NULL ELSE CASE recorded_cluster "
-               f"{adheres_cases} {variance_adheres}ELSE 'false' END END")
-    misses = " ".join(f"WHEN {clusters[c]} THEN of_{c}" for c in columns)
+    adheres = (f"CASE WHEN {bad} OR recorded_cluster IS NULL THEN NULL "
+               f"WHEN rv IS NOT NULL THEN CASE WHEN {cannot('rv')} THEN 'false' "
+               f"WHEN {worst_of('rv')} >= {2 ** _KEY} THEN 'unknown' ELSE 'true' END "
+               f"{variance_adheres}ELSE 'false' END")
+    # The best-case key holds the orange rows missed, 18 bits above its cluster column.
+    misses = d.bits(d.div("rv", _BEST_AT), 18, 5)
+    if not d.spark:
+        misses = f"CAST({misses} AS INTEGER)"  # the column's type as it has always been
+
+    def row_false(n):
+        row = compiled.rows[n]
+        at = [scales.index(s) for s in row.scales]
+        index = " + ".join(f"k_{a} * {_CODES ** j}" for j, a in enumerate(at))
+        false = [sum(c * _CODES ** j for j, c in enumerate(combo))
+                 for combo in itertools.product(range(_CODES), repeat=len(at))
+                 if row_truth(combo, row.allowed, row.reading) is False]
+        return f"({index}) IN ({', '.join(map(str, false))})" if false else "1 = 0"
+
     breach_cases = []
     for c in columns:
-        parts = [f"CASE WHEN {d.bit(f's_{c}', red_bits[n])} = 1 THEN "
-                 f"{_literal(';' + compiled.rows[n].label)} ELSE '' END"
-                 for n in red_rows.get(clusters[c], [])]
+        parts = [f"CASE WHEN {row_false(n)} THEN {d.literal(';' + compiled.rows[n].label)} "
+                 f"ELSE '' END" for n in red_rows.get(clusters[c], [])]
         if parts:
             breach_cases.append(f"WHEN {clusters[c]} THEN concat({', '.join(parts)})")
     breaches = (f"SUBSTRING(CASE recorded_cluster {' '.join(breach_cases)} ELSE '' END, 2)"
                 if breach_cases else "''")
+    names_list = d.array([d.literal(name) for name in names]) if names else None
 
-    ok = "error IS NULL"
     final = [
-        "id", "error",
-        f"CASE WHEN {ok} THEN settled END AS {q('group')}",
-        f"CASE WHEN {ok} THEN settled_source END AS group_source",
-        f"CASE WHEN {ok} THEN {outcome} END AS outcome",
-        f"CASE WHEN {ok} THEN {suggested} END AS suggested",
+        "id",
+        f"CASE WHEN {ok} THEN NULL {_errors(d, compiled)} END AS error",
+        (f"CASE WHEN {ok} THEN {d.at(names_list, 'g')} END" if names_list
+         else "CAST(NULL AS " + d.string + ")") + f" AS {q('group')}",
+        f"CASE WHEN {ok} THEN CASE WHEN given IS NOT NULL THEN 'record' "
+        f"WHEN g IS NOT NULL THEN 'recorded_cluster' END END AS group_source",
+        f"{outcome} AS outcome",
+        f"{suggested} AS suggested",
         "recorded_cluster",
-        f"CASE WHEN {ok} THEN {recorded_fit} END AS recorded_fit",
-        f"CASE WHEN {ok} THEN {adheres} END AS recorded_adheres",
+        f"{recorded_fit} AS recorded_fit",
+        f"{adheres} AS recorded_adheres",
         f"CASE WHEN {ok} AND recorded_cluster IS NOT NULL "
-        f"THEN COALESCE(CASE recorded_cluster {misses} END, 0) END AS orange_mismatches",
+        f"THEN COALESCE({misses}, 0) END AS orange_mismatches",
         f"CASE WHEN {ok} AND recorded_cluster IS NOT NULL THEN {breaches} END AS red_breaches",
-    ] + [f"CASE WHEN {ok} THEN {_fit_word(f'fit_{c}')} END AS fit_{clusters[c]}"
-         for c in columns]
+    ] + [f"{fit_of(f'v_{c}')} AS fit_{clusters[c]}" for c in columns]
     if order_by:
         final.append("mhct_order")
 
     def stage(name, select, source):
-        # Not MATERIALIZED: DuckDB (2.0) runs the inlined stages 1.4-1.5× faster at 1e6 rows than
-        # with the wide middle stages materialised, on one thread or two.
         return f"{name} AS (\n  SELECT {', '.join(select)}\n  FROM {source}\n)"
 
-    ctes = tables + [
+    ctes = [
+        f"params(c, r, o, red, orange, size) AS (VALUES {params})",
+        stage("states", counts, f"(SELECT *, {d.numbers_below('size')} AS i FROM params)"),
+        stage("constants", constants, f"(SELECT *, {ordering} FROM states)"),
         stage("raw_input", read, table),
-        stage("coded", coded, "raw_input"),
-        stage("indexed", indexed, "coded"),
-        stage("packed", packed, "indexed " + joins),
-        stage("counted", per, "packed"),
-        stage("keyed", keyed, "counted"),
-        stage("grouped", settle, "keyed"),
-        stage("led", leader, "grouped"),
-        stage("decided", runner, "led"),
+        stage("recorded", recorded, "raw_input"),
+        stage("grouped", grouped, "recorded"),
+        stage("indexed", indexed, "grouped"),
+        stage("packed", packed, "indexed CROSS JOIN constants"),
+        stage("valued", valued, "packed"),
+        stage("led", led, "valued"),
+        stage("decided", runner + [f"{recorded_v} AS rv"], "led"),
     ]
     return (f"-- mhct: allocation and red-rule adherence; rule set fingerprint "
             f"{compiled.fingerprint}\nWITH " + ",\n".join(ctes) + "\nSELECT "

@@ -151,6 +151,18 @@ def test_duckdb_audit_equals_compiled_audit_on_5000_seeded_records(seeded_csv):
     assert compiled["summary"]["audited"] > 2500
 
 
+def test_duckdb_audit_of_integer_parquet_equals_compiled_audit_of_the_csv(seeded_csv, tmp_path):
+    """Parquet ratings held as integers are read as numbers (not through text): same records."""
+    duckdb = pytest.importorskip("duckdb")
+    valid = _valid_rows(seeded_csv)
+    parquet = tmp_path / "seeded.parquet"
+    integers = ", ".join(f'CAST("{s}" AS TINYINT) AS "{s}"'
+                         for s in (*compile_ruleset(RULES).scales, "recorded_cluster"))
+    duckdb.connect().execute(f"COPY (SELECT * REPLACE ({integers}) FROM read_csv('{valid}', "
+                             f"all_varchar = true)) TO '{parquet}' (FORMAT parquet)")
+    assert _audit(parquet, "duckdb") == _audit(valid, "default")
+
+
 def _sql_rows(connection, query):
     result = connection.execute(query)
     names = [d[0] for d in result.description]
@@ -199,13 +211,83 @@ def test_duckdb_sql_equals_interpreter_on_random_rule_sets(ruleset, ratings_list
                for i, r in enumerate(ratings_list)]
     expected = _expected_from_interpreter(ruleset, records)
     header, rows = _table(ruleset, records)
+    compiled = compile_ruleset(ruleset)
+    integers = (*compiled.scales, "recorded_cluster")
     connection = duckdb.connect()
     columns = ", ".join(f'"{h}" VARCHAR' for h in header)
     connection.execute(f"CREATE TABLE ratings ({columns}, n INTEGER)")
     connection.executemany(f"INSERT INTO ratings VALUES ({', '.join('?' * (len(header) + 1))})",
                            [row + [i] for i, row in enumerate(rows)])
-    got = _sql_rows(connection, allocation_sql(compile_ruleset(ruleset), "duckdb", "ratings", "n"))
-    assert _pick(got, expected[0].keys() if expected else ()) == expected
+    # The same records with the ratings and recorded cluster as integers (as Parquet holds them).
+    connection.execute("CREATE TABLE typed AS SELECT * REPLACE ("
+                       + ", ".join(f'CAST("{h}" AS TINYINT) AS "{h}"' for h in integers)
+                       + ") FROM ratings")
+    keys = expected[0].keys() if expected else ()
+    got = _sql_rows(connection, allocation_sql(compiled, "duckdb", "ratings", "n"))
+    assert _pick(got, keys) == expected
+    got = _sql_rows(connection, allocation_sql(compiled, "duckdb", "typed", "n", integers))
+    assert _pick(got, keys) == expected
+
+
+_ALLOCATION_COLUMNS = ("group", "group_source", "outcome", "suggested", "recorded_fit",
+                       "recorded_adheres", "orange_mismatches", "red_breaches", "fit_1", "fit_21")
+# Rows of the national rule set, unreadable but the last: (cells, recorded_cluster, group, error,
+# whether an integer-typed table can hold it).
+_BAD_ROWS = [
+    ({"4": "7"}, "3", None, "4: rating must be 0-4, 9 or blank; got '7'", True),
+    ({"E": " x "}, None, None, "E: rating must be 0-4, 9 or blank; got 'x'", False),
+    ({}, None, "nonsense", "group: unknown decision-tree group", True),
+    ({}, "abc", None, "recorded_cluster: must be a cluster number or blank", False),
+    ({}, "-1", None, "recorded_cluster: must be a cluster number or blank", True),
+    ({}, "99", None, "recorded_cluster: not a cluster of the rule set", True),
+    ({}, "123456789012345678901234567890", None,
+     "recorded_cluster: not a cluster of the rule set", False),
+    ({"9": " 2 "}, " 3 ", None, None, False),
+    ({}, "3", None, None, True),
+]
+
+
+def _bad_table(connection, integers: bool) -> dict[str, str | None]:
+    """Table ``bad``; returns id -> the error the query must name."""
+    scales = compile_ruleset(RULES).scales
+    kind = "TINYINT" if integers else "VARCHAR"
+    connection.execute("CREATE TABLE bad (id VARCHAR, "
+                       + ", ".join(f'"{s}" {kind}' for s in scales)
+                       + f', recorded_cluster {"BIGINT" if integers else "VARCHAR"}, '
+                         '"group" VARCHAR, n INTEGER)')
+    errors = {}
+    for n, (cells, recorded, group, error, typed) in enumerate(_BAD_ROWS):
+        if integers and not typed:
+            continue
+        connection.execute(f"INSERT INTO bad VALUES ({', '.join('?' * (len(scales) + 4))})",
+                           [f"b{n}", *[cells.get(s, "1") for s in scales], recorded, group, n])
+        errors[f"b{n}"] = error
+    return errors
+
+
+@pytest.mark.parametrize("integers", [False, True], ids=["text", "integer"])
+def test_duckdb_sql_names_the_first_unreadable_field_and_leaves_the_rest_null(integers):
+    duckdb = pytest.importorskip("duckdb")
+    from mhct_dsl.sql import allocation_sql
+
+    connection = duckdb.connect()
+    wanted = _bad_table(connection, integers)
+    compiled = compile_ruleset(RULES)
+    query = allocation_sql(compiled, "duckdb", "bad", "n",
+                           (*compiled.scales, "recorded_cluster") if integers else ())
+    got = {row["id"]: row for row in _sql_rows(connection, query)}
+    assert {k: row["error"] for k, row in got.items()} == wanted
+    assert len(wanted) == (5 if integers else 9)
+    _assert_only_errors_null(got, wanted)
+
+
+def _assert_only_errors_null(got: dict, wanted: dict) -> None:
+    """An unreadable row's allocation columns are all NULL; a readable row's are filled in."""
+    failed = [got[k] for k, error in wanted.items() if error]
+    assert {c: row[c] for row in failed for c in _ALLOCATION_COLUMNS} == dict.fromkeys(
+        _ALLOCATION_COLUMNS)
+    ok = [got[k] for k, error in wanted.items() if not error]
+    assert ok and all(row["outcome"] and row["group"] and row["fit_1"] for row in ok)
 
 
 def test_spark_sql_equals_interpreter_on_seeded_records():
@@ -234,7 +316,18 @@ def test_spark_sql_equals_interpreter_on_seeded_records():
         frame.createOrReplaceTempView("ratings")
         query = allocation_sql(compile_ruleset(RULES), "spark", "ratings", "n")
         got = [row.asDict() for row in spark.sql(query).collect()]
+        scales = compile_ruleset(RULES).scales
+        bad = spark.createDataFrame(
+            [[f"b{n}", *[cells.get(s, "1") for s in scales], recorded, group, n]
+             for n, (cells, recorded, group, _, _) in enumerate(_BAD_ROWS)],
+            schema=", ".join(f"`{h}` string" for h in header) + ", n int")
+        bad.createOrReplaceTempView("bad")
+        got_bad = {row["id"]: row.asDict() for row in spark.sql(
+            allocation_sql(compile_ruleset(RULES), "spark", "bad", "n")).collect()}
     finally:
         spark.stop()
     assert pyspark.__version__
     assert _pick(got, expected[0].keys()) == expected
+    wanted = {f"b{n}": error for n, (_, _, _, error, _) in enumerate(_BAD_ROWS)}
+    assert {k: row["error"] for k, row in got_bad.items()} == wanted
+    _assert_only_errors_null(got_bad, wanted)
