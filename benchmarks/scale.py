@@ -9,9 +9,13 @@ Records are seeded synthetic assessments (`synthetic.py`). Reported, in records 
 - interpreter: `allocation.allocate` per record (no JSON), timed on a sample;
 - compiled: `compiled.evaluate` over the whole batch in chunks, at each size (one process; the
   NumPy operations used run on one core);
-- DuckDB: the generated SQL over a table already loaded in DuckDB, at each size, on one thread
-  and on DuckDB's default (every core; the count is printed), with the ratio to the compiled
-  path;
+- DuckDB: the generated SQL from a table already loaded in DuckDB into a result table, at each
+  size, on one thread and on DuckDB's default (every core; the count is printed), as a multiple
+  of the compiled path's time (one core). The table holds the ratings as small integers (as
+  Parquet would) or as text (as a CSV is read). Beside it: the same query with every output
+  column computed but not stored (a count of each: the compiled path stores no text either),
+  and that without planning the query (parse, bind, optimise; DuckDB's ``EXPLAIN``), a fixed
+  cost per run timed on its own;
 - CLI: `mhct allocate --format csv` end to end (start, read, allocate, write) on CSV files, and
   `mhct audit` on the largest, with the child process's peak memory (max RSS).
 
@@ -80,24 +84,45 @@ def _compiled_rate(compiled, codes, recorded, repeat) -> float:
     return len(codes) / _best(run, repeat)
 
 
-def _duckdb_rate(compiled, path: Path, n: int, repeat: int,
-                 threads: int | None) -> tuple[float | None, int]:
-    """(records/s, threads used) of the SQL over a loaded table; ``threads`` None: DuckDB's
-    default (every core)."""
-    try:
-        import duckdb
-    except ImportError:
-        return None, 0
+def _duckdb_connection(compiled, path: Path, threads: int | None, typed: bool):
+    """(connection, threads used, query) with the CSV loaded as table ``ratings``: the ratings and
+    recorded cluster as small integers (``typed``, as Parquet would give them) or as text (as
+    ``mhct audit --engine duckdb`` reads a CSV). ``threads`` None: DuckDB's default."""
+    import duckdb
+
     from mhct_dsl.sql import allocation_sql
 
     connection = duckdb.connect()
     if threads is not None:
         connection.execute(f"SET threads = {threads}")
     used = int(connection.execute("SELECT current_setting('threads')").fetchone()[0])
-    connection.execute("CREATE TABLE ratings AS SELECT * FROM "
-                       f"read_csv('{path}', header = true, all_varchar = true)")
-    query = "CREATE OR REPLACE TABLE result AS " + allocation_sql(compiled, "duckdb", "ratings")
-    return n / _best(lambda: connection.execute(query), repeat), used
+    integers = (*compiled.scales, "recorded_cluster") if typed else ()
+    types = ", ".join(f"'{name}': 'UTINYINT'" for name in integers)
+    reader = (f"read_csv('{path}', header = true, types = {{{types}}})" if typed
+              else f"read_csv('{path}', header = true, all_varchar = true)")
+    connection.execute(f"CREATE TABLE ratings AS SELECT * FROM {reader}")
+    return connection, used, allocation_sql(compiled, "duckdb", "ratings",
+                                            integer_columns=integers)
+
+
+def _duckdb_times(compiled, path: Path, repeat: int, threads: int | None,
+                  typed: bool) -> tuple[float, float, float, int] | None:
+    """Seconds for the query from the loaded table into a result table, for the query with every
+    output column computed but not stored (a count of each), and for planning it (parse, bind,
+    optimise: ``EXPLAIN``); and the threads used."""
+    try:
+        import duckdb  # noqa: F401
+    except ImportError:
+        return None
+    connection, used, query = _duckdb_connection(compiled, path, threads, typed)
+    names = [row[0] for row in connection.execute("DESCRIBE " + query).fetchall()]
+    counted = ("SELECT " + ", ".join(f'count("{name}")' for name in names)
+               + f" FROM ({query})")
+    planning = _best(lambda: connection.execute("EXPLAIN " + query).fetchall(), repeat)
+    stored = _best(lambda: connection.execute("CREATE OR REPLACE TABLE result AS " + query),
+                   repeat)
+    computed = _best(lambda: connection.execute(counted).fetchall(), repeat)
+    return stored, computed, planning, used
 
 
 def _ratio(fast: float, slow: float) -> str:
@@ -170,10 +195,17 @@ def main() -> int:
             codes, recorded = _codes(n, args.seed)
             compiled_rate = _compiled_rate(compiled, codes, recorded, args.repeat)
             line("compiled (NumPy, 1 core)", n, compiled_rate)
-            for threads in (1, None):
-                rate, used = _duckdb_rate(compiled, files[n], n, 1, threads)
-                line(f"DuckDB SQL ({used} thread{'s' * (used > 1)}, loaded table)", n, rate,
-                     f"({rate and _ratio(compiled_rate, rate)} slower than compiled)")
+            for typed, threads in ((True, 1), (True, None), (False, 1), (False, None)):
+                measured = _duckdb_times(compiled, files[n], args.repeat, threads, typed)
+                if measured is None:
+                    line("DuckDB SQL (not installed)", n, 0.0)
+                    continue
+                stored, computed, planning, used = measured
+                slower = lambda seconds: _ratio(compiled_rate, n / seconds)  # noqa: E731
+                line(f"DuckDB, {'integer' if typed else 'text'} table, {used} thread"
+                     f"{'s' * (used > 1)}", n, n / stored,
+                     f"{slower(stored)} compiled's time; not stored {slower(computed)}, "
+                     f"and without planning ({planning:.2f} s) {slower(computed - planning)}")
         for n in args.cli:
             wall, peak = _cli(["allocate", "--format", "csv", str(files[n])])
             line("CLI allocate --format csv", n, n / wall, f"peak {peak:,.0f} MiB")
