@@ -72,7 +72,8 @@ class AmendmentChecks(CheckerBase):
     def _column_changes(self, amend: n.AmendDecl, base: m.Cluster, kind: str, replaced: dict):
         """Apply one column's criterion and quantifier changes to the base column: the new column
         and the `Amendment` records with their positions in the block, or (None, []) when there
-        are none or they are faulty."""
+        are none or the column cannot take them. A faulty change is reported and left out; the
+        others are applied, so that their criteria are checked in the same run."""
         changes = [(i, e) for i, e in enumerate(amend.entries)
                    if isinstance(e, (n.CriterionChange, n.QuantifierChange)) and e.column == kind]
         if not changes:
@@ -92,7 +93,7 @@ class AmendmentChecks(CheckerBase):
                        f"replace the column whole: {kind} all {{ \"wording\" condition ... }}")
             return None, []
         slots, added = list(column.criteria), []  # slots: the base criteria by number
-        quantifier, records, ok = column.quantifier, [], True
+        quantifier, records = column.quantifier, []
         for position, change in changes:
             source = change.source or amend.source
             if source is None or source.kind != "local":
@@ -100,12 +101,10 @@ class AmendmentChecks(CheckerBase):
                            "reference", change.span,
                            'end the change with: source local "your reference" (or give one to '
                            f'the whole block: amend cluster {amend.number} source local "...")')
-                ok = False
                 continue
             if isinstance(change, n.QuantifierChange) and change.quantifier == "n/a":
                 self.error("invalid-value", "`quantifier n/a` cannot make a column N/A",
                            change.span, f"replace the column whole instead: {kind} n/a")
-                ok = False
                 continue
             if isinstance(change, n.QuantifierChange):
                 records.append((position, m.Amendment(kind, "quantifier", source,
@@ -123,20 +122,16 @@ class AmendmentChecks(CheckerBase):
                 self.error("unknown-criterion", f"`{kind} {change.action}` needs the number of "
                            f"the criterion it {change.action}s", change.span,
                            f"write `{kind} {change.action} N`; " + _criteria_hint(column))
-                ok = False
                 continue
             if not 1 <= change.index <= len(column.criteria):
                 self.error("unknown-criterion", f"the base `{kind}` column of cluster "
                            f"{base.number} has no criterion {change.index}", change.span,
                            _criteria_hint(column))
-                ok = False
                 continue
             before = column.criteria[change.index - 1]
             slots[change.index - 1] = new
             records.append((position, m.Amendment(kind, change.action, source, before=before,
                                                   after=new, index=change.index)))
-        if not ok:
-            return None, []
         merged = attrs.evolve(column, quantifier=quantifier,
                               criteria=[c for c in slots + added if c is not None],
                               source=column.source or base.source, span=changes[-1][1].span)
