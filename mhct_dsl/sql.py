@@ -315,7 +315,8 @@ def allocation_sql(compiled: Compiled, dialect: str = "duckdb", table: str = "ra
 
     def per_group(expression):
         cases = " ".join(
-            f"WHEN {g} THEN {least([expression(c) for c in _members(compiled, name)] or [str(_BIG)])}"
+            f"WHEN {g} THEN "
+            + least([expression(c) for c in _members(compiled, name)] or [str(_BIG)])
             for g, name in enumerate(names))
         return f"CASE g {cases} END" if cases else "CAST(NULL AS BIGINT)"
 
@@ -326,9 +327,16 @@ def allocation_sql(compiled: Compiled, dialect: str = "duckdb", table: str = "ra
 
     # 4. Outcome, suggestion, the recorded cluster; text only here.
     words = d.array([d.literal(w) for w in _FITS])
-    fit_of = lambda v: d.at(words, d.bits(v, 0, 2))  # noqa: E731
-    worst_of = lambda v: d.bits(v, 2, _KEY + 1)  # noqa: E731
-    cannot = lambda v: f"{v} >= {_CANNOT}"  # noqa: E731
+
+    def fit_of(value):  # parts of an ordering value
+        return d.at(words, d.bits(value, 0, 2))
+
+    def worst_of(value):
+        return d.bits(value, 2, _KEY + 1)
+
+    def cannot(value):
+        return f"{value} >= {_CANNOT}"
+
     decided = (f"(m1 < {_CANNOT} AND {worst_of('m1')} < {2 ** _KEY} "
                f"AND {worst_of('m1')} < {d.div('m2', _BEST_AT)})")
     first_cluster = d.at(d.array([str(n) for n in clusters]),
