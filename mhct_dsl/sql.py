@@ -83,9 +83,11 @@ class _Dialect:
         """A cell as trimmed text, NULL when blank."""
         return f"NULLIF(TRIM(CAST({expression} AS {self.string})), '')"
 
-    def digits(self, text: str) -> str:
-        """Whether text is a whole number (digits only)."""
-        return f"{text} RLIKE '^[0-9]+$'" if self.spark else f"regexp_full_match({text}, '[0-9]+')"
+    def digits(self, text: str, most: int | None = None) -> str:
+        """Whether text is a whole number (ASCII digits only, at most ``most`` of them)."""
+        pattern = "[0-9]" + ("+" if most is None else f"{{1,{most}}}")
+        return f"{text} RLIKE '^{pattern}$'" if self.spark else \
+            f"regexp_full_match({text}, '{pattern}')"
 
     def div(self, a: str, b: int | str) -> str:
         return f"({a} DIV ({b}))" if self.spark else f"({a} // ({b}))"
@@ -248,10 +250,14 @@ def allocation_sql(compiled: Compiled, dialect: str = "duckdb", table: str = "ra
         if s in integer_columns:
             return (f"CASE WHEN {q(s)} IS NULL OR {q(s)} = 9 THEN 5 "
                     f"WHEN {q(s)} >= 0 AND {q(s)} <= 4 THEN CAST({q(s)} AS INT) END AS k_{i}")
-        cell = f"CAST({q(s)} AS {d.string})"  # most cells are exactly one digit: compared first
+        # Most cells are exactly one digit: compared first. Otherwise, as the interpreter reads
+        # a cell: trimmed, blank or up to nine ASCII digits ('03' is 3).
+        cell = f"CAST({q(s)} AS {d.string})"
         digits = " ".join(f"WHEN '{r}' THEN {r}" for r in range(5))
+        number = " ".join(f"WHEN {r} THEN {r}" for r in range(5))
         return (f"CASE {cell} {digits} WHEN '9' THEN 5 ELSE CASE WHEN {d.text(q(s))} IS NULL "
-                f"THEN 5 ELSE CASE TRIM({cell}) {digits} WHEN '9' THEN 5 END END END AS k_{i}")
+                f"THEN 5 WHEN {d.digits(f'TRIM({cell})', 9)} THEN CASE CAST(TRIM({cell}) AS INT) "
+                f"{number} WHEN 9 THEN 5 END END END AS k_{i}")
 
     read = [f"CAST({q('id')} AS {d.string}) AS id"]
     read += [code(i, s) for i, s in enumerate(scales)]

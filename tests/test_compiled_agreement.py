@@ -242,7 +242,9 @@ _BAD_ROWS = [
     ({}, "99", None, "recorded_cluster: not a cluster of the rule set", True),
     ({}, "123456789012345678901234567890", None,
      "recorded_cluster: not a cluster of the rule set", False),
-    ({"9": " 2 "}, " 3 ", None, None, False),
+    ({"E": "0000000003"}, None, None, "E: rating must be 0-4, 9 or blank; got '0000000003'",
+     False),
+    ({"9": " 2 ", "4": "03", "A": "009"}, " 3 ", None, None, False),  # read as the interpreter
     ({}, "3", None, None, True),
 ]
 
@@ -277,7 +279,7 @@ def test_duckdb_sql_names_the_first_unreadable_field_and_leaves_the_rest_null(in
                            (*compiled.scales, "recorded_cluster") if integers else ())
     got = {row["id"]: row for row in _sql_rows(connection, query)}
     assert {k: row["error"] for k, row in got.items()} == wanted
-    assert len(wanted) == (5 if integers else 9)
+    assert len(wanted) == (5 if integers else 10)
     _assert_only_errors_null(got, wanted)
 
 
