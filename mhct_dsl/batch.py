@@ -182,22 +182,32 @@ def _where(location: dict[str, int]) -> str:
 
 
 class RecordIds:
-    """Record ids seen, to name those given more than once."""
+    """Record ids seen, to name those given more than once. The first place of each id is kept
+    as a bare number when its location has the run's one key (``line`` or ``row``: the usual
+    case, and cheap to keep for every record of a large run); places are worded only for the ids
+    repeated."""
 
     SHOWN = 10
 
     def __init__(self):
-        self.first: dict[str, str] = {}
+        self.key: str | None = None  # the one key of the run's locations, once seen
+        self.first: dict[str, int | dict[str, int]] = {}
         self.repeated: dict[str, list[str]] = {}
 
-    def see(self, record_id: str | None, location) -> None:
+    def see(self, record_id: str | None, location: dict[str, int]) -> None:
         if record_id is None:
             return
-        where = _where(location)
-        if record_id in self.first:
-            self.repeated.setdefault(record_id, [self.first[record_id]]).append(where)
-        else:
-            self.first[record_id] = where
+        first = self.first.get(record_id, self)
+        if first is self:  # not seen before
+            if len(location) == 1 and self.key is None:
+                self.key = next(iter(location))
+            key = self.key
+            self.first[record_id] = (location[key] if len(location) == 1 and key in location
+                                     else dict(location))
+            return
+        if record_id not in self.repeated:
+            self.repeated[record_id] = [_where({self.key: first} if type(first) is int else first)]
+        self.repeated[record_id].append(_where(location))
 
     def warning(self) -> str:
         if not self.repeated:

@@ -7,7 +7,7 @@ import json
 import attrs
 
 from evalkit import column, mini_ruleset, ratings, record_json
-from mhct_dsl.batch import run_allocate, run_review
+from mhct_dsl.batch import RecordIds, run_allocate, run_review
 from mhct_dsl.model import SCALE_IDS
 
 RULES = mini_ruleset()
@@ -204,3 +204,25 @@ def test_empty_input_is_zero_records_not_an_error(tmp_path):
     path.write_text("\n \n")
     code, out, err = run(run_review, path)
     assert (code, json.loads(out), err) == (0, [], "records in: 0, ok: 0, failed: 0\n")
+
+
+def test_repeated_ids_name_each_place_however_it_was_given():
+    ids = RecordIds()
+    ids.see("a", {"line": 2})
+    ids.see("b", {"record": 1, "line": 3})
+    ids.see(None, {"line": 4})
+    ids.see("c", {})
+    ids.see("a", {"line": 9})
+    ids.see("b", {"line": 10})
+    ids.see("c", {"record": 7})
+    ids.see("d", {"line": 11})
+    assert ids.warning() == ("warning: 3 record id(s) given more than once: 'a' (line 2, line 9); "
+                             "'b' (record 1 line 3, line 10); 'c' (the input, record 7)\n")
+
+
+def test_repeated_ids_in_rows():
+    ids = RecordIds()
+    for row, record_id in enumerate(["x", "y", "x", "x", "y"], start=2):
+        ids.see(record_id, {"row": row})
+    assert ids.warning() == ("warning: 2 record id(s) given more than once: "
+                             "'x' (row 2, row 4, row 5); 'y' (row 3, row 6)\n")
