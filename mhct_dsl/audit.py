@@ -26,6 +26,8 @@ date is unreadable is an error record on ``date``.
 
 from __future__ import annotations
 
+import bisect
+import codecs
 import collections
 import csv
 import datetime as dt
@@ -33,6 +35,7 @@ import heapq
 import itertools
 import json
 import os
+import re
 import sys
 from typing import IO, Any, Callable, Iterator, NamedTuple
 
@@ -47,6 +50,7 @@ from .editions import Editions
 from .model import RuleSet
 from .records import MAX_ID_LENGTH, Record, RecordError
 from .results import ErrorResult
+from .sql import _Dialect
 from .stream import CHUNK_SIZE, Progress, read_chunks
 
 __all__ = ["run_audit", "ENGINES", "FORMATS", "CSV_COLUMNS"]
@@ -164,7 +168,8 @@ class _DuckDBInput(NamedTuple):
 
 _INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")  # and U- variants
 _DATE_CELL = """coalesce(CAST("date" AS VARCHAR), '')"""
-_ID_CELL = "coalesce(trim(CAST(id AS VARCHAR)), '')"
+_STRIP = _Dialect("duckdb").strip  # as the default engine strips a cell: any whitespace
+_ID_CELL = f"coalesce({_STRIP('CAST(id AS VARCHAR)')}, '')"
 _ID_PROBLEM = (f"CASE WHEN {_ID_CELL} = '' THEN 'id' "
                f"WHEN length({_ID_CELL}) > {MAX_ID_LENGTH} THEN 'long' END")
 
@@ -185,6 +190,7 @@ def _duckdb_input(source) -> _DuckDBInput:
     reader = ("read_parquet(?)" if ext == ".parquet"
               else "read_csv(?, header = true, all_varchar = true)")
     connection = duckdb.connect()
+    connection.execute("SET enable_progress_bar = false")  # it would write into standard output
     reader = reader.replace("?", "'" + path.replace("'", "''") + "'")
     present = {row[0]: row[1] for row in
                connection.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
@@ -214,7 +220,7 @@ def _duckdb_records(ruleset: RuleSet, source: _DuckDBInput
         raise ValueError(f"{source.path}: missing column(s): {', '.join(missing)}")
     absent = "".join(f'CAST(NULL AS VARCHAR) AS "{name}", '
                      for name in ("recorded_cluster", "group") if name not in source.present)
-    # The row number a spreadsheet shows (the header is row 1), for error records and order.
+    # DuckDB's row number (the header is row 1), for order; error records name the file's line.
     connection.execute(f"CREATE VIEW numbered AS SELECT *, {absent}"
                        f"row_number() OVER () + 1 AS mhct_row FROM {source.reader}")
     table, refused = "numbered", []
@@ -227,13 +233,14 @@ def _duckdb_records(ruleset: RuleSet, source: _DuckDBInput
             f"SELECT mhct_row, {_ID_CELL}, {date}, mhct_refused FROM judged "
             "WHERE mhct_refused <> 'blank' ORDER BY mhct_row").fetchall()
     connection.execute(f"CREATE VIEW ratings AS SELECT * FROM {table}")
-    errors = ((row, _refused(source, why, record_id, cell, row))
+    line = _FileLines(source.path) if source.reader.startswith("read_csv") else None
+    errors = ((row, _refused(source, why, record_id, cell, line(row) if line else row))
               for row, record_id, cell, why in refused)
     # Integer columns (Parquet) are read as numbers, not as text.
     integers = [name for name in compiled.scales + ("recorded_cluster",)
                 if source.present.get(name, "").endswith(_INTEGER_TYPES)]
     rows = _duckdb_rows(connection.execute(allocation_sql(compiled, "duckdb", "ratings",
-                                                          "mhct_row", integers)))
+                                                          "mhct_row", integers)), line)
     for _, item in heapq.merge(rows, errors, key=lambda pair: pair[0]):
         yield item
 
@@ -242,8 +249,8 @@ def _refusal(source: _DuckDBInput) -> str:
     """SQL naming why the default engine would not audit a row of ``numbered`` (NULL: it would):
     ``blank`` (every cell blank: no record at all), ``id`` (blank), ``long`` (an id too long),
     ``date`` (unreadable), checked in that order as `readers` checks them."""
-    blank = " AND ".join("coalesce(trim(CAST(\"{}\" AS VARCHAR)), '') = ''".format(
-        name.replace('"', '""')) for name in sorted(source.present))
+    blank = " AND ".join("coalesce({}, '') = ''".format(_STRIP('CAST("{}" AS VARCHAR)'.format(
+        name.replace('"', '""')))) for name in sorted(source.present))
     whens = f"WHEN {blank} THEN 'blank' " + _ID_PROBLEM.removeprefix("CASE ").removesuffix(" END")
     if source.unreadable:
         source.connection.execute("CREATE TABLE mhct_unreadable AS SELECT unnest(?::VARCHAR[]) "
@@ -262,8 +269,47 @@ def _refused(source: _DuckDBInput, why: str, record_id: str, cell: str, row: int
     return ErrorResult(record_id, "date", source.unreadable[cell], {"row": row})
 
 
-def _duckdb_rows(result) -> Iterator[tuple[int, dict[str, Any] | ErrorResult | None]]:
-    """(row number, audit) of each row of the SQL's ``result``."""
+class _FileLines:
+    """The file's line of DuckDB's row ``n`` of a CSV file (the header is 1). DuckDB's
+    ``read_csv`` skips empty lines; the default engine counts every line (ending at ``\\r\\n``,
+    ``\\r`` or ``\\n``) as a row. The file is scanned for empty lines on the first call only (so
+    not at all when no record fails)."""
+
+    _BREAK = re.compile(rb"\r\n|\r|\n")
+    _BLOCK = 1 << 22
+
+    def __init__(self, path: str):
+        self.path, self.before = path, None
+
+    def __call__(self, row: int) -> int:
+        if self.before is None:
+            # per empty line, how many lines that are not empty come before it
+            self.before = [line - 1 - k for k, line in enumerate(self._empty())]
+        return row + bisect.bisect_left(self.before, row)
+
+    def _empty(self) -> Iterator[int]:
+        """Numbers of the file's empty lines, reading whole lines a block at a time."""
+        number, carry = 1, b""
+        with open(self.path, "rb") as handle:
+            if handle.read(3) != codecs.BOM_UTF8:
+                handle.seek(0)
+            while block := handle.read(self._BLOCK):
+                data = carry + block
+                if data.endswith(b"\r"):  # keep a \r\n together
+                    data += handle.read(1)
+                cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+                lines, carry = data[:cut], data[cut:]
+                if lines.startswith((b"\n", b"\r")) or any(
+                        pair in lines for pair in (b"\n\n", b"\r\r", b"\n\r")):
+                    pieces = self._BREAK.split(lines)[:-1]
+                    yield from (number + k for k, piece in enumerate(pieces) if not piece)
+                number += lines.count(b"\n") + lines.count(b"\r") - lines.count(b"\r\n")
+
+
+def _duckdb_rows(result, line: Callable[[int], int] | None
+                 ) -> Iterator[tuple[int, dict[str, Any] | ErrorResult | None]]:
+    """(DuckDB's row number, audit) of each row of the SQL's ``result``; ``line`` gives an error
+    record's row in the file."""
     names = [d[0] for d in result.description]
     while True:
         rows = result.fetchmany(8192)
@@ -274,14 +320,15 @@ def _duckdb_rows(result) -> Iterator[tuple[int, dict[str, Any] | ErrorResult | N
             order = row["mhct_order"]
             if row["error"] is not None:
                 field, message = row["error"].split(": ", 1)
-                yield order, ErrorResult(row["id"], field, message, {"row": order})
+                yield order, ErrorResult(row["id"].strip(), field, message,
+                                         {"row": line(order) if line else order})
                 continue
             if row["recorded_cluster"] is None:
                 yield order, None
                 continue
             adheres = row["recorded_adheres"]
             yield order, {
-                "id": row["id"], "recorded_cluster": int(row["recorded_cluster"]),
+                "id": row["id"].strip(), "recorded_cluster": int(row["recorded_cluster"]),
                 "recorded_fit": row["recorded_fit"],
                 "recorded_adheres": {"true": True, "false": False}.get(adheres, "unknown"),
                 "orange_mismatches": int(row["orange_mismatches"]),

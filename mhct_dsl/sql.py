@@ -56,6 +56,24 @@ _BIG = 2 ** 62  # above every ordering value: "no such candidate"
 _FITS = ("fits", "weaker", "unknown", "no")
 _NOT_A_NUMBER = "'recorded_cluster: must be a cluster number or blank'"
 _NOT_OURS = "'recorded_cluster: not a cluster of the rule set'"
+# What Python's str.strip() strips (every character str.isspace() accepts): the interpreter trims
+# ids and cells with it, where SQL's TRIM strips spaces only.
+WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+              "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
+def _ranges(characters: str) -> str:
+    """A regular expression character class's body for ``characters`` (sorted), as ranges."""
+    runs: list[list[int]] = []
+    for point in map(ord, characters):
+        if runs and runs[-1][1] == point - 1:
+            runs[-1][1] = point
+        else:
+            runs.append([point, point])
+    return "".join(f"\\x{{{a:x}}}" + (f"-\\x{{{b:x}}}" if b > a else "") for a, b in runs)
+
+
+_WHITESPACE_CLASS = _ranges(WHITESPACE)
 
 
 class _Dialect:
@@ -79,9 +97,19 @@ class _Dialect:
             return f"'{value}'"
         return f"decode(unhex('{value.encode('utf-8').hex()}'), 'UTF-8')"
 
+    def strip(self, text: str) -> str:
+        """``text`` without leading and trailing `WHITESPACE`, as Python's ``str.strip()``."""
+        if self.spark:
+            return f"trim(BOTH {self.literal(WHITESPACE)} FROM {text})"
+        # trim() with a set of characters is slow in DuckDB: only for a cell that needs it
+        edge = f"'^[{_WHITESPACE_CLASS}]|[{_WHITESPACE_CLASS}]$'"
+        return (f"CASE WHEN regexp_matches({text}, {edge}) "
+                f"THEN trim({text}, {' || '.join(f'chr({ord(ch)})' for ch in WHITESPACE)}) "
+                f"ELSE {text} END")
+
     def text(self, expression: str) -> str:
-        """A cell as trimmed text, NULL when blank."""
-        return f"NULLIF(TRIM(CAST({expression} AS {self.string})), '')"
+        """A cell as stripped text (`strip`), NULL when blank."""
+        return f"NULLIF({self.strip(f'CAST({expression} AS {self.string})')}, '')"
 
     def digits(self, text: str, most: int | None = None) -> str:
         """Whether text is a whole number (ASCII digits only, at most ``most`` of them)."""
@@ -256,7 +284,7 @@ def allocation_sql(compiled: Compiled, dialect: str = "duckdb", table: str = "ra
         digits = " ".join(f"WHEN '{r}' THEN {r}" for r in range(5))
         number = " ".join(f"WHEN {r} THEN {r}" for r in range(5))
         return (f"CASE {cell} {digits} WHEN '9' THEN 5 ELSE CASE WHEN {d.text(q(s))} IS NULL "
-                f"THEN 5 WHEN {d.digits(f'TRIM({cell})', 9)} THEN CASE CAST(TRIM({cell}) AS INT) "
+                f"THEN 5 WHEN {d.digits(d.strip(cell), 9)} THEN CASE CAST({d.strip(cell)} AS INT) "
                 f"{number} WHEN 9 THEN 5 END END END AS k_{i}")
 
     read = [f"CAST({q('id')} AS {d.string}) AS id"]

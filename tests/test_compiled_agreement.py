@@ -246,6 +246,9 @@ _BAD_ROWS = [
      False),
     ({"9": " 2 ", "4": "03", "A": "009"}, " 3 ", None, None, False),  # read as the interpreter
     ({}, "3", None, None, True),
+    # stripped of whitespace as Python's str.strip() strips it (SQL's TRIM strips spaces only)
+    ({"E": "\tx\u00a0"}, None, None, "E: rating must be 0-4, 9 or blank; got 'x'", False),
+    ({"9": "\t2\x0b", "A": "\u30004\u2029"}, "\t3\x0c", "\x1fnon_psychotic\t", None, False),
 ]
 
 
@@ -279,7 +282,7 @@ def test_duckdb_sql_names_the_first_unreadable_field_and_leaves_the_rest_null(in
                            (*compiled.scales, "recorded_cluster") if integers else ())
     got = {row["id"]: row for row in _sql_rows(connection, query)}
     assert {k: row["error"] for k, row in got.items()} == wanted
-    assert len(wanted) == (5 if integers else 10)
+    assert len(wanted) == (5 if integers else 12)
     _assert_only_errors_null(got, wanted)
 
 

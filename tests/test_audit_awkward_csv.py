@@ -1,0 +1,98 @@
+"""`mhct audit --engine duckdb` gives the default engine's answers on awkward CSV: empty lines
+(DuckDB's reader skips them; error records still name the file's row) and cells padded with
+whitespace other than spaces (the default engine strips what Python's ``str.strip`` strips;
+SQL's ``TRIM`` strips only spaces)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from mhct_dsl.audit import run_audit
+from mhct_dsl.sql import WHITESPACE
+
+from evalkit import national_ruleset
+
+RULES = national_ruleset()
+SCALES = "1 2 3 4 5 6 7 8 9 10 11 12 13 A B C D E".split()
+HEADER = ",".join(["id", "date", *SCALES, "recorded_cluster", "group"])
+
+
+def _row(record_id: str, ten: str = "2", date: str = "2014-01-13", recorded: str = "7",
+         group: str = "non_psychotic", thirteen: str = "0") -> str:
+    # cluster 7's only red row (2013/14) is scale 10 at 2..4
+    cells = {s: "0" for s in SCALES} | {"10": ten, "13": thirteen}
+    return ",".join([record_id, date, *cells.values(), recorded, group])
+
+
+LINES = [
+    HEADER,                                                           # row 1
+    "",
+    _row("plain"),                                                    # row 3
+    "",
+    "",
+    _row("\ttabbed\t", ten="\t3"),                                    # row 6: 3, adheres
+    _row("\u3000wide\u00a0", ten="1\x0b"),                            # row 7: 1, breaches row 10
+    "",
+    _row("dated", date="\t2014-01-13\x0c ", recorded="\t7\x0c",
+         group="\x1fnon_psychotic\t", thirteen="\u20039\u2029"),      # row 9
+    _row("\t\t\u00a0"),                                               # row 10: no id
+    "",
+    _row("seven", ten="\t7"),                                         # row 12: not a rating
+    _row("late", date="\t2014-02-30"),                                # row 13: not a date
+    "",
+    "",
+    _row("last", ten="\x1c4\x1d", recorded=" 7\u2028"),               # row 16
+]
+
+
+def _audit(path, engine: str, fmt: str) -> str:
+    out, err = io.StringIO(), io.StringIO()
+    run_audit(RULES, str(path), fmt, engine, out, err)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_duckdb_audit_equals_the_default_engines_on_empty_lines_and_whitespace(tmp_path, ending):
+    pytest.importorskip("duckdb")
+    path = tmp_path / "awkward.csv"
+    path.write_bytes((ending.join(LINES) + ending).encode("utf-8"))
+    default = json.loads(_audit(path, "default", "json"))
+    assert json.loads(_audit(path, "duckdb", "json")) == default
+    assert _audit(path, "duckdb", "csv") == _audit(path, "default", "csv")
+    records = {r["id"]: r for r in default["records"] if "error" not in r}
+    # "\t3" is read as 3 (cluster 7's red row met), "1\v" as 1 (not met)
+    assert (records["tabbed"]["recorded_adheres"], records["tabbed"]["red_breaches"]) == (
+        True, [])
+    assert (records["wide"]["recorded_adheres"], records["wide"]["red_breaches"]) == (
+        False, ["10"])
+    assert list(records) == ["plain", "tabbed", "wide", "dated", "last"]
+    assert records["dated"]["group_source"] == "record"
+    errors = [(r["id"], r["error"]) for r in default["records"] if "error" in r]
+    assert errors == [
+        (None, {"field": "id", "message": "is required", "row": 10}),
+        ("seven", {"field": "10", "message": "rating must be 0-4, 9 or blank; got '7'",
+                   "row": 12}),
+        ("late", {"field": "date", "message": "not a calendar date: '\\t2014-02-30'",
+                  "row": 13}),
+    ]
+
+
+def test_the_sql_strips_what_python_strips():
+    assert WHITESPACE == "".join(ch for ch in map(chr, range(0x110000)) if ch.isspace())
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+@pytest.mark.parametrize("block", [1, 2, 3, 5, 1 << 22])
+def test_the_empty_lines_are_found_across_blocks(tmp_path, monkeypatch, ending, block):
+    from mhct_dsl.audit import _FileLines
+
+    path = tmp_path / "awkward.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (ending.join(["", *LINES]) + ending).encode("utf-8"))
+    monkeypatch.setattr(_FileLines, "_BLOCK", block)
+    lines = _FileLines(str(path))
+    assert list(lines._empty()) == [1, 3, 5, 6, 9, 12, 15, 16]
+    # DuckDB's rows (header 2: the leading empty line is skipped) -> the file's lines
+    assert [lines(n) for n in (1, 2, 3, 4, 5, 8, 9)] == [2, 4, 7, 8, 10, 14, 17]
