@@ -101,11 +101,9 @@ class _Dialect:
         """``text`` without leading and trailing `WHITESPACE`, as Python's ``str.strip()``."""
         if self.spark:
             return f"trim(BOTH {self.literal(WHITESPACE)} FROM {text})"
-        # trim() with a set of characters is slow in DuckDB: only for a cell that needs it
-        edge = f"'^[{_WHITESPACE_CLASS}]|[{_WHITESPACE_CLASS}]$'"
-        return (f"CASE WHEN regexp_matches({text}, {edge}) "
-                f"THEN trim({text}, {' || '.join(f'chr({ord(ch)})' for ch in WHITESPACE)}) "
-                f"ELSE {text} END")
+        # DuckDB's trim() with a set of characters is several times slower than this
+        return (f"regexp_replace({text}, '^[{_WHITESPACE_CLASS}]+|[{_WHITESPACE_CLASS}]+$', '', "
+                "'g')")
 
     def text(self, expression: str) -> str:
         """A cell as stripped text (`strip`), NULL when blank."""
