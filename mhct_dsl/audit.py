@@ -42,7 +42,7 @@ from typing import IO, Any, Callable, Iterator, NamedTuple
 import numpy as np
 
 from .compiled.kernel import GROUP_SOURCES, LABELS, NONE, OUTCOMES, Batch, evaluate
-from .compiled.run import by_edition, collected_per_chunk, compiled_for, error_row, subset, \
+from .compiled.run import collected_per_chunk, compiled_for, error_row, evaluated_by_edition, \
     text_cell
 from . import dates
 from .compiled.tables import CODES, Compiled, row_truth
@@ -99,12 +99,9 @@ def _compiled_records(ruleset: RuleSet, source, progress: Progress | None,
             for item in _chunk_records(compiled, chunk, batch):
                 yield item, ruleset
             continue
-        editions, refused = by_edition(chunk, choose)
+        parts, refused = evaluated_by_edition(chunk, choose)
         judged: dict[int, tuple] = {}
-        for edition, take in editions.values():
-            part = subset(chunk, take)
-            tables = compiled_for(edition)
-            batch = evaluate(tables, part.codes, part.group, part.group_source, part.recorded)
+        for edition, take, tables, part, batch in parts:
             judged.update(zip(take, ((item, edition)
                                      for item in _chunk_records(tables, part, batch))))
         for entry in chunk.entries:

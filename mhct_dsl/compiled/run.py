@@ -265,18 +265,28 @@ def subset(chunk, take: list[int]):
                  [chunk.locations[i] for i in take])
 
 
+def evaluated_by_edition(chunk, choose) -> tuple[list[tuple], dict[int, ErrorResult]]:
+    """`by_edition`, each edition's records evaluated with its tables: ``(edition, take, tables,
+    part, batch)`` per edition, where ``part`` is the chunk of the records ``take``; and the
+    records refused."""
+    editions, refused = by_edition(chunk, choose)
+    parts = []
+    for edition, take in editions.values():
+        part, tables = subset(chunk, take), compiled_for(edition)
+        parts.append((edition, take, tables, part,
+                      evaluate(tables, part.codes, part.group, part.group_source, part.recorded)))
+    return parts, refused
+
+
 def _rows(ruleset: RuleSet, chunk, cell, choose) -> tuple[list, int]:
     """The chunk's CSV lines in input order, and how many records failed."""
     if choose is None:
         compiled = compiled_for(ruleset)
         batch = evaluate(compiled, chunk.codes, chunk.group, chunk.group_source, chunk.recorded)
         return allocation_rows(compiled, _names(ruleset), chunk, batch, cell), chunk.failed
-    editions, refused = by_edition(chunk, choose)
+    parts, refused = evaluated_by_edition(chunk, choose)
     made: dict[int, list] = {}
-    for edition, take in editions.values():
-        part = subset(chunk, take)
-        compiled = compiled_for(edition)
-        batch = evaluate(compiled, part.codes, part.group, part.group_source, part.recorded)
+    for edition, take, compiled, part, batch in parts:
         made.update(zip(take, allocation_rows(compiled, _names(edition), part, batch, cell)))
     rows = [_csv_line(error_row(e, len(CSV_COLUMNS), cell)) if isinstance(e, ErrorResult) else
             _csv_line(error_row(refused[e], len(CSV_COLUMNS), cell)) if e in refused else made[e]
