@@ -125,6 +125,5 @@ def row_checks(compiled: Plan, ratings, unknown: tuple[str, ...] | None = None
     rows of those colours that unknown ratings leave undecided."""
     if unknown is None:
         return tuple(_check(row, ratings) for row in compiled)
-    return tuple(RowCheck(row[0], row[2], row[3], tuple(ratings.get(s) for s in row[0]), None,
-                          row[4]) for row in compiled
-                 if row[2] in unknown and row_value(row[0], row[1], row[5], row[6], ratings) is None)
+    checks = (_check(row, ratings) for row in compiled if row[2] in unknown)
+    return tuple(c for c in checks if c.value is None)
