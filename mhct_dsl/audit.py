@@ -165,8 +165,8 @@ class _DuckDBInput(NamedTuple):
 
 _INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")  # and U- variants
 _DATE_CELL = """coalesce(CAST("date" AS VARCHAR), '')"""
-_STRIP = _Dialect("duckdb").strip  # as the default engine strips a cell: any whitespace
-_ID_CELL = f"coalesce({_STRIP('CAST(id AS VARCHAR)')}, '')"
+_DUCKDB = _Dialect("duckdb")  # its cells stripped as the default engine strips: any whitespace
+_ID_CELL = f"coalesce({_DUCKDB.strip('CAST(id AS VARCHAR)')}, '')"
 _ID_PROBLEM = (f"CASE WHEN {_ID_CELL} = '' THEN 'id' "
                f"WHEN length({_ID_CELL}) > {MAX_ID_LENGTH} THEN 'long' END")
 
@@ -246,8 +246,8 @@ def _refusal(source: _DuckDBInput) -> str:
     """SQL naming why the default engine would not audit a row of ``numbered`` (NULL: it would):
     ``blank`` (every cell blank: no record at all), ``id`` (blank), ``long`` (an id too long),
     ``date`` (unreadable), checked in that order as `readers` checks them."""
-    blank = " AND ".join("coalesce({}, '') = ''".format(_STRIP('CAST("{}" AS VARCHAR)'.format(
-        name.replace('"', '""')))) for name in sorted(source.present))
+    blank = " AND ".join(f"{_DUCKDB.text(_DUCKDB.quote(name))} IS NULL"
+                         for name in sorted(source.present))
     whens = f"WHEN {blank} THEN 'blank' " + _ID_PROBLEM.removeprefix("CASE ").removesuffix(" END")
     if source.unreadable:
         source.connection.execute("CREATE TABLE mhct_unreadable AS SELECT unnest(?::VARCHAR[]) "
