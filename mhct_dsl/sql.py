@@ -43,7 +43,7 @@ import numpy as np
 
 from .compiled.tables import CODES, Compiled, row_truth
 
-__all__ = ["allocation_sql", "DIALECTS"]
+__all__ = ["allocation_sql", "DIALECTS", "Dialect"]
 
 DIALECTS = ("duckdb", "spark")
 _CODES = 6  # 0-4 and unknown (9 or not rated: the same to every row)
@@ -76,7 +76,9 @@ def _ranges(characters: str) -> str:
 _WHITESPACE_CLASS = _ranges(WHITESPACE)
 
 
-class _Dialect:
+class Dialect:
+    """How the query is written in one SQL dialect (quoting, literals, stripping, lists)."""
+
     def __init__(self, name: str):
         if name not in DIALECTS:
             raise ValueError(f"unknown SQL dialect {name!r}; use one of {', '.join(DIALECTS)}")
@@ -211,7 +213,7 @@ class _Layout:
         return out
 
 
-def _errors(d: _Dialect, compiled: Compiled) -> str:
+def _errors(d: Dialect, compiled: Compiled) -> str:
     """The WHEN branches naming an unreadable row's first bad field."""
     branches = [
         f"WHEN k_{i} IS NULL THEN concat("
@@ -235,7 +237,7 @@ def allocation_sql(compiled: Compiled, dialect: str = "duckdb", table: str = "ra
     an input column to carry through and sort the output by (e.g. a row number).
     ``integer_columns``: rating and ``recorded_cluster`` columns the input holds as integers
     (read without text; any column also reads as text, more slowly)."""
-    d = _Dialect(dialect)
+    d = Dialect(dialect)
     q = d.quote
     clusters = [int(c) for c in compiled.clusters]
     columns = range(len(clusters))

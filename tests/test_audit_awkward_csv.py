@@ -87,7 +87,7 @@ def test_the_sql_strips_what_python_strips():
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
 @pytest.mark.parametrize("block", [1, 2, 3, 5, 1 << 22])
 def test_the_empty_lines_are_found_across_blocks(tmp_path, monkeypatch, ending, block):
-    from mhct_dsl.audit import _FileLines
+    from mhct_dsl.audit_duckdb import _FileLines
 
     path = tmp_path / "awkward.csv"
     path.write_bytes(b"\xef\xbb\xbf" + (ending.join(["", *LINES]) + ending).encode("utf-8"))
