@@ -306,43 +306,60 @@ def csv_row(line: str, clean: bool = False) -> list[str] | str:
         return _bad_row(line, reason)
 
 
-def read_csv(stream: Iterable[str] | str, ruleset=None) -> Iterator[Item]:
-    """Allocation rows from CSV (text or lines; one assessment a row): ``(location, Record |
-    RecordError)``.
+def csv_header(rows: Iterator[tuple[int, list[str] | str]]
+               ) -> tuple[int, list[str] | str] | None:
+    """The header among numbered CSV ``rows``: the first row that is not blank (lines of only
+    whitespace before it are skipped, as they are after it), or None when there is none."""
+    for number, cells in rows:
+        if isinstance(cells, str) or any(c.strip() for c in cells):
+            return number, cells
+    return None
 
-    A bad header yields one error (row 1) and nothing else: no row could be read reliably. A
-    column missing from the header is an error rather than "all blank", so that a mistyped header
-    cannot silently make a scale unknown for every row.
-    """
-    text = stream if isinstance(stream, str) else "".join(stream)
-    rows = _csv_lines(text.removeprefix("\ufeff"))
-    _, header = next(rows)
-    if isinstance(header, str):
-        yield {"row": 1}, RecordError(None, "header", header, row=1)
-        return
-    if not header:
-        return
-    header = [h.strip() for h in header]
+
+def header_problem(header: list[str], ruleset=None) -> str | None:
+    """What is wrong with an allocation CSV's (stripped) column names, or None."""
     allowed = _scale_ids(ruleset)
     required = ("id", "date") + allowed
-    problem = None
     duplicates = sorted(h for h, count in Counter(header).items() if count > 1)
     unknown = [h for h in header if h not in required + CSV_OPTIONAL]
     missing = [h for h in required if h not in header]
     if duplicates:
-        problem = f"duplicate column(s): {', '.join(duplicates)}"
-    elif unknown:
+        return f"duplicate column(s): {', '.join(duplicates)}"
+    if unknown:
         hints = [f"{_shown(h)}: {hint}; " for h in unknown
                  if (hint := did_you_mean(h, required + CSV_OPTIONAL))]
-        problem = (f"unexpected column(s): {', '.join(_shown(h) for h in unknown)}; "
-                   f"{''.join(hints)}columns are "
-                   f"{', '.join(required)} and optionally {', '.join(CSV_OPTIONAL)}")
-    elif missing:
-        problem = (f"missing column(s): {', '.join(missing)} (leave cells blank for ratings "
-                   "not made, or 9 for not known)")
-    if problem:
-        yield {"row": 1}, RecordError(None, "header", problem, row=1)
+        return (f"unexpected column(s): {', '.join(_shown(h) for h in unknown)}; "
+                f"{''.join(hints)}columns are "
+                f"{', '.join(required)} and optionally {', '.join(CSV_OPTIONAL)}")
+    if missing:
+        return (f"missing column(s): {', '.join(missing)} (leave cells blank for ratings "
+                "not made, or 9 for not known)")
+    return None
+
+
+def read_csv(stream: Iterable[str] | str, ruleset=None) -> Iterator[Item]:
+    """Allocation rows from CSV (text or lines; one assessment a row): ``(location, Record |
+    RecordError)``.
+
+    A bad header yields one error (on the header's row) and nothing else: no row could be read
+    reliably. A column missing from the header is an error rather than "all blank", so that a
+    mistyped header cannot silently make a scale unknown for every row.
+    """
+    text = stream if isinstance(stream, str) else "".join(stream)
+    rows = _csv_lines(text.removeprefix("\ufeff"))
+    first = csv_header(rows)
+    if first is None:
         return
+    at, header = first
+    if isinstance(header, str):
+        problem: str | None = header
+    else:
+        header = [h.strip() for h in header]
+        problem = header_problem(header, ruleset)
+    if problem:
+        yield {"row": at}, RecordError(None, "header", problem, row=at)
+        return
+    allowed = _scale_ids(ruleset)
     for row, cells in rows:
         if isinstance(cells, str):
             yield {"row": row}, RecordError(getattr(cells, "record_id", None), "", cells, row=row)

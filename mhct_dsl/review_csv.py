@@ -29,7 +29,7 @@ from typing import Any, Iterator
 
 from .diagnostics import did_you_mean
 from .model import SCALE_IDS, RuleSet
-from .readers import Item, _csv_lines
+from .readers import Item, _csv_lines, csv_header
 from .records import CSV_OPTIONAL, RecordError, parse_record
 from .results import ErrorResult, ReviewResult
 
@@ -45,11 +45,12 @@ _NUMBERS = ("current_cluster", "recorded_cluster")
 def read_review_csv(text: str, ruleset: RuleSet | None = None) -> Iterator[Item]:
     """``(location, Record | RecordError)`` per record of a review CSV; never raises."""
     lines = _csv_lines(text.removeprefix("\ufeff"))  # one row a line, as for allocation
-    _, head = next(lines, (1, []))
-    if not head:
+    first = csv_header(lines)
+    if first is None:
         return
+    at, head = first
     if isinstance(head, str):
-        yield {"row": 1}, RecordError(None, "header", head, row=1)
+        yield {"row": at}, RecordError(None, "header", head, row=at)
         return
     header = [h.strip() for h in head]
     scales = tuple(ruleset.scales) if ruleset is not None and ruleset.scales else SCALE_IDS
@@ -57,7 +58,7 @@ def read_review_csv(text: str, ruleset: RuleSet | None = None) -> Iterator[Item]
     teams = tuple(f"team_since.{team}" for team in getattr(ruleset, "teams", None) or ())
     problem = _header_problem(header, scales, facts, teams)
     if problem:
-        yield {"row": 1}, RecordError(None, "header", problem, row=1)
+        yield {"row": at}, RecordError(None, "header", problem, row=at)
         return
     groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
     for number, cells in lines:

@@ -17,7 +17,6 @@ bytes read of the file's size, records in / ok / failed, rate and time left.
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 import json
@@ -34,7 +33,7 @@ from .allocation import allocate
 from .compiled.kernel import NONE
 from .compiled.tables import UNKNOWN_9, UNRATED, Compiled
 from .model import RuleSet
-from .readers import _csv_record, csv_row, read_csv, read_json
+from .readers import _csv_record, csv_header, csv_row, header_problem, read_json
 from .records import MAX_ID_LENGTH, PROBLEM_TYPES, Record, RecordError, _scale_ids
 from .results import ErrorResult
 
@@ -227,33 +226,23 @@ def _jsonl_chunks(lines, ruleset, compiled, group, size) -> Iterator[Chunk]:
 
 
 def _csv_chunks(lines, ruleset, compiled, group, size) -> Iterator[Chunk]:
-    # one row a line, read as `readers.read_csv` reads it (a quote must close on its line)
-    reader = (csv_row(line.rstrip("\r\n")) for line in lines)
-    header_cells = next(reader, None)
-    if isinstance(header_cells, str):
-        problems = [({"row": 1}, RecordError(None, "header", header_cells, row=1))]
-    else:
-        header_text = "" if header_cells is None else _csv_line(header_cells)
-        problems = [item for item in read_csv(io.StringIO(header_text), ruleset)]
-    if header_cells is None or problems:
-        yield from _items_chunks(problems, ruleset, compiled, group, size)
+    # one row a line, numbered as `readers.read_csv` numbers and reads it (a quote must close on
+    # its line; the header is the first line that is not blank)
+    rows = enumerate((csv_row(line.rstrip("\r\n")) for line in lines), start=1)
+    first = csv_header(rows)
+    if first is None:
         return
-    columns = _Columns([h.strip().lstrip("\ufeff") for h in header_cells], ruleset, compiled,
-                       group)
-    row = 1  # the spreadsheet row number of the last row read (the header is row 1)
-    while True:
-        cells = list(itertools.islice(reader, size))
-        if not cells:
-            return
-        block = list(zip(range(row + 1, row + 1 + len(cells)), cells))
-        row += len(cells)
+    at, header_cells = first
+    header = None if isinstance(header_cells, str) else [
+        h.strip().lstrip("\ufeff") for h in header_cells]
+    problem = header_cells if header is None else header_problem(header, ruleset)
+    if problem:
+        error = RecordError(None, "header", problem, row=at)
+        yield from _items_chunks([({"row": at}, error)], ruleset, compiled, group, size)
+        return
+    columns = _Columns(header, ruleset, compiled, group)
+    while block := list(itertools.islice(rows, size)):
         yield columns.chunk(block)
-
-
-def _csv_line(cells: list[str]) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(cells)
-    return out.getvalue()
 
 
 # A rating cell's code by its one character (code point 0: an empty cell); 255: not plain.

@@ -94,6 +94,14 @@ def test_a_header_without_current_cluster_is_one_error():
     assert location == {"row": 1} and "missing column(s): current_cluster" in error.message
 
 
+def test_blank_lines_before_the_header_are_skipped_and_rows_keep_their_line_numbers():
+    row = ["A", "2014-01-06", "3", "", ""] + ["0"] * 18 + ["", "", ""]
+    (location, record), = read("\n \t\n" + ",".join(HEADER) + "\n" + ",".join(row))
+    assert location == {"row": 4} and record.id == "A"
+    (location, error), = read("\r\n\r\nid,date\r\n")
+    assert location == {"row": 3} and "missing column(s): current_cluster" in error.message
+
+
 def test_csv_out_is_one_row_a_record_matching_the_json():
     out, as_json = io.StringIO(), io.StringIO()
     assert run_review(RULES, str(DATA / "reviews.csv"), "csv", out, io.StringIO()) == 1

@@ -84,6 +84,22 @@ def test_an_unclosed_quote_and_bytes_not_utf8_fail_only_their_rows(tmp_path):
     assert "records in: 6, ok: 4, failed: 2" in results[0][2]
 
 
+def test_blank_lines_before_the_header_are_skipped_on_both_paths():
+    # the header is the first line that is not blank; rows are still the file's lines
+    text = "\n \t\n" + "\n".join([HEADER, row("good"), row("letter", s5="x")]) + "\n"
+    compiled = _allocate(text, True)
+    assert compiled == _allocate(text, False)
+    lines = compiled[1].splitlines()
+    assert [line.split(",", 1)[0] for line in lines[1:]] == ["good", "letter"]
+    assert lines[2].endswith('"5: rating must be 0-4, 9 or blank; got \'x\' (row 5)"')
+    headless = "\n\n" + HEADER.replace(",date", "") + "\n" + row("good") + "\n"
+    compiled = _allocate(headless, True)
+    assert compiled == _allocate(headless, False)
+    assert compiled[1].splitlines()[1].endswith(
+        '"header: missing column(s): date (leave cells blank for ratings not made, or 9 for not '
+        'known) (row 3)"')
+
+
 def test_repeated_ids_are_named_on_both_paths():
     text = "\n".join([HEADER, row("twice"), row("once"), row("twice"), row("bad", s5="x"),
                       row("bad", s5="x")]) + "\n"
