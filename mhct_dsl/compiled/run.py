@@ -23,7 +23,7 @@ from ..records import Assessment, Record, RecordError
 from ..results import ErrorResult
 from ..stream import Chunk, Progress, read_chunks
 from .kernel import LABELS, NONE, OUTCOMES, Batch, evaluate
-from .tables import CODES, UNKNOWN_9, UNRATED, Compiled, compile_ruleset, row_truth
+from .tables import CODES, UNKNOWN_9, UNRATED, Compiled, compile_ruleset, truth_table
 
 __all__ = ["run_allocate_csv", "compiled_for", "collected_per_chunk"]
 
@@ -75,15 +75,8 @@ def _row_tables(compiled: Compiled) -> list[tuple[list[int], np.ndarray]]:
     hit = _ROW_TABLES.get(id(compiled))
     if hit is not None and hit[0] is compiled:
         return hit[1]
-    out = []
-    for row in compiled.rows:
-        at = [compiled.scales.index(s) for s in row.scales]
-        table = np.zeros(CODES ** len(at), dtype=np.uint8)
-        for combo in itertools.product(range(CODES), repeat=len(at)):
-            value = row_truth(combo, row.allowed, row.reading)
-            table[sum(c * CODES ** i for i, c in enumerate(combo))] = 2 if value is None \
-                else int(value)
-        out.append((at, table))
+    out = [([compiled.scales.index(s) for s in row.scales],
+            truth_table(row.allowed, row.reading, len(row.scales))) for row in compiled.rows]
     if len(_ROW_TABLES) >= _CACHE_SIZE:
         _ROW_TABLES.pop(next(iter(_ROW_TABLES)))
     _ROW_TABLES[id(compiled)] = (compiled, out)

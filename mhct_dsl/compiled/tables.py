@@ -17,6 +17,7 @@ none, else unknown. For the ``either`` reading that is the Kleene OR of its scal
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import attrs
@@ -24,7 +25,8 @@ import numpy as np
 
 from ..model import NOT_KNOWN, RuleSet, row_class
 
-__all__ = ["Compiled", "compile_ruleset", "encode_rating", "row_truth", "CODES", "UNKNOWN_9", "UNRATED"]
+__all__ = ["Compiled", "compile_ruleset", "encode_rating", "row_truth", "truth_table", "CODES",
+           "UNKNOWN_9", "UNRATED"]
 
 CODES = 7
 UNKNOWN_9 = 5
@@ -40,6 +42,18 @@ def row_truth(codes: tuple[int, ...], allowed: frozenset[int], reading: str) -> 
         (v for v in values if v in allowed), values[0])
     outcomes = {read(filling) in allowed for filling in itertools.product(*choices)}
     return outcomes.pop() if len(outcomes) == 1 else None
+
+
+@functools.lru_cache(maxsize=256)
+def truth_table(allowed: frozenset[int], reading: str, width: int) -> np.ndarray:
+    """`row_truth` of a row of ``width`` scales for every combination of their codes: 0 false,
+    1 true, 2 unknown, at index sum(code_i * CODES ** i) (read-only; rows alike share it)."""
+    table = np.zeros(CODES ** width, dtype=np.uint8)
+    for combo in itertools.product(range(CODES), repeat=width):
+        value = row_truth(combo, allowed, reading)
+        table[sum(c * CODES ** i for i, c in enumerate(combo))] = 2 if value is None else value
+    table.flags.writeable = False
+    return table
 
 
 @attrs.frozen(eq=False)
@@ -127,19 +141,13 @@ def _block_table(block: list[str], rows: tuple[Row, ...], clusters: list[int],
     for row in rows:
         if not set(row.scales) <= set(block):
             continue
-        truth = {combo: row_truth(combo, row.allowed, row.reading)
-                 for combo in itertools.product(range(CODES), repeat=len(row.scales))}
-        at = tuple(coords[block.index(s)] for s in row.scales)
-        for value in (False, None):
+        truth = truth_table(row.allowed, row.reading, len(row.scales))
+        values = truth[sum(coords[block.index(s)] * CODES ** i for i, s in enumerate(row.scales))]
+        for value, code in ((False, 0), (None, 2)):
             digit = _DIGITS.get((row.colour, value))
-            if digit is None:
-                continue
-            hit = np.zeros(table.shape[0], dtype=bool)
-            for combo, result in truth.items():
-                if result is value:
-                    hit |= np.logical_and.reduce([a == c for a, c in zip(at, combo)])
-            column = index_of[row.cluster]
-            table[hit, column] += weights[column, digit]
+            if digit is not None:
+                column = index_of[row.cluster]
+                table[values == code, column] += weights[column, digit]
     return table
 
 
