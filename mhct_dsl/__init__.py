@@ -12,30 +12,44 @@ does not parse rules never imports Lark), the grammar is compiled on first parse
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .allocation import allocate
     from .diagnostics import Diagnostic, RuleError
+    from .export import export
     from .formatter import format_file
     from .loader import bundled_rules_path, load_ruleset
     from .model import RuleSet
     from .parser import parse_text
     from .records import Record, RecordError, parse_record
+    from .review import review
 
-# `export` and `review` share their modules' names: importing the module (as anything may) would
-# set the package attribute to the module, so these two are bound now, after their modules.
-from .export import export  # noqa: E402
-from .review import review  # noqa: E402
-
-# The other names load on first use (PEP 562), so `mhct` does not import the parser and checker
-# (Lark) for a command that does not parse rules.
+# The names load on first use (PEP 562), so a command imports only what it uses: `mhct` does not
+# import the parser and checker (Lark) for a command that does not parse rules, nor the review
+# and export modules to allocate.
 _HOME = {
     "allocate": "allocation", "Diagnostic": "diagnostics", "RuleError": "diagnostics",
-    "format_file": "formatter", "bundled_rules_path": "loader", "load_ruleset": "loader",
-    "RuleSet": "model", "parse_text": "parser", "Record": "records", "RecordError": "records",
-    "parse_record": "records",
+    "export": "export", "format_file": "formatter", "bundled_rules_path": "loader",
+    "load_ruleset": "loader", "RuleSet": "model", "parse_text": "parser", "Record": "records",
+    "RecordError": "records", "parse_record": "records", "review": "review",
 }
+_SHADOWED = ("export", "review")  # functions named as the modules that define them
+
+
+class _Package(types.ModuleType):
+    """Keeps `mhct_dsl.export` and `mhct_dsl.review` the functions: importing their modules
+    (as anything may) would otherwise set the package attribute to the module."""
+
+    def __setattr__(self, name, value):
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str):

@@ -43,7 +43,7 @@ from typing import IO, Any, Callable, Iterator
 
 from . import dates
 from .allocation import allocate, group_clusters
-from .explain import escape_controls
+from .diagnostics import escape_controls
 from .model import RuleSet
 from .readers import decode, read_csv, read_json
 from .records import Record, RecordError

@@ -29,7 +29,7 @@ from typing import IO, Callable, Iterable, Iterator
 from .batch import (
     RecordIds, _Deciding, _for, _internal, _outcome, formula_safe, read_records, summary,
 )
-from .explain import escape_controls
+from .diagnostics import escape_controls
 from .model import RuleSet
 from . import review_json
 from .readers import read_json_lines
