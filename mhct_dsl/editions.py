@@ -35,9 +35,21 @@ class Editions:
 
     @cached_property
     def dated(self) -> list[tuple[dt.date, Path]]:
-        """Every national edition's effective date and directory, oldest first."""
+        """Every national edition's effective date and directory, oldest first. Found from the
+        headers once, then remembered in the cache (`rulecache.remembered`) by the contents of
+        the files a header may sit in, so a command does not load every edition to date them."""
+        from .rulecache import remembered
+
+        paths = [self.root, *nested_rulesets(self.root)]
+        parts = [part for path in paths for part in _header_files(self.root, path)]
+        found = remembered("editions", parts, lambda: self._dates(paths))
+        return [(dt.date.fromisoformat(effective), self.root / within)
+                for effective, within in found]
+
+    def _dates(self, paths: list[Path]) -> list[tuple[str, str]]:
+        """``(effective, directory within the root)`` of the national editions, oldest first."""
         out = []
-        for path in [self.root, *nested_rulesets(self.root)]:
+        for path in paths:
             header = _header(path)
             if header is None or header.extends is not None:
                 continue  # a local rule set (or a broken one: loading it will say why)
@@ -47,7 +59,7 @@ class Editions:
                 raise RuleError([Diagnostic(
                     "missing-entry", f"{path}: a national rule set must declare `effective "
                     "YYYY-MM-DD` to be chosen by date", header.span)])
-            out.append((effective, path))
+            out.append((effective.isoformat(), path.relative_to(self.root).as_posix()))
         return sorted(out, key=lambda pair: pair[0])
 
     def latest(self) -> RuleSet:
@@ -72,6 +84,18 @@ class Editions:
     def for_allocation(self, record: Record) -> RuleSet:
         latest = record.latest()
         return self.in_force(latest.date if latest else None, record.id, "assessments")
+
+
+def _header_files(root: Path, path: Path) -> list[bytes]:
+    """What the header of the rule set at ``path`` is read from: its place within ``root`` and
+    its top-level rule files' names and bytes."""
+    parts = [path.relative_to(root).as_posix().encode()]
+    for file in sorted(path.glob("*.mhr")):
+        try:
+            parts += [file.name.encode(), file.read_bytes()]
+        except OSError:
+            parts += [file.name.encode(), b"\0unreadable"]
+    return parts
 
 
 def _header(path: Path) -> n.RuleSetDecl | None:

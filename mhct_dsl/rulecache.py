@@ -10,24 +10,26 @@ The entry is named by a key over everything the checked rule set depends on: the
 grammar and the Python version. The file holds the key and the SHA-256 of the payload; a file
 whose key or hash does not match is rebuilt, never unpickled. ``MHCT_NO_CACHE=1`` turns the cache
 off. Any problem with the cache only costs a rebuild: loading never fails because of it. The
-`KEEP` most recent entries are kept.
+`KEEP` most recent entries of each kind are kept. `remembered` keeps small JSON values derived
+from files (the editions' dates) the same way.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import pickle
 import stat
 import sys
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from .model import RuleSet
 
-__all__ = ["cached", "peek", "cache_dir"]
+__all__ = ["cached", "peek", "remembered", "cache_dir"]
 
 _MAGIC = b"mhct-dsl rule cache 1\n"
 KEEP = 16  # entries kept; older ones (other rule sets or other versions of mhct) are removed
@@ -64,7 +66,9 @@ def _key(sources) -> str:
     return digest.hexdigest()
 
 
-def _read(path: Path, key: str) -> RuleSet | None:
+def _payload(path: Path, key: str) -> bytes | None:
+    """The payload of the entry at ``path`` if it is private and carries ``key`` and the hash
+    of its payload, else None."""
     try:
         if not (_private(path.parent) and _private(path)):
             return None
@@ -73,7 +77,12 @@ def _read(path: Path, key: str) -> RuleSet | None:
         return None
     header, _, payload = data.partition(b"\n\n")
     expected = _MAGIC + f"{key}\n{hashlib.sha256(payload).hexdigest()}".encode()
-    if header != expected:
+    return payload if header == expected else None
+
+
+def _read(path: Path, key: str) -> RuleSet | None:
+    payload = _payload(path, key)
+    if payload is None:
         return None
     try:
         ruleset = pickle.loads(payload)
@@ -82,22 +91,55 @@ def _read(path: Path, key: str) -> RuleSet | None:
     return ruleset if isinstance(ruleset, RuleSet) else None
 
 
-def _write(path: Path, key: str, ruleset: RuleSet) -> None:
+def _store(path: Path, key: str, payload: bytes) -> None:
+    """Write an entry atomically, and keep the `KEEP` newest entries of its kind."""
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _private(path.parent):
             return
-        payload = pickle.dumps(ruleset, protocol=pickle.HIGHEST_PROTOCOL)
         header = _MAGIC + f"{key}\n{hashlib.sha256(payload).hexdigest()}".encode()
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         with os.fdopen(handle, "wb") as out:
             out.write(header + b"\n\n" + payload)
         os.replace(temporary, path)
-        entries = sorted(path.parent.glob("rules-*.pickle"), key=lambda p: p.stat().st_mtime)
+        kind = path.name.split("-", 1)[0]
+        entries = sorted(path.parent.glob(f"{kind}-*{path.suffix}"),
+                         key=lambda p: p.stat().st_mtime)
         for stale in entries[:-KEEP]:
             stale.unlink()
-    except (OSError, pickle.PicklingError, RecursionError):
+    except OSError:
         return
+
+
+def _write(path: Path, key: str, ruleset: RuleSet) -> None:
+    try:
+        payload = pickle.dumps(ruleset, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, RecursionError):
+        return
+    _store(path, key, payload)
+
+
+def remembered(kind: str, parts, build: Callable[[], Any]) -> Any:
+    """A small JSON value that ``build()`` derives from files whose contents are ``parts``
+    (bytes; e.g. the editions' header files and their dates): from the cache when an entry's
+    key (over ``parts`` and this package's code) matches, else built and remembered. Stored as
+    JSON, never a pickle, with the same checks as the rule sets' entries."""
+    if os.environ.get("MHCT_NO_CACHE"):
+        return build()
+    digest = hashlib.sha256(_code_digest())
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    key = digest.hexdigest()
+    path = cache_dir() / f"{kind}-{key[:32]}.json"
+    payload = _payload(path, key)
+    if payload is not None:
+        try:
+            return json.loads(payload)
+        except ValueError:  # a damaged entry is rebuilt
+            pass
+    value = build()
+    _store(path, key, json.dumps(value).encode())
+    return value
 
 
 def peek(sources, national=()) -> RuleSet | None:

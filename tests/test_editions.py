@@ -25,6 +25,29 @@ def test_every_bundled_national_booklet_is_dated():
     assert editions._loaded == {}  # dated from the headers alone
 
 
+def test_the_dates_are_remembered_and_found_again_when_a_header_changes(tmp_path, monkeypatch):
+    import shutil
+
+    import mhct_dsl.editions as editions_module
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("MHCT_NO_CACHE", raising=False)
+    root = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", root)
+    first = Editions(root).dated
+    assert [(d.isoformat(), p) for d, p in first] == [
+        ("2012-04-01", root / "2012-13"), ("2013-04-01", root)]
+    read = []
+    monkeypatch.setattr(editions_module, "_header", lambda path: read.append(path))
+    assert Editions(root).dated == first and read == []  # from the cache: no header read
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    header = next(f for f in sorted((root / "2012-13").glob("*.mhr"))
+                  if "effective 2012-04-01" in f.read_text())
+    header.write_text(header.read_text().replace("effective 2012-04-01", "effective 2012-05-01"))
+    assert [d.isoformat() for d, _ in Editions(root).dated] == ["2012-05-01", "2013-04-01"]
+
+
 def test_review_and_allocate_use_the_booklet_in_force(tmp_path, capsys):
     records = tmp_path / "records.jsonl"
     records.write_text("\n".join(json.dumps(_record(i, d)) for i, d in (

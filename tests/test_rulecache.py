@@ -68,3 +68,22 @@ def test_a_local_set_over_the_national_rules_is_cached_with_them(cache_home):
     first = load_ruleset(local)
     again = rulecache.cached(read_sources(local), _refuse, _sources())
     assert again.fingerprint == first.fingerprint and again.base is not None
+
+
+def test_a_remembered_value_is_json_and_rebuilt_when_its_files_or_entry_change(cache_home):
+    built = []
+
+    def build(value):
+        return lambda: built.append(value) or value
+
+    assert rulecache.remembered("kind", [b"a", b"b"], build(["x", 1])) == ["x", 1]
+    assert rulecache.remembered("kind", [b"a", b"b"], _refuse) == ["x", 1]
+    (entry,) = cache_home.glob("kind-*.json")
+    assert b'["x", 1]' in entry.read_bytes()  # JSON, never a pickle
+    assert rulecache.remembered("kind", [b"a", b"c"], build(["y"])) == ["y"]  # other files
+    assert rulecache.remembered("kind", [b"ab"], build(["z"])) == ["z"]  # parts kept apart
+    entry.write_bytes(entry.read_bytes().replace(b'"x"', b'"w"'))  # hash no longer matches
+    assert rulecache.remembered("kind", [b"a", b"b"], build(["x", 1])) == ["x", 1]
+    os.chmod(cache_home, 0o777)
+    assert rulecache.remembered("kind", [b"a", b"b"], build(["v"])) == ["v"]
+    assert built == [["x", 1], ["y"], ["z"], ["x", 1], ["v"]]
