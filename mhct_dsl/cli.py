@@ -139,7 +139,20 @@ def _allocate(args) -> int:
             raise _UsageError(f"argument --group: {error.message}") from None
     return run_allocate(ruleset, _readable_input(args.input), args.format or "json", sys.stdout,
                         sys.stderr, group=args.group, explain=args.explain, width=_width(),
-                        choose=editions and editions.for_allocation)
+                        choose=editions and editions.for_allocation,
+                        compiled=not _small(args.input))
+
+
+SMALL_INPUT = 8 * 1024
+"""Bytes: a CSV input file smaller than this (about a hundred rows) is allocated by the
+interpreter, which writes the same CSV sooner than the compiled path starts (NumPy, tables)."""
+
+
+def _small(path: str) -> bool:
+    try:
+        return path != "-" and os.path.getsize(path) < SMALL_INPUT
+    except OSError:
+        return False
 
 
 def _review(args) -> int:

@@ -2,7 +2,7 @@
 SHA-256 digests of standard output (whole and per block of 1,000 lines) and standard error over
 20,000 seeded synthetic rows with awkward lines among them (`tools/allocate_golden.py`), under
 the national editions, `--rules rules`, and a local rule set with `--group`, in one chunk and in
-small ones. The expected values are the committed digests, written by the code before those
+small ones, and a file small enough that the CLI allocates it with the interpreter. The expected values are the committed digests, written by the code before those
 changes (e93c2e5), never computed by the code under test."""
 
 from __future__ import annotations
@@ -13,25 +13,31 @@ from pathlib import Path
 
 import pytest
 
+from mhct_dsl.cli import SMALL_INPUT
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import allocate_golden  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def golden_input(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("allocate") / "allocate-golden.csv"
-    allocate_golden.write_input(path)
-    expected = (allocate_golden.GOLDEN / "input.sha256").read_text().strip()
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == expected, \
-        "the golden input changed (benchmarks/synthetic.py or AWKWARD), not the output"
-    return path
+def golden_inputs(tmp_path_factory) -> dict[bool, Path]:
+    folder = tmp_path_factory.mktemp("allocate")
+    expected = (allocate_golden.GOLDEN / "input.sha256").read_text().split()
+    paths = {}
+    for small, digest in zip((False, True), expected):
+        paths[small] = folder / f"allocate-golden-{small}.csv"
+        allocate_golden.write_input(paths[small], small)
+        assert hashlib.sha256(paths[small].read_bytes()).hexdigest() == digest, \
+            "the golden input changed (benchmarks/synthetic.py or AWKWARD), not the output"
+    assert paths[True].stat().st_size < SMALL_INPUT <= paths[False].stat().st_size
+    return paths
 
 
 @pytest.mark.parametrize("name", sorted(allocate_golden.RUNS))
-def test_allocate_csv_is_byte_identical_to_the_recorded_digests(name, golden_input):
-    args, chunk = allocate_golden.RUNS[name]
-    code, out, err = allocate_golden.run(args, chunk, golden_input)
+def test_allocate_csv_is_byte_identical_to_the_recorded_digests(name, golden_inputs):
+    args, chunk, small = allocate_golden.RUNS[name]
+    code, out, err = allocate_golden.run(args, chunk, golden_inputs[small])
     expected = (allocate_golden.GOLDEN / f"{name}.sha256").read_text().splitlines()
     actual = allocate_golden.digests(code, out, err)
     differing = [(a, e) for a, e in zip(actual, expected) if a != e]

@@ -6,7 +6,8 @@ The input (`write_input`, rebuilt by the test, never committed): 20,000 seeded s
 (`benchmarks/synthetic.py`, seed 7) with an awkward line (`AWKWARD`: quotes, commas and line
 breaks in cells, an unclosed quote, short and long rows, unreadable ratings, dates, groups and
 clusters, blank and whitespace lines, bytes that are not UTF-8, CRLF, repeated ids) after every
-97th row. For each run in `RUNS`, ``tests/golden/allocate/NAME.sha256`` holds the exit status and
+97th row; the small input (under `cli.SMALL_INPUT`, so the CLI allocates it with the
+interpreter): its first 30 rows, then every awkward line. For each run in `RUNS`, ``tests/golden/allocate/NAME.sha256`` holds the exit status and
 the SHA-256 of standard error and of standard output, whole and per block of 1,000 lines (to say
 where they differ). ``input.sha256`` is the input's digest, so a changed generator is told from a
 changed output. The committed digests were written by the code before the cold-start and CSV
@@ -30,14 +31,19 @@ import synthetic  # noqa: E402
 
 GOLDEN = ROOT / "tests" / "golden" / "allocate"
 N, SEED, EVERY, BLOCK = 20_000, 7, 97, 1000
-# name -> mhct allocate arguments before the input; chunk: records per chunk (None: default)
+# name -> (mhct allocate arguments before the input, records per chunk (None: the default),
+# the small input?)
 RUNS = {
-    "national": (["--format", "csv"], None),
-    "national-chunks": (["--format", "csv"], 1_009),
-    "rules": (["--format", "csv", "--rules", str(ROOT / "rules")], None),
+    "national": (["--format", "csv"], None, False),
+    "national-chunks": (["--format", "csv"], 1_009, False),
+    "rules": (["--format", "csv", "--rules", str(ROOT / "rules")], None, False),
     "local-group": (["--format", "csv", "--rules", str(ROOT / "rules" / "local"),
-                     "--group", "psychotic"], 4_099),
+                     "--group", "psychotic"], 4_099, False),
+    "small": (["--format", "csv"], None, True),
+    "small-local-group": (["--format", "csv", "--rules", str(ROOT / "rules" / "local"),
+                           "--group", "psychotic"], None, True),
 }
+SMALL = 30
 _CELLS = "2013-05-01,2,4,3,0,0,3,0,3,3,1,0,0,0,1,1,1,,3"  # date and ratings
 _OK = _CELLS + ",,,"  # the cells after the id
 
@@ -77,11 +83,15 @@ AWKWARD: list[bytes] = [
 ]
 
 
-def write_input(path: Path) -> None:
-    """The golden input: synthetic rows with `AWKWARD` lines among them."""
+def write_input(path: Path, small: bool = False) -> None:
+    """The golden input: synthetic rows with `AWKWARD` lines among them (``small``: the first
+    `SMALL` rows, then every awkward line)."""
     out = io.StringIO()
     synthetic.write(out, N, SEED, "csv")
     lines = [line.encode("utf-8") for line in out.getvalue().splitlines(keepends=True)]
+    if small:
+        path.write_bytes(b"".join(lines[:SMALL + 1] + AWKWARD))
+        return
     data = [lines[0]]
     for k, line in enumerate(lines[1:]):
         data.append(line)
@@ -125,12 +135,14 @@ def main_() -> int:
 
     GOLDEN.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "allocate-golden.csv"
-        write_input(path)
-        (GOLDEN / "input.sha256").write_text(hashlib.sha256(path.read_bytes()).hexdigest() + "\n")
-        for name, (args, chunk) in RUNS.items():
+        paths = {small: Path(folder) / f"allocate-golden-{small}.csv" for small in (False, True)}
+        for small, path in paths.items():
+            write_input(path, small)
+        (GOLDEN / "input.sha256").write_text("".join(
+            hashlib.sha256(paths[small].read_bytes()).hexdigest() + "\n" for small in (False, True)))
+        for name, (args, chunk, small) in RUNS.items():
             (GOLDEN / f"{name}.sha256").write_text(
-                "\n".join(digests(*run(args, chunk, path))) + "\n")
+                "\n".join(digests(*run(args, chunk, paths[small]))) + "\n")
     return 0
 
 
