@@ -47,7 +47,7 @@ from .model import NOT_KNOWN, SCALE_IDS, Cluster, RuleSet
 from .ranking import decide, fit_label, fit_labels, rank_key
 from .records import Assessment, Record, RecordError, assessment_from_ratings
 from .results import (
-    AllocationResult, BlockingCandidate, Candidate, ColourSummary, GroupBest, scale_unknown,
+    AllocationResult, BlockingCandidate, Candidate, ColourSummary, GroupBest, Tally, scale_unknown,
 )
 from .rows import check_row, plan, row_checks, row_value, slot, slots
 
@@ -73,10 +73,11 @@ def fit_cluster(cluster: Cluster, assessment: Assessment) -> Candidate | None:
     red = ColourSummary(tuple(found[0]), tuple(found[1]), tuple(found[2]))
     orange = ColourSummary(tuple(found[3]), tuple(found[4]), tuple(found[5]))
     yellow = ColourSummary(tuple(found[6]), tuple(found[7]), tuple(found[8]))
-    labels = fit_labels(red, orange)
+    tally = Tally(cluster.number, *map(len, found[:6]))
+    labels = fit_labels(tally)
     return Candidate(cluster.number, cluster.name, cluster.group, cluster.branch,
                      fit_label(labels), red, orange, yellow,
-                     functools.partial(row_checks, plan(cluster.grid), ratings), labels)
+                     functools.partial(row_checks, plan(cluster.grid), ratings), labels, tally)
 
 
 def _tree_groups(ruleset: RuleSet):

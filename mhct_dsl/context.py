@@ -14,8 +14,9 @@ from .allocation import fit_cluster
 from .model import Cluster, RuleSet
 from .nodes import Duration
 from .records import Assessment, Record
-from .results import Candidate, Evidence, Outcome, Unknown
+from .results import Candidate, Evidence, Outcome, Tally, Unknown
 from .stepfit import StepFit, best_fit, step_fit
+from .tallies import counter
 
 __all__ = ["Context", "Window", "window", "dedupe", "rating_evidence", "rating_unknown",
            "first_date", "latest_assessment", "no_assessment", "all_over_window"]
@@ -25,10 +26,11 @@ __all__ = ["Context", "Window", "window", "dedupe", "rating_evidence", "rating_u
 class Context:
     """What a condition is evaluated against: record, rules, current cluster, and the date.
 
-    ``fits`` memoises cluster fits by (cluster, assessment date), and ``ranked`` the step
-    reading's best fit by assessment date (`stepfit.best_fit`), for the duration of one
-    evaluation (a review evaluates the same fits for criteria and for suggestions); they belong
-    to the call that made the context and are never shared between calls or threads.
+    ``fits`` memoises cluster fits and ``tallies`` their tallies by (cluster, assessment date),
+    ``counters`` the tables' counts (`tallies.counter`) and ``ranked`` the step reading's best
+    fit (`stepfit.best_fit`) by assessment date, for the duration of one evaluation (a review
+    evaluates the same fits for criteria and for suggestions); they belong to the call that made
+    the context and are never shared between calls or threads.
     """
 
     record: Record
@@ -36,6 +38,8 @@ class Context:
     cluster: Cluster | None
     as_of: dt.date
     fits: dict = attrs.field(factory=dict, eq=False, repr=False)
+    counters: dict = attrs.field(factory=dict, eq=False, repr=False)
+    tallies: dict = attrs.field(factory=dict, eq=False, repr=False)
     ranked: dict = attrs.field(factory=dict, eq=False, repr=False)
 
     def fit(self, number: int, assessment: Assessment) -> Candidate | None:
@@ -47,13 +51,31 @@ class Context:
             found = self.fits[key] = None if cluster is None else fit_cluster(cluster, assessment)
         return found
 
+    def tally(self, number: int, assessment: Assessment) -> Tally | None:
+        """Cluster ``number``'s `Tally` at ``assessment``, as its fit's (None: no grid), counted
+        from the tables (`tallies`) without checking its rows when the ratings allow."""
+        key = (number, assessment.date)
+        found = self.tallies.get(key, self)
+        if found is not self:
+            return found
+        count = self.counters.get(assessment.date, self)
+        if count is self:
+            count = self.counters[assessment.date] = counter(self.ruleset, assessment.ratings)
+        if count is not None:
+            found = count(number)
+        else:
+            candidate = self.fit(number, assessment)
+            found = None if candidate is None else candidate.tally
+        self.tallies[key] = found
+        return found
+
     def step(self, direction: str, assessment: Assessment) -> StepFit:
         """`stepfit.step_fit` of the current cluster at ``assessment`` in ``direction``."""
         ranked = self.ranked.get(assessment.date)
         if ranked is None:
             ranked = self.ranked[assessment.date] = best_fit(self.ruleset, self.cluster,
-                                                             assessment, self.fit)
-        return step_fit(self.cluster, direction, assessment, ranked)
+                                                             assessment, self.tally)
+        return step_fit(self.cluster, direction, assessment, ranked, self.fit)
 
 
 @attrs.frozen

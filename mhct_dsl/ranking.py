@@ -25,6 +25,10 @@ c's worst case ranks before every other candidate's best case (other than those 
 already False): interval dominance, sound though not complete. Otherwise the *contenders* are the
 candidates that could still be best under some filling: any whose best case ranks before the
 lowest worst case, and the candidate holding that lowest worst case.
+
+All of it depends only on a cluster's `Tally` (its red and orange rows met, missed, unknown), so
+it ranks candidates and tallies alike; a review counts the step pool's tallies from tables
+(`tallies`) without building the candidates.
 """
 
 from __future__ import annotations
@@ -32,19 +36,20 @@ from __future__ import annotations
 from operator import itemgetter
 from typing import Callable, Iterable
 
-from .results import Candidate, ColourSummary
+from .results import Candidate, Tally
 
-__all__ = ["fit_labels", "fit_label", "best_key", "worst_key", "rank_key", "decide"]
+__all__ = ["fit_labels", "fit_label", "fit_of", "best_key", "worst_key", "rank_key", "decide"]
 
-def fit_labels(red: ColourSummary, orange: ColourSummary) -> tuple[str, ...]:
+
+def fit_labels(t: Tally) -> tuple[str, ...]:
     """The fit labels some filling of the unknown ratings could give, in the order fits, weaker, no."""
     labels = []
-    if not red.missed:
-        if not orange.missed:
+    if not t.red_missed:
+        if not t.orange_missed:
             labels.append("fits")
-        if orange.missed or orange.unknown:
+        if t.orange_missed or t.orange_unknown:
             labels.append("weaker")
-    if red.missed or red.unknown:
+    if t.red_missed or t.red_unknown:
         labels.append("no")
     return tuple(labels)
 
@@ -54,38 +59,46 @@ def fit_label(labels: tuple[str, ...]) -> str:
     return labels[0] if len(labels) == 1 else "unknown"
 
 
+def fit_of(t: Tally) -> str:
+    """A tally's fit label (its candidate's ``fit``)."""
+    return fit_label(fit_labels(t))
+
+
 def _key(no_fit: bool, orange_misses: int, red_met: int, orange_met: int, cluster: int) -> tuple:
     return (int(no_fit), orange_misses, -red_met, -orange_met, cluster)
 
 
-def best_key(c: Candidate) -> tuple:
-    """The key if every unknown row turned out met."""
-    return _key(bool(c.red.missed), len(c.orange.missed), len(c.red.met) + len(c.red.unknown),
-                len(c.orange.met) + len(c.orange.unknown), c.cluster)
+def best_key(c: Candidate | Tally) -> tuple:
+    """The key if every unknown row turned out met (of a candidate or its tally)."""
+    t = getattr(c, "tally", c)
+    return _key(bool(t.red_missed), t.orange_missed, t.red_met + t.red_unknown,
+                t.orange_met + t.orange_unknown, t.cluster)
 
 
-def worst_key(c: Candidate) -> tuple:
-    """The key if every unknown row turned out missed."""
-    return _key(bool(c.red.missed or c.red.unknown), len(c.orange.missed) + len(c.orange.unknown),
-                len(c.red.met), len(c.orange.met), c.cluster)
+def worst_key(c: Candidate | Tally) -> tuple:
+    """The key if every unknown row turned out missed (of a candidate or its tally)."""
+    t = getattr(c, "tally", c)
+    return _key(bool(t.red_missed or t.red_unknown), t.orange_missed + t.orange_unknown,
+                t.red_met, t.orange_met, t.cluster)
 
 
-def rank_key(c: Candidate) -> tuple:
+def rank_key(c: Candidate | Tally) -> tuple:
     """Sort key, best first: the best case (the key itself when nothing is unknown)."""
     return best_key(c)
 
 
-def decide(candidates: Iterable[Candidate], best: Key = best_key,
-           worst: Key = worst_key) -> tuple[Candidate | None, tuple[Candidate, ...]]:
-    """(the definite best or None, the contenders best first); ``(None, ())`` when every
-    candidate's red rows are already False. ``best``/``worst`` are the case keys (a caller may
-    refine them, as `stepfit` does to keep the current cluster first among equals)."""
-    open_ = [c for c in candidates if not c.red.missed]
+def decide(candidates: Iterable, best: Callable[..., tuple] = best_key,
+           worst: Callable[..., tuple] = worst_key) -> tuple:
+    """(the definite best or None, the contenders best first) among candidates or tallies;
+    ``(None, ())`` when every one's red rows are already False. ``best``/``worst`` are the case
+    keys (a caller may refine them, as `stepfit` does to keep the current cluster first among
+    equals); a key's first item says "cannot fit" in that case (a red row missed; in the worst
+    case also a red row unknown)."""
+    open_ = [(key, c) for key, c in ((best(c), c) for c in candidates) if not key[0]]
     if not open_:
         return None, ()
-    bar, leader = min(((worst(c), c) for c in open_), key=itemgetter(0))
-    contenders = [(key, c) for key, c in ((best(c), c) for c in open_)
-                  if c is leader or key < bar]
-    if len(contenders) == 1 and not leader.red.unknown:
+    bar, leader = min(((worst(c), c) for _, c in open_), key=itemgetter(0))
+    contenders = [(key, c) for key, c in open_ if c is leader or key < bar]
+    if len(contenders) == 1 and not bar[0]:
         return leader, (leader,)
     return None, tuple(c for _, c in sorted(contenders, key=itemgetter(0)))

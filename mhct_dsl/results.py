@@ -44,7 +44,7 @@ import attrs
 # Re-exported: the interpreter, the CLI and the schemas import these from here.
 from .results_allocation import (
     FITS, OUTCOME_TEXT, AllocationResult, BlockingCandidate, Candidate, ColourSummary, GroupBest,
-    RowCheck, scale_unknown,
+    RowCheck, Tally, scale_unknown,
 )
 from .results_common import TRACE_SCHEMA, Evidence, Outcome, Unknown
 from .results_review import (
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TRACE_SCHEMA", "Evidence", "Unknown", "Outcome", "RowCheck", "ColourSummary", "Candidate",
-    "BlockingCandidate", "GroupBest", "AllocationResult", "scale_unknown", "CriterionTrace", "ColumnTrace", "TargetFit",
+    "Tally", "BlockingCandidate", "GroupBest", "AllocationResult", "scale_unknown", "CriterionTrace", "ColumnTrace", "TargetFit",
     "BlockingCriterion", "ReviewResult", "ErrorResult", "FITS", "DECISIONS",
 ]
 

@@ -4,7 +4,7 @@ colour by colour, the suggestion, and what blocks one if none (shape: `mhct_dsl.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
@@ -55,6 +55,31 @@ class ColourSummary:
         return {"met": list(self.met), "missed": list(self.missed), "unknown": list(self.unknown)}
 
 
+class Tally(NamedTuple):
+    """How many of one cluster's red and orange rows are met, missed and unknown: all its fit
+    label, red check and rank keys depend on (`ranking`). A named tuple: a review makes a dozen
+    a record."""
+
+    cluster: int
+    red_met: int
+    red_missed: int
+    red_unknown: int
+    orange_met: int
+    orange_missed: int
+    orange_unknown: int
+
+    @property
+    def truth(self) -> Truth:
+        """The red check (every red row met), as `Candidate.truth`."""
+        return False if self.red_missed else None if self.red_unknown else True
+
+
+def _tally(candidate: "Candidate") -> Tally:
+    red, orange = candidate.red, candidate.orange
+    return Tally(candidate.cluster, len(red.met), len(red.missed), len(red.unknown),
+                 len(orange.met), len(orange.missed), len(orange.unknown))
+
+
 @attrs.frozen
 class Candidate:
     """One cluster's fit to an assessment (booklet Step 3) with its row checks; ``possible``
@@ -71,6 +96,8 @@ class Candidate:
     row_checks: Any = attrs.field(default=lambda unknown=None: (), eq=False, repr=False)
     possible: tuple[str, ...] = attrs.field(
         default=attrs.Factory(lambda self: (self.fit,), takes_self=True))
+    tally: Tally = attrs.field(default=attrs.Factory(_tally, takes_self=True), eq=False,
+                               repr=False)
 
     @property
     def rows(self) -> tuple[RowCheck, ...]:

@@ -57,6 +57,7 @@ from .allocation import VARIANCE, allocate, rank_key
 from .conditions import Context, evaluate_in
 from .model import COLUMN_ORDER, Cluster, RuleSet
 from .nodes import FitsClusters
+from .ranking import fit_of
 from .records import Assessment, Record, RecordError, parse_record
 from .stepfit import COUNTED
 from .results import (
@@ -128,10 +129,11 @@ def _stale(cluster: Cluster, latest: Assessment, when: dt.date) -> BlockingCrite
 
 
 def _target_fit(ctx: Context, latest: Assessment, number: int, likelihood: str) -> TargetFit:
-    candidate = ctx.fit(number, latest)
+    tally = ctx.tally(number, latest)
     target = ctx.ruleset.clusters.get(number)
     every = None if target is None or target.review is None else target.review.every
-    return TargetFit(number, likelihood, "no grid" if candidate is None else candidate.fit,
+    return TargetFit(number, likelihood,
+                     "no grid" if tally is None else fit_of(tally),
                      None if every is None else dates.describe(every),
                      None if every is None else dates.add(latest.date, every))
 

@@ -47,9 +47,9 @@ import attrs
 from .logic import Truth
 from .memo import IdentityMemo
 from .model import DIRECTIONS, Cluster, RuleSet
-from .ranking import best_key, decide, worst_key
+from .ranking import best_key, decide, fit_of, worst_key
 from .records import Assessment
-from .results import Candidate, Unknown
+from .results import Candidate, Tally, Unknown
 
 __all__ = ["StepFit", "step_fit", "best_fit", "pool"]
 
@@ -80,7 +80,7 @@ def pool(ruleset: RuleSet, cluster: Cluster) -> tuple[int, ...]:
     return _POOLS.get((id(ruleset), id(cluster)), (ruleset, cluster), members)
 
 
-def _staying(key: Callable[[Candidate], tuple], current: int) -> Callable[[Candidate], tuple]:
+def _staying(key: Callable[[Tally], tuple], current: int) -> Callable[[Tally], tuple]:
     """Allocation's key with the current cluster first among equally good fits (same fit or no
     fit, same number of orange misses)."""
     def staying(c: Candidate) -> tuple:
@@ -89,24 +89,23 @@ def _staying(key: Callable[[Candidate], tuple], current: int) -> Callable[[Candi
     return staying
 
 
-def _decide(candidates, current: int) -> tuple[Candidate | None, tuple[Candidate, ...]]:
-    """`ranking.decide` (interval dominance) under the `_staying` keys."""
-    return decide(candidates, _staying(best_key, current), _staying(worst_key, current))
-
-
 def best_fit(ruleset: RuleSet, cluster: Cluster, assessment: Assessment,
-             fit: Callable[[int, Assessment], Candidate | None]
-             ) -> tuple[Candidate | None, tuple[Candidate, ...]]:
+             tally: Callable[[int, Assessment], Tally | None]
+             ) -> tuple[Tally | None, tuple[Tally, ...]]:
     """The pool's definite best fit at ``assessment`` (or None) and the contenders for best, as
-    the step reading ranks them (the same in either direction); ``fit`` gives a cluster's fit."""
-    candidates = [c for c in (fit(n, assessment) for n in pool(ruleset, cluster)) if c is not None]
-    return _decide(candidates, cluster.number)
+    the step reading ranks them (the same in either direction): `ranking.decide` (interval
+    dominance) under the `_staying` keys over the pool's tallies (``tally`` gives a cluster's)."""
+    tallies = [t for t in (tally(n, assessment) for n in pool(ruleset, cluster)) if t is not None]
+    current = cluster.number
+    return decide(tallies, _staying(best_key, current), _staying(worst_key, current))
 
 
 def step_fit(cluster: Cluster, direction: str, assessment: Assessment,
-             ranked: tuple[Candidate | None, tuple[Candidate, ...]]) -> StepFit:
+             ranked: tuple[Tally | None, tuple[Tally, ...]],
+             fit: Callable[[int, Assessment], Candidate | None]) -> StepFit:
     """Read `fits step_up` (``direction`` "up") or `fits step_down` ("down") at ``assessment``
-    from its `best_fit` ``ranked`` (memoised by the caller)."""
+    from its `best_fit` ``ranked`` (memoised by the caller); ``fit`` gives a cluster's fit, whose
+    rows name the unknown ratings when contenders leave the reading open."""
     targets = cluster.targets(direction, COUNTED)
     listed = ", ".join(map(str, targets)) or "none"
     label = f"a likely/possible {LABELS[direction]} cluster ({listed})"
@@ -116,7 +115,7 @@ def step_fit(cluster: Cluster, direction: str, assessment: Assessment,
         what = ("the current cluster" if best.cluster == cluster.number
                 else label if inside else f"not {label}")
         return StepFit(inside, (best.cluster,) if inside else (), targets,
-                       f"best fit cluster {best.cluster} ({best.fit}): {what}")
+                       f"best fit cluster {best.cluster} ({fit_of(best)}): {what}")
     if not contenders:
         return StepFit(False, (), targets,
                        "neither the current cluster nor a likely/possible transition fits")
@@ -124,10 +123,11 @@ def step_fit(cluster: Cluster, direction: str, assessment: Assessment,
     names = ", ".join(str(c.cluster) for c in contenders)
     if not inside:
         return StepFit(False, (), targets, f"the best fit is one of {names}: none is {label}")
-    if len(inside) == len(contenders) and any(not c.red.unknown for c in contenders):
+    if len(inside) == len(contenders) and any(not c.red_unknown for c in contenders):
         return StepFit(True, inside, targets, f"the best fit is one of {names}: each is {label}")
     unknowns = tuple(dict.fromkeys(
-        u for c in contenders for row in c.unknown_rows(("red", "orange"))
+        u for c in contenders
+        for row in fit(c.cluster, assessment).unknown_rows(("red", "orange"))
         for u in row.unknowns(assessment.date)))
     return StepFit(None, inside, targets,
                    f"the best fit is undecided among {names} (unknown ratings)", unknowns)
