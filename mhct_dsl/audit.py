@@ -228,7 +228,7 @@ def run_audit(ruleset: RuleSet, input, fmt: str = "json", engine: str = "default
     err = err if err is not None else sys.stderr
     progress = Progress(err, "audit")
     if engine == "duckdb":
-        source = audit_duckdb.open_input(input)
+        source = audit_duckdb.open_input(input, ruleset)
         if editions is not None:
             ruleset = audit_duckdb.edition(editions, source)
         items = ((item, ruleset) for item in audit_duckdb.audit_records(ruleset, source))

@@ -2,12 +2,15 @@
 over a CSV or Parquet file, giving the records the default engine gives (`audit`).
 
 What the default engine checks before the ratings is checked here too, so that both engines give
-the same error records: the ids and dates are judged in Python over the input's distinct cells
-(`open_input`); rows the default engine would not audit are kept out of the query and merged back
-in row order (`audit_records`); an error record names the file's line, as DuckDB's row numbers skip
-empty lines (`_FileLines`). Without ``--rules``, every record is judged by the one national booklet
-in force on all the dates, or the input is refused with what to do (`edition`).
-"""
+the same error records (`open_input`): the header, found and checked by the default engine's own
+code; the ids and dates, judged in Python over the input's distinct cells; a CSV's rows with too
+few or too many cells (or unreadable), which DuckDB's reader rejects, worded by the default
+engine's reader. Those rows are kept out of the query and merged back in row order
+(`audit_records`); an error record names the file's line, as DuckDB numbers neither empty nor
+rejected lines (`_FileLines`). A CSV that DuckDB would read as other rows than the default engine
+(a quoted cell spanning lines, line endings that change) is refused with what to do. Without
+``--rules``, every record is judged by the one national booklet in force on all the dates, or the
+input is refused with what to do (`edition`)."""
 
 from __future__ import annotations
 
@@ -17,35 +20,40 @@ import datetime as dt
 import heapq
 import os
 import re
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from . import dates
 from .compiled.run import compiled_for
 from .editions import Editions
 from .model import RuleSet
-from .records import MAX_ID_LENGTH, RecordError
+from .readers import _csv_record, csv_header, csv_row, header_problem
+from .records import MAX_ID_LENGTH, RecordError, _scale_ids
 from .results import ErrorResult
 from .sql import Dialect, allocation_sql
 
 __all__ = ["DuckDBInput", "open_input", "audit_records", "edition"]
 
 
-# ---- the DuckDB engine ----------------------------------------------------------------------------
-
 
 class DuckDBInput(NamedTuple):
     """An input opened in DuckDB: the connection, the input's path, the expression that reads it,
     its columns, and what the default engine reads before the ratings, judged as it judges it:
-    whether an ``id`` is blank or too long, the message for each unreadable ``date`` cell (a blank
-    cell is ``""``) and the readable dates (of records with an id)."""
+    ``instead``, the records to give instead of auditing (the header's error record; none for a
+    CSV without a header); whether an ``id`` is blank or too long; the message for each
+    unreadable ``date`` cell (a blank cell is ``""``); the readable dates (of records with an
+    id); a CSV's rows that DuckDB rejected, as the error records the default engine gives them
+    (by line); and the map from DuckDB's rows to a CSV's lines."""
 
     connection: Any
     path: str
     reader: str
     present: dict[str, str]  # column -> DuckDB type
-    bad_ids: bool
-    unreadable: dict[str, str]
-    days: list[dt.date]
+    instead: list[ErrorResult] | None
+    bad_ids: bool = False
+    unreadable: dict[str, str] = {}
+    days: list[dt.date] = []
+    rejected: dict[int, ErrorResult] = {}
+    lines: _FileLines | None = None
 
 
 _INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")  # and U- variants
@@ -54,11 +62,13 @@ _DUCKDB = Dialect("duckdb")  # its cells stripped as the default engine strips: 
 _ID_CELL = f"coalesce({_DUCKDB.strip('CAST(id AS VARCHAR)')}, '')"
 _ID_PROBLEM = (f"CASE WHEN {_ID_CELL} = '' THEN 'id' "
                f"WHEN length({_ID_CELL}) > {MAX_ID_LENGTH} THEN 'long' END")
+_USE_DEFAULT = "use the default engine (it reads one row a line and reports each unreadable row)"
 
 
-def open_input(source) -> DuckDBInput:
-    """``source`` opened in DuckDB, its ids and dates judged (one query over the distinct
-    dates)."""
+def open_input(source, ruleset: RuleSet) -> DuckDBInput:
+    """``source`` opened in DuckDB, its header checked against ``ruleset`` and its ids and dates
+    judged (one query over the distinct dates) as the default engine checks and judges them. A
+    CSV that DuckDB reads otherwise than the default engine is refused (ValueError)."""
     try:
         import duckdb
     except ImportError:
@@ -69,30 +79,127 @@ def open_input(source) -> DuckDBInput:
         raise OSError(f"--engine duckdb reads a .csv or .parquet file, not {path!r}")
     if not os.path.exists(path):
         raise OSError(f"cannot read input: no such file {path!r}")
-    reader = ("read_parquet(?)" if ext == ".parquet"
-              else "read_csv(?, header = true, all_varchar = true)")
     connection = duckdb.connect()
     connection.execute("SET enable_progress_bar = false")  # it would write into standard output
-    reader = reader.replace("?", "'" + path.replace("'", "''") + "'")
-    present = {row[0]: row[1] for row in
-               connection.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
-    date = _DATE_CELL if "date" in present else "NULL"
-    problem = _ID_PROBLEM if "id" in present else "NULL"
-    distinct = connection.execute(f"SELECT DISTINCT {date}, {problem} FROM {reader}").fetchall()
+    if ext == ".parquet":
+        reader = f"read_parquet({_DUCKDB.literal(path)})"
+        present = {row[0]: row[1] for row in
+                   connection.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
+        at, header = 1, list(present)
+    else:
+        first = _csv_header(path)
+        if first is None:  # no line that is not blank: no records
+            return DuckDBInput(connection, path, "", {}, [])
+        at, header = first
+        present = {} if isinstance(header, str) else dict.fromkeys(header, "VARCHAR")
+    problem = header if isinstance(header, str) else header_problem(header, ruleset)
+    if problem:
+        return DuckDBInput(connection, path, "", present,
+                           [ErrorResult(None, "header", problem, {"row": at})])
+    if ext == ".csv":
+        reader = _csv_reader(path, at, header)
+    try:
+        grouped = connection.execute(f"SELECT {_DATE_CELL}, {_ID_PROBLEM}, count(*) "
+                                     f"FROM {reader} GROUP BY ALL").fetchall()
+    except duckdb.Error as error:
+        raise ValueError(f"--engine duckdb cannot read {path}: {str(error).splitlines()[0]}; "
+                         f"{_USE_DEFAULT}") from None
     unreadable, days = {}, []
-    for cell in {cell for cell, problem in distinct if cell is not None and problem is None}:
+    for cell in {cell for cell, problem, _ in grouped if problem is None}:
         try:
             days.append(dates.parse_iso(cell))
         except ValueError as error:
             unreadable[cell] = str(error)
-    bad_ids = any(problem is not None for _, problem in distinct)
-    return DuckDBInput(connection, path, reader, present, bad_ids, unreadable, days)
+    bad_ids = any(problem is not None for _, problem, _ in grouped)
+    rejected, lines = {}, None
+    if ext == ".csv":
+        rejected, lines = _rejected(connection, path, at, header, ruleset,
+                                    sum(n for _, _, n in grouped))
+    return DuckDBInput(connection, path, reader, present, None, bad_ids, unreadable, days,
+                       rejected, lines)
+
+
+def _csv_header(path: str) -> tuple[int, list[str] | str] | None:
+    """The CSV's header row and stripped names (or why it cannot be read), as the default engine
+    finds and reads it (`readers.csv_header`)."""
+    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        first = csv_header(enumerate((csv_row(line.rstrip("\r\n")) for line in handle), 1))
+    if first is None or isinstance(first[1], str):
+        return first
+    return first[0], [name.strip() for name in first[1]]
+
+
+def _csv_reader(path: str, at: int, header: list[str]) -> str:
+    """DuckDB's reader of the CSV with its header at line ``at``: the default engine's dialect
+    (no sniffing), every column text, rows with too few or too many cells kept out and noted in
+    the table ``reject_errors``."""
+    columns = ", ".join(f"{_DUCKDB.literal(name)}: 'VARCHAR'" for name in header)
+    return (f"read_csv({_DUCKDB.literal(path)}, header = true, skip = {at - 1}, "
+            "auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+            f"columns = {{{columns}}}, store_rejects = true)")
+
+
+def _rejected(connection, path: str, at: int, header: list[str], ruleset: RuleSet, rows: int
+              ) -> tuple[dict[int, ErrorResult], _FileLines]:
+    """The lines DuckDB rejected, as the default engine reports them (lines of only whitespace:
+    no record), and the map from DuckDB's rows to the file's lines. Refuses the file when DuckDB
+    read another number of rows than the default engine would (a quoted cell spanning lines)."""
+    numbers = [line for line, in connection.execute(
+        "SELECT DISTINCT line FROM reject_errors ORDER BY line").fetchall()]
+    lines = _FileLines(path, [*range(1, at), *numbers])
+    if lines.rows() != rows + 1:
+        raise ValueError(_misread(path, rows, lines.rows() - 1))
+    rejected = {}
+    allowed = _scale_ids(ruleset)
+    for number, cells in _csv_rows(path, set(numbers)):
+        if isinstance(cells, str):
+            rejected[number] = ErrorResult(getattr(cells, "record_id", None), "", cells,
+                                           {"row": number})
+            continue
+        if not any(cell.strip() for cell in cells):
+            continue
+        try:
+            _csv_record(header, cells, number, allowed)
+        except RecordError as error:
+            rejected[number] = ErrorResult(error.record_id, error.field, error.message,
+                                           {"row": number})
+            continue
+        raise ValueError(f"--engine duckdb cannot read row {number} of {path}, which the "
+                         f"default engine reads: {_USE_DEFAULT}")
+    return rejected, lines
+
+
+def _csv_rows(path: str, numbers: set[int]) -> Iterator[tuple[int, list[str] | str]]:
+    """The cells of the CSV's lines ``numbers`` (or why a line cannot be read), as the default
+    engine reads them."""
+    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        for number, line in enumerate(handle, 1):
+            if number in numbers:
+                yield number, csv_row(line.rstrip("\r\n"))
+
+
+def _misread(path: str, rows: int, expected: int) -> str:
+    """Why DuckDB's ``rows`` are not the default engine's: the first quoted cell that does not
+    end on its line, if any."""
+    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        for number, line in enumerate(handle, 1):
+            cells = csv_row(line.rstrip("\r\n")) if '"' in line else []
+            if isinstance(cells, str) and "unclosed quote" in cells:
+                return (f"--engine duckdb: row {number} of {path} has a quoted cell that does "
+                        "not end on its line; DuckDB would read on into the next line: "
+                        f"{_USE_DEFAULT}, or take the line breaks out of the cell")
+    return (f"--engine duckdb reads {rows} rows of records from {path} where the default engine "
+            f"reads {expected} (do its line endings change within the file?): {_USE_DEFAULT}")
 
 
 def audit_records(ruleset: RuleSet, source: DuckDBInput
-                    ) -> Iterator[dict[str, Any] | ErrorResult | None]:
+                  ) -> Iterator[dict[str, Any] | ErrorResult | None]:
     """The audit of every row, in input order. A row the default engine does not audit (`_refusal`)
-    is an error record as it reports it, or skipped when blank; the others go through the SQL."""
+    is an error record as it reports it, or skipped when blank; so is a row DuckDB rejected; the
+    others go through the SQL."""
+    if source.instead is not None:
+        yield from source.instead
+        return
     connection = source.connection
     compiled = compiled_for(ruleset)
     missing = [name for name in ("id",) + compiled.scales if name not in source.present]
@@ -108,20 +215,21 @@ def audit_records(ruleset: RuleSet, source: DuckDBInput
         connection.execute(f"CREATE VIEW judged AS SELECT *, {_refusal(source)} AS mhct_refused "
                            "FROM numbered")
         table = "judged WHERE mhct_refused IS NULL"
-        date = _DATE_CELL if "date" in source.present else "''"
         refused = connection.execute(
-            f"SELECT mhct_row, {_ID_CELL}, {date}, mhct_refused FROM judged "
+            f"SELECT mhct_row, {_ID_CELL}, {_DATE_CELL}, mhct_refused FROM judged "
             "WHERE mhct_refused <> 'blank' ORDER BY mhct_row").fetchall()
     connection.execute(f"CREATE VIEW ratings AS SELECT * FROM {table}")
-    line = _FileLines(source.path) if source.reader.startswith("read_csv") else None
+    line = source.lines
     errors = ((row, _refused(source, why, record_id, cell, line(row) if line else row))
               for row, record_id, cell, why in refused)
+    rejected = ((line.after(number), item) for number, item in sorted(source.rejected.items())
+                ) if line else iter(())
     # Integer columns (Parquet) are read as numbers, not as text.
     integers = [name for name in compiled.scales + ("recorded_cluster",)
                 if source.present.get(name, "").endswith(_INTEGER_TYPES)]
-    rows = _rows(connection.execute(allocation_sql(compiled, "duckdb", "ratings",
-                                                          "mhct_row", integers)), line)
-    for _, item in heapq.merge(rows, errors, key=lambda pair: pair[0]):
+    rows = _rows(connection.execute(allocation_sql(compiled, "duckdb", "ratings", "mhct_row",
+                                                   integers)), line)
+    for _, item in heapq.merge(rows, errors, rejected, key=lambda pair: pair[0]):
         yield item
 
 
@@ -150,26 +258,36 @@ def _refused(source: DuckDBInput, why: str, record_id: str, cell: str, row: int)
 
 
 class _FileLines:
-    """The file's line of DuckDB's row ``n`` of a CSV file (the header is 1). DuckDB's
-    ``read_csv`` skips empty lines; the default engine counts every line (ending at ``\\r\\n``,
-    ``\\r`` or ``\\n``) as a row. The file is scanned for empty lines on the first call only (so
-    not at all when no record fails)."""
+    """DuckDB's rows of a CSV file (the header is row 1) and the file's lines. DuckDB's
+    ``read_csv`` numbers neither empty lines nor the ``skipped`` ones (before the header, or
+    rejected); the default engine counts every line (ending at ``\\r\\n``, ``\\r`` or ``\\n``) as a
+    row. The file is scanned once, a block at a time."""
 
     _BREAK = re.compile(rb"\r\n|\r|\n")
     _BLOCK = 1 << 22
 
-    def __init__(self, path: str):
-        self.path, self.before = path, None
+    def __init__(self, path: str, skipped: Iterable[int] = ()):
+        self.path = path
+        empty, self.total = self._scan()
+        self.unnumbered = sorted(set(skipped).union(empty))
+        # per line not numbered, how many numbered lines come before it
+        self.before = [line - 1 - k for k, line in enumerate(self.unnumbered)]
 
     def __call__(self, row: int) -> int:
-        if self.before is None:
-            # per empty line, how many lines that are not empty come before it
-            self.before = [line - 1 - k for k, line in enumerate(self._empty())]
+        """The file's line of DuckDB's row ``row``."""
         return row + bisect.bisect_left(self.before, row)
 
-    def _empty(self) -> Iterator[int]:
-        """Numbers of the file's empty lines, reading whole lines a block at a time."""
-        number, carry = 1, b""
+    def rows(self) -> int:
+        """How many lines DuckDB numbers (the header included)."""
+        return self.total - len(self.unnumbered)
+
+    def after(self, line: int) -> float:
+        """Between which of DuckDB's rows a line it does not number lies (the row before, +0.5)."""
+        return line - 1 - bisect.bisect_left(self.unnumbered, line) + 0.5
+
+    def _scan(self) -> tuple[list[int], int]:
+        """The numbers of the file's empty lines, and how many lines it has."""
+        empty, number, carry = [], 1, b""
         with open(self.path, "rb") as handle:
             if handle.read(3) != codecs.BOM_UTF8:
                 handle.seek(0)
@@ -179,11 +297,15 @@ class _FileLines:
                     data += handle.read(1)
                 cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
                 lines, carry = data[:cut], data[cut:]
-                if lines.startswith((b"\n", b"\r")) or any(
-                        pair in lines for pair in (b"\n\n", b"\r\r", b"\n\r")):
+                returns = b"\r" in lines  # most files have none: fewer passes over the block
+                pairs = (b"\n\n", b"\r\r", b"\n\r") if returns else (b"\n\n",)
+                if lines.startswith((b"\n", b"\r")) or any(pair in lines for pair in pairs):
                     pieces = self._BREAK.split(lines)[:-1]
-                    yield from (number + k for k, piece in enumerate(pieces) if not piece)
-                number += lines.count(b"\n") + lines.count(b"\r") - lines.count(b"\r\n")
+                    empty.extend(number + k for k, piece in enumerate(pieces) if not piece)
+                number += lines.count(b"\n")
+                if returns:  # a \r not before \n ends a line too
+                    number += lines.count(b"\r") - lines.count(b"\r\n")
+        return empty, number - 1 + bool(carry)
 
 
 def _rows(result, line: Callable[[int], int] | None

@@ -93,6 +93,78 @@ def test_the_empty_lines_are_found_across_blocks(tmp_path, monkeypatch, ending, 
     path.write_bytes(b"\xef\xbb\xbf" + (ending.join(["", *LINES]) + ending).encode("utf-8"))
     monkeypatch.setattr(_FileLines, "_BLOCK", block)
     lines = _FileLines(str(path))
-    assert list(lines._empty()) == [1, 3, 5, 6, 9, 12, 15, 16]
+    assert lines._scan() == ([1, 3, 5, 6, 9, 12, 15, 16], 17)
     # DuckDB's rows (header 2: the leading empty line is skipped) -> the file's lines
     assert [lines(n) for n in (1, 2, 3, 4, 5, 8, 9)] == [2, 4, 7, 8, 10, 14, 17]
+    assert lines.rows() == 9
+    # line 8 rejected by DuckDB: not numbered, and it comes after row 3 (line 7)
+    rejected = _FileLines(str(path), [8])
+    assert [rejected(n) for n in (3, 4, 8)] == [7, 10, 17]
+    assert (rejected.rows(), rejected.after(8)) == (8, 3.5)
+
+
+BROKEN = [
+    "", " \t",                                                        # rows 1-2: before the header
+    HEADER,                                                           # row 3
+    _row("plain"),
+    _row("short").rsplit(",", 5)[0],                                  # row 5: 17 cells
+    "   ",                                                            # row 6: no record
+    _row("long") + ",extra",                                          # row 7: 23 cells
+    "",
+    '"quoted"b,' + _row("x").split(",", 1)[1],                        # row 9: a quote, then text
+    _row("seven", ten="7"),                                           # row 10
+    "\t",
+    _row("last", ten="1"),                                            # row 12
+]
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_duckdb_audit_equals_the_default_engines_on_broken_rows(tmp_path, ending):
+    pytest.importorskip("duckdb")
+    path = tmp_path / "broken.csv"
+    data = (ending.join(BROKEN) + ending).encode("utf-8")
+    path.write_bytes(data.replace(b"\nlast", b"\nl\xffst"))  # a byte that is not UTF-8
+    default = json.loads(_audit(path, "default", "json"))
+    assert json.loads(_audit(path, "duckdb", "json")) == default
+    assert _audit(path, "duckdb", "csv") == _audit(path, "default", "csv")
+    assert [(r["id"], r["error"]["row"], r["error"]["message"]) if "error" in r else r["id"]
+            for r in default["records"]] == [
+        "plain",
+        ("short", 5, "has 17 cells; the header has 22"),
+        ("long", 7, "has 23 cells; the header has 22"),
+        (None, 9, "unreadable CSV row: ',' expected after '\"'"),
+        ("seven", 10, "rating must be 0-4, 9 or blank; got '7'"),
+        (None, 12, "unreadable CSV row: not UTF-8 text: byte 0xff (column 2); save the file as "
+                   "UTF-8"),
+    ]
+
+
+@pytest.mark.parametrize("header", [
+    HEADER.replace("date,", ""), HEADER + ",notes", HEADER + ",id", "\n" + HEADER.replace("A", "a"),
+], ids=["missing", "unexpected", "duplicate", "after-a-blank-line"])
+def test_both_engines_report_a_bad_header_as_one_error_record(tmp_path, header):
+    pytest.importorskip("duckdb")
+    path = tmp_path / "header.csv"
+    path.write_text(header + "\n" + _row("plain") + "\n")
+    default = json.loads(_audit(path, "default", "json"))
+    assert json.loads(_audit(path, "duckdb", "json")) == default
+    [record] = default["records"]
+    assert (record["id"], record["error"]["field"]) == (None, "header")
+    assert record["error"]["row"] == header.count("\n") + 1
+
+
+@pytest.mark.parametrize("text, says", [
+    ("\n".join([HEADER, _row("plain"), _row('"two\nlines"'), _row("last")]),
+     "row 3 of {path} has a quoted cell that does not end on its line"),
+    ("\n".join([HEADER, _row("plain"), _row("one\rline"), _row("last")]),
+     "cannot read {path}"),
+], ids=["quoted-line-break", "lone-cr"])
+def test_duckdb_refuses_a_csv_it_would_read_otherwise_and_says_what_to_do(tmp_path, text, says):
+    # the default engine reads one row a line, both breaks included; DuckDB cannot
+    pytest.importorskip("duckdb")
+    path = tmp_path / "lines.csv"
+    path.write_bytes((text + "\n").encode("utf-8"))
+    with pytest.raises(ValueError) as refusal:
+        _audit(path, "duckdb", "json")
+    assert says.format(path=path) in str(refusal.value)
+    assert "use the default engine" in str(refusal.value)

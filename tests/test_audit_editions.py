@@ -108,14 +108,17 @@ def test_an_unreadable_date_is_an_error_record_on_date(tmp_path, capsys, engine,
 
 
 @pytest.mark.parametrize("rules", [[], ["--rules", str(Path(__file__).parent.parent / "rules")]])
-def test_duckdb_reads_input_without_a_date_column(tmp_path, capsys, rules):
-    # docs/scale.md: no `date` column, the current booklet (the default engine needs the column)
+def test_both_engines_report_a_missing_date_column_alike(tmp_path, capsys, rules):
     pytest.importorskip("duckdb")
     path = tmp_path / "records.csv"
     path.write_text(HEADER.replace("id,date,", "id,") + _row("a", "", 1).replace("a,,", "a,"))
-    status, data, _ = _audit(capsys, "--engine", "duckdb", *rules, str(path))
-    assert status == 0
-    assert _verdicts(data) == {"a": (True, [])}
+    default = _audit(capsys, *rules, str(path))
+    assert _audit(capsys, "--engine", "duckdb", *rules, str(path)) == default
+    status, data, _ = default
+    assert status == 1
+    assert data["records"] == [{"id": None, "error": {
+        "field": "header", "row": 1, "message": "missing column(s): date (leave cells blank for "
+        "ratings not made, or 9 for not known)"}}]
     assert data["ruleset"]["version"] == "V3.0 (2013/14)"
 
 
