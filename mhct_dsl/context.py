@@ -14,7 +14,8 @@ from .allocation import fit_cluster
 from .model import Cluster, RuleSet
 from .nodes import Duration
 from .records import Assessment, Record
-from .results import Candidate, Evidence, Outcome, Tally, Unknown
+from .results import Candidate, Evidence, Outcome, RowCheck, Tally, Unknown
+from .rows import plan, row_checks
 from .stepfit import StepFit, best_fit, step_fit
 from .tallies import counter
 
@@ -75,7 +76,13 @@ class Context:
         if ranked is None:
             ranked = self.ranked[assessment.date] = best_fit(self.ruleset, self.cluster,
                                                              assessment, self.tally)
-        return step_fit(self.cluster, direction, assessment, ranked, self.fit)
+        return step_fit(self.cluster, direction, assessment, ranked, self.undecided)
+
+    def undecided(self, number: int, assessment: Assessment) -> tuple[RowCheck, ...]:
+        """Cluster ``number``'s red and orange rows that unknown ratings leave undecided at
+        ``assessment``, as its fit's `Candidate.unknown_rows` (without building the fit)."""
+        return row_checks(plan(self.ruleset.clusters[number].grid), assessment.ratings,
+                          ("red", "orange"))
 
 
 @attrs.frozen

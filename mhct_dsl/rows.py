@@ -106,11 +106,15 @@ def row_value(scales, reading: str, allowed: frozenset[int], tails: tuple[Truth,
     return tails[low] if unknown else low in allowed
 
 
+def _value(row: RowPlan, ratings) -> Truth:
+    scales, reading, _, _, _, allowed, tails = row
+    return row_value(scales, reading, allowed, tails, ratings)
+
+
 def _check(row: RowPlan, ratings) -> RowCheck:
-    scales, reading, colour, bands, label, allowed, tails = row
+    scales, _, colour, bands, label, _, _ = row
     raws = tuple(ratings.get(s) for s in scales)
-    return RowCheck(scales, colour, bands, raws,
-                    row_value(scales, reading, allowed, tails, ratings), label)
+    return RowCheck(scales, colour, bands, raws, _value(row, ratings), label)
 
 
 def check_row(row: GridRow, assessment: Assessment) -> RowCheck | None:
@@ -125,5 +129,5 @@ def row_checks(compiled: Plan, ratings, unknown: tuple[str, ...] | None = None
     rows of those colours that unknown ratings leave undecided."""
     if unknown is None:
         return tuple(_check(row, ratings) for row in compiled)
-    checks = (_check(row, ratings) for row in compiled if row[2] in unknown)
-    return tuple(c for c in checks if c.value is None)
+    return tuple(_check(row, ratings) for row in compiled
+                 if row[2] in unknown and _value(row, ratings) is None)

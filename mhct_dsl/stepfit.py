@@ -49,7 +49,7 @@ from .memo import IdentityMemo
 from .model import DIRECTIONS, Cluster, RuleSet
 from .ranking import best_key, decide, fit_of, worst_key
 from .records import Assessment
-from .results import Candidate, Tally, Unknown
+from .results import RowCheck, Tally, Unknown
 
 __all__ = ["StepFit", "step_fit", "best_fit", "pool"]
 
@@ -83,9 +83,9 @@ def pool(ruleset: RuleSet, cluster: Cluster) -> tuple[int, ...]:
 def _staying(key: Callable[[Tally], tuple], current: int) -> Callable[[Tally], tuple]:
     """Allocation's key with the current cluster first among equally good fits (same fit or no
     fit, same number of orange misses)."""
-    def staying(c: Candidate) -> tuple:
-        k = key(c)
-        return k[:2] + (c.cluster != current,) + k[2:]
+    def staying(t: Tally) -> tuple:
+        no_fit, orange_misses, red_met, orange_met, cluster = key(t)
+        return no_fit, orange_misses, cluster != current, red_met, orange_met, cluster
     return staying
 
 
@@ -102,10 +102,11 @@ def best_fit(ruleset: RuleSet, cluster: Cluster, assessment: Assessment,
 
 def step_fit(cluster: Cluster, direction: str, assessment: Assessment,
              ranked: tuple[Tally | None, tuple[Tally, ...]],
-             fit: Callable[[int, Assessment], Candidate | None]) -> StepFit:
+             undecided: Callable[[int, Assessment], tuple[RowCheck, ...]]) -> StepFit:
     """Read `fits step_up` (``direction`` "up") or `fits step_down` ("down") at ``assessment``
-    from its `best_fit` ``ranked`` (memoised by the caller); ``fit`` gives a cluster's fit, whose
-    rows name the unknown ratings when contenders leave the reading open."""
+    from its `best_fit` ``ranked`` (memoised by the caller); ``undecided`` gives a cluster's red
+    and orange rows that unknown ratings leave undecided, which name them when contenders leave
+    the reading open."""
     targets = cluster.targets(direction, COUNTED)
     listed = ", ".join(map(str, targets)) or "none"
     label = f"a likely/possible {LABELS[direction]} cluster ({listed})"
@@ -126,8 +127,7 @@ def step_fit(cluster: Cluster, direction: str, assessment: Assessment,
     if len(inside) == len(contenders) and any(not c.red_unknown for c in contenders):
         return StepFit(True, inside, targets, f"the best fit is one of {names}: each is {label}")
     unknowns = tuple(dict.fromkeys(
-        u for c in contenders
-        for row in fit(c.cluster, assessment).unknown_rows(("red", "orange"))
+        u for c in contenders for row in undecided(c.cluster, assessment)
         for u in row.unknowns(assessment.date)))
     return StepFit(None, inside, targets,
                    f"the best fit is undecided among {names} (unknown ratings)", unknowns)
