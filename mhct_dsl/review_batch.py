@@ -45,6 +45,9 @@ LARGE = 4 * 1024 * 1024  # bytes: ~1,000 review records and more are worth the w
 
 # One rendered record: (text, failed, record id for the repeated-ids warning, location).
 Rendered = tuple[str, bool, "str | None", dict]
+# One rendered chunk: (its records' text as the output holds them, joined; how many records;
+# how many failed; each record's (id, location) for the repeated-ids warning).
+Done = tuple[str, int, int, list]
 
 
 def default_jobs(input) -> int:
@@ -69,21 +72,40 @@ class _Reviewer:
         self.chunks = 0
         self.out = types.SimpleNamespace(encoding=encoding)  # what `_for` needs of the output
 
-    def chunk(self, kind: str, data: list) -> list[Rendered]:
+    def chunk(self, kind: str, data: list) -> Done:
         """A chunk reviewed and rendered with Python's cyclic garbage collector paused (a review
         makes thousands of short-lived objects, which set it off again and again, each time
-        walking the rule sets); it collects after every eighth chunk, so cycles stay bounded."""
+        walking the rule sets); it collects after every eighth chunk, so cycles stay bounded.
+        The records' text comes joined, so the writing process writes a chunk at once."""
         was = gc.isenabled()
         gc.disable()
         try:
             items = read_json_lines(data, self.ruleset) if kind == "lines" else data
-            return [self.one(location, item) for location, item in items]
+            done = [self.one(location, item) for location, item in items]
         finally:
             if was:
                 gc.enable()
             self.chunks += 1
             if self.chunks % 8 == 0:
                 gc.collect()
+        return (self.joined([text for text, _, _, _ in done]), len(done),
+                sum(bad for _, bad, _, _ in done), [(i, where) for _, _, i, where in done])
+
+    def joined(self, texts: list[str]) -> str:
+        """Records' texts as the output holds them, without what goes before a chunk (`lead`)."""
+        if self.explain:
+            return "\n".join(text + "\n" for text in texts)
+        if self.fmt == "json":
+            return ",\n".join(texts)
+        return "".join(texts) if self.fmt == "csv" else "".join(text + "\n" for text in texts)
+
+    def lead(self, written: int) -> str:
+        """What goes before a chunk when ``written`` records are out already."""
+        if self.explain:
+            return "\n" if written else ""
+        if self.fmt == "json":
+            return ",\n" if written else "[\n"
+        return ""
 
     def one(self, location, item) -> Rendered:
         result = _outcome(item, location, lambda record: review(
@@ -119,7 +141,7 @@ def _start_worker(reviewer: _Reviewer) -> None:
     _WORKER = reviewer
 
 
-def _work(kind: str, data: list) -> list[Rendered]:
+def _work(kind: str, data: list) -> Done:
     return _WORKER.chunk(kind, data)
 
 
@@ -170,27 +192,20 @@ def run(ruleset: RuleSet, input, fmt: str, out: IO[str], err: IO[str], as_of, ex
                          getattr(out, "encoding", None) or "utf-8")
     total = failed = 0
     ids = RecordIds()
-
-    def write(text: str) -> None:
-        nonlocal total
-        if explain:
-            out.write(("\n" if total else "") + text + "\n")
-        elif fmt == "json":
-            out.write(("[\n" if total == 0 else ",\n") + text)
-        else:
-            out.write(text if fmt == "csv" else text + "\n")
-        total += 1
-
     if fmt == "csv" and not explain:
         csv.writer(out, lineterminator="\n").writerow(REVIEW_COLUMNS)
     try:
-        for rendered in _rendered(_chunks(input, ruleset, size), reviewer, jobs):
-            for text, bad, record_id, location in rendered:
-                write(text)
-                failed += bad
+        for text, count, bad, seen in _rendered(_chunks(input, ruleset, size), reviewer, jobs):
+            if count:
+                out.write(reviewer.lead(total) + text)
+            total += count
+            failed += bad
+            for record_id, location in seen:
                 ids.see(record_id, location)
     except Exception as error:  # reading failed midway (should not happen; never a traceback)
-        write(reviewer.render(_internal(None, error, {})))
+        out.write(reviewer.lead(total) + reviewer.joined(
+            [reviewer.render(_internal(None, error, {}))]))
+        total += 1
         failed += 1
     finally:
         if fmt == "json" and not explain:
@@ -200,7 +215,7 @@ def run(ruleset: RuleSet, input, fmt: str, out: IO[str], err: IO[str], as_of, ex
 
 
 def _rendered(chunks: Iterator[tuple[str, list]], reviewer: _Reviewer, jobs: int
-              ) -> Iterator[list[Rendered]]:
+              ) -> Iterator[Done]:
     """Each chunk reviewed and rendered, in input order: here, or over ``jobs`` workers."""
     if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield from (reviewer.chunk(kind, data) for kind, data in chunks)
