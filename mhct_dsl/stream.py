@@ -33,7 +33,7 @@ from .allocation import allocate
 from .compiled.kernel import NONE
 from .compiled.tables import UNKNOWN_9, UNRATED, Compiled
 from .model import RuleSet
-from .readers import _csv_record, csv_header, csv_row, header_problem, read_json
+from .readers import _UNDECODABLE, _csv_record, csv_header, csv_row, header_problem, read_json
 from .records import MAX_ID_LENGTH, PROBLEM_TYPES, Record, RecordError, _scale_ids
 from .results import ErrorResult
 
@@ -228,8 +228,8 @@ def _jsonl_chunks(lines, ruleset, compiled, group, size) -> Iterator[Chunk]:
 def _csv_chunks(lines, ruleset, compiled, group, size) -> Iterator[Chunk]:
     # one row a line, numbered as `readers.read_csv` numbers and reads it (a quote must close on
     # its line; the header is the first line that is not blank)
-    rows = enumerate((csv_row(line.rstrip("\r\n")) for line in lines), start=1)
-    first = csv_header(rows)
+    numbered = enumerate(lines, start=1)
+    first = csv_header((number, csv_row(line.rstrip("\r\n"))) for number, line in numbered)
     if first is None:
         return
     at, header_cells = first
@@ -241,8 +241,21 @@ def _csv_chunks(lines, ruleset, compiled, group, size) -> Iterator[Chunk]:
         yield from _items_chunks([({"row": at}, error)], ruleset, compiled, group, size)
         return
     columns = _Columns(header, ruleset, compiled, group)
-    while block := list(itertools.islice(rows, size)):
-        yield columns.chunk(block)
+    row = at + 1
+    while block := list(itertools.islice(lines, size)):
+        yield columns.chunk(row, *_cells(block))
+        row += len(block)
+
+
+def _cells(lines: list[str]) -> tuple[list[list[str] | str], bool]:
+    """Each line's cells or why it cannot be read, as `readers.csv_row` reads it, and whether
+    every line was read. Lines without a quote or a byte that was not UTF-8 (the usual case)
+    are split at their commas, which is what `csv_row` does with them."""
+    text = "".join(lines)
+    clean = _UNDECODABLE.search(text) is None
+    if clean and '"' not in text:  # a blank line gives [""] (csv_row: []): both no record
+        return [line.rstrip("\r\n").split(",") for line in lines], True
+    return [csv_row(line.rstrip("\r\n"), clean) for line in lines], False
 
 
 # A rating cell's code by its one character (code point 0: an empty cell); 255: not plain.
@@ -325,21 +338,26 @@ class _Columns:
             raise ValueError(cell)
         return 0
 
-    def chunk(self, block: list[tuple[int, list[str] | str]]) -> Chunk:
-        """A block of ``(row, cells or why the row cannot be read)``."""
+    def chunk(self, start: int, block: list[list[str] | str], read: bool) -> Chunk:
+        """A block of consecutive rows from row ``start``: each row's cells or why it cannot be
+        read; ``read``: every row has cells."""
         width = len(self.header)
-        regular = [i for i, (_, cells) in enumerate(block)
-                   if isinstance(cells, list) and len(cells) == width]
+        if read and set(map(len, block)) == {width}:
+            regular, cells = range(len(block)), block
+        else:
+            regular = [i for i, cells in enumerate(block)
+                       if isinstance(cells, list) and len(cells) == width]
+            cells = [block[i] for i in regular]
         plain = np.zeros(len(block), dtype=bool)
         codes = np.zeros((len(regular), len(self.compiled.scales)), dtype=np.uint8)
-        ids, day_cells, locations = [], [], []
+        ids, day_cells, rows = [], [], []
         group = recorded = np.full(len(regular), NONE, dtype=np.int64)
         if regular:
-            columns = list(zip(*(block[i][1] for i in regular)))
-            ok = np.ones(len(regular), dtype=bool)
-            ids = [cell.strip() for cell in columns[self.at["id"]]]
-            ok &= np.fromiter((0 < len(x) <= MAX_ID_LENGTH for x in ids), bool, len(ids))
-            day_cells = columns[self.at["date"]]
+            columns = list(zip(*cells))
+            ids = list(map(str.strip, columns[self.at["id"]]))
+            lengths = np.fromiter(map(len, ids), np.intp, len(ids))
+            ok = (lengths > 0) & (lengths <= MAX_ID_LENGTH)
+            day_cells = columns[self.at["date"]]  # a plain date has no spaces to strip
             ok &= self._mapped(day_cells, self._date)[1]
             for j, scale in enumerate(self.compiled.scales):
                 code = _rating_codes(columns[self.at[scale]])
@@ -357,32 +375,35 @@ class _Columns:
             if "group" not in self.at and self.group is not None:
                 group = np.full(len(regular), self.group_index[self.group] * 2 + _ARGUMENT)
             plain[np.array(regular)[ok]] = True
-            keep = np.flatnonzero(ok)
-            codes, recorded, group = codes[keep], recorded[keep], group[keep]
-            ids = [ids[k] for k in keep.tolist()]
-            day_cells = [day_cells[k] for k in keep.tolist()]
-            locations = [{"row": block[regular[k]][0]} for k in keep.tolist()]
+            rows = [start + i for i in regular]
+            if not ok.all():
+                keep = np.flatnonzero(ok)
+                codes, recorded, group = codes[keep], recorded[keep], group[keep]
+                ids = [ids[k] for k in keep.tolist()]
+                day_cells = [day_cells[k] for k in keep.tolist()]
+                rows = [rows[k] for k in keep.tolist()]
         builder = _Builder(self.compiled, self.ruleset, self.group)
         fast = len(ids)
         entries = list(range(len(block))) if plain.all() else []
         position = 0
-        for i, (row, cells) in enumerate(block if not entries else ()):
+        for i, cells in enumerate(block if not entries else ()):
             if plain[i]:
                 entries.append(position)
                 position += 1
                 continue
             mark = len(builder.entries)
-            self._slow(builder, row, cells)
+            self._slow(builder, start + i, cells)
             for entry in builder.entries[mark:]:
                 entries.append(entry if isinstance(entry, ErrorResult) else fast + entry)
         extra = builder.chunk()
         given = np.where(group == NONE, NONE, group // 2)
         source = np.where(group == NONE, NONE, group % 2)
-        return Chunk(entries, ids + extra.ids, [d.strip() for d in day_cells] + extra.dates,
+        return Chunk(entries, ids + extra.ids, [*day_cells, *extra.dates],
                      np.concatenate([codes, extra.codes]),
                      np.concatenate([given, extra.group]).astype(np.int16),
                      np.concatenate([source, extra.group_source]).astype(np.int8),
-                     np.concatenate([recorded, extra.recorded]), locations + extra.locations)
+                     np.concatenate([recorded, extra.recorded]),
+                     [{"row": row} for row in rows] + extra.locations)
 
     def _slow(self, builder: _Builder, row: int, cells) -> None:
         if isinstance(cells, str):  # as `readers.read_csv` reports it
