@@ -117,29 +117,54 @@ def _blocking_texts(compiled: Compiled, chunk, batch: Batch, far: np.ndarray) ->
     red = np.array([row.colour == "red" for row in compiled.rows])
     orange = np.array([row.colour == "orange" for row in compiled.rows])
     read = (values == 2) & (orange | (red & (suggested == NONE)[:, None]))
-    pairs = [[(n, compiled.scales.index(s)) for n, row in enumerate(compiled.rows)
-              if row.cluster == c and row.colour in ("red", "orange") for s in row.scales]
-             for c in compiled.clusters]
+    segments, hits = _hits(compiled, read, codes >= UNKNOWN_9)
+    of_cluster = [[j for j, (c, _) in enumerate(segments) if c == column] for column in columns]
     names = [str(int(c)) for c in compiled.clusters]
     said = {UNKNOWN_9: "rated 9 (not known)", UNRATED: "not rated"}
     listed = [compiled.scales.index(s) for s in SCALE_IDS if s in compiled.scales]
+    spelled: dict[tuple[int, int], list[int]] = {}  # (segment, bits) -> the scales hit, in order
     out = []
-    for k, (i, row_read, record_codes, ranking, count) in enumerate(zip(
-            far.tolist(), read.tolist(), codes.tolist(), order.tolist(), named.tolist())):
+    for k, (i, record_codes, ranking, count, record_hits) in enumerate(zip(
+            far.tolist(), codes.tolist(), order.tolist(), named.tolist(), hits)):
         on = f" on {chunk.dates[i]}" if chunk.dates[i] else ""
         who: dict[int, list[str]] = {}
         if no_rated[k]:
             who = {s: ["no rated needs"] for s in listed if record_codes[s] >= UNKNOWN_9}
         else:
             for c in ranking[:count]:
-                for n, s in pairs[c]:
-                    if row_read[n] and record_codes[s] >= UNKNOWN_9:
-                        clusters = who.setdefault(s, [])
-                        if not clusters or clusters[-1] is not names[c]:
-                            clusters.append(names[c])
+                for j in of_cluster[c]:
+                    if record_hits[j]:
+                        key = (j, record_hits[j])
+                        if key not in spelled:
+                            spelled[key] = [s for p, s in enumerate(segments[j][1])
+                                            if key[1] >> p & 1]
+                        for s in spelled[key]:
+                            clusters = who.setdefault(s, [])
+                            if not clusters or clusters[-1] is not names[c]:
+                                clusters.append(names[c])
         out.append("; ".join(f"scale {compiled.scales[s]}: {said[record_codes[s]]}{on} "
                              f"(clusters {', '.join(clusters)})" for s, clusters in who.items()))
     return out
+
+
+_SEGMENT = 62  # (row, scale) pairs a segment's bits hold in one int64
+
+
+def _hits(compiled: Compiled, read: np.ndarray, unknown: np.ndarray
+          ) -> tuple[list[tuple[int, list[int]]], list[list[int]]]:
+    """Each cluster's red and orange (row, scale) pairs in row order, cut into segments of at
+    most `_SEGMENT`: ``(cluster column, the pairs' scale columns)`` per segment; and per record,
+    per segment, which of its pairs have their row read and their rating unknown, as bits."""
+    segments, bits = [], []
+    for column, cluster in enumerate(compiled.clusters.tolist()):
+        pairs = [(n, compiled.scales.index(s)) for n, row in enumerate(compiled.rows)
+                 if row.cluster == cluster and row.colour in ("red", "orange") for s in row.scales]
+        for start in range(0, len(pairs), _SEGMENT):
+            rows, scales = (list(x) for x in zip(*pairs[start:start + _SEGMENT]))
+            weights = np.left_shift(1, np.arange(len(rows), dtype=np.int64))
+            bits.append((read[:, rows] & unknown[:, scales]) @ weights)
+            segments.append((column, scales))
+    return segments, (np.stack(bits, axis=1).tolist() if bits else [[]] * len(read))
 
 
 _SPECIAL = ('"', "\r", "\n")
