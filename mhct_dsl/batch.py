@@ -209,6 +209,21 @@ class RecordIds:
             self.repeated[record_id] = [_where({self.key: first} if type(first) is int else first)]
         self.repeated[record_id].append(_where(location))
 
+    def see_all(self, record_ids: list[str | None], locations: list[dict[str, int]]) -> None:
+        """`see` each id at its location, in order: at once when the ids are new and distinct
+        and each location is one number under the run's key (the usual case of a chunk)."""
+        key = self.key or (next(iter(locations[0]), None) if locations else None)
+        if key is not None and sum(map(len, locations)) == len(locations):
+            places = [location.get(key) for location in locations]
+            firsts = dict(zip(record_ids, places))
+            if (len(firsts) == len(record_ids) and None not in firsts and None not in places
+                    and self.first.keys().isdisjoint(firsts)):
+                self.key = key
+                self.first.update(firsts)
+                return
+        for record_id, location in zip(record_ids, locations):
+            self.see(record_id, location)
+
     def warning(self) -> str:
         if not self.repeated:
             return ""

@@ -5,6 +5,8 @@ import io
 import json
 
 import attrs
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from evalkit import column, mini_ruleset, ratings, record_json
 from mhct_dsl.batch import RecordIds, run_allocate, run_review
@@ -226,3 +228,23 @@ def test_repeated_ids_in_rows():
         ids.see(record_id, {"row": row})
     assert ids.warning() == ("warning: 2 record id(s) given more than once: "
                              "'x' (row 2, row 4, row 5); 'y' (row 3, row 6)\n")
+
+
+_places = st.one_of(st.builds(lambda n: {"row": n}, st.integers(1, 9)),
+                    st.builds(lambda n: {"line": n}, st.integers(1, 9)),
+                    st.just({}), st.just({"record": 1, "line": 2}))
+
+
+@given(st.lists(st.lists(st.tuples(st.one_of(st.none(), st.sampled_from("abcdefgh")), _places),
+                         max_size=6), max_size=4))
+@example([[("a", {"row": 2}), ("b", {"row": 3})], [("c", {"row": 4}), ("a", {"row": 5})]])
+@example([[("a", {"line": 2}), ("a", {"line": 3})]])
+@example([[("a", {"row": 2})], [("b", {"line": 3}), ("a", {"line": 4})]])
+def test_seeing_a_chunk_at_once_is_seeing_each_id_in_turn(chunks):
+    one, many = RecordIds(), RecordIds()
+    for chunk in chunks:
+        for record_id, place in chunk:
+            one.see(record_id, place)
+        many.see_all([i for i, _ in chunk], [p for _, p in chunk])
+    assert (many.key, many.first, many.repeated) == (one.key, one.first, one.repeated)
+    assert many.warning() == one.warning()

@@ -184,6 +184,8 @@ def _column(texts: list[str]) -> tuple[list, set[int]]:
     joined = "\x01".join(texts)
     if not any(c in joined for c in (",", *_SPECIAL)):
         return texts, set()
+    if not any(c in joined for c in _SPECIAL):
+        return [f'"{text}"' if "," in text else text for text in texts], set()
     done = {text: _quoted(text) for text in dict.fromkeys(texts)}
     if None not in done.values():
         return [done[text] for text in texts], set()
@@ -351,11 +353,14 @@ def run_allocate_csv(ruleset: RuleSet, input, out: IO[str] | None = None,
                                  progress=progress):
             rows, bad = _rows(ruleset, chunk, cell, choose)
             out.write("".join(rows))
-            for e in chunk.entries:
-                if isinstance(e, ErrorResult):
-                    ids.see(e.id, e.location)
-                else:
-                    ids.see(chunk.ids[e], chunk.locations[e])
+            if chunk.entries == list(range(len(chunk.ids))):  # every record read, in order
+                ids.see_all(chunk.ids, chunk.locations)
+            else:
+                for e in chunk.entries:
+                    if isinstance(e, ErrorResult):
+                        ids.see(e.id, e.location)
+                    else:
+                        ids.see(chunk.ids[e], chunk.locations[e])
             total += len(chunk.entries)
             failed += bad
             progress.update(total, total - failed, failed)
