@@ -243,19 +243,63 @@ def _csv_chunks(lines, ruleset, compiled, group, size) -> Iterator[Chunk]:
     columns = _Columns(header, ruleset, compiled, group)
     row = at + 1
     while block := list(itertools.islice(lines, size)):
-        yield columns.chunk(row, *_cells(block))
+        yield columns.chunk(row, block)
         row += len(block)
 
 
-def _cells(lines: list[str]) -> tuple[list[list[str] | str], bool]:
-    """Each line's cells or why it cannot be read, as `readers.csv_row` reads it, and whether
-    every line was read. Lines without a quote or a byte that was not UTF-8 (the usual case)
-    are split at their commas, which is what `csv_row` does with them."""
-    text = "".join(lines)
+def _cells(text: str, lines: list[str]) -> list[list[str] | str]:
+    """Each line's cells or why it cannot be read, as `readers.csv_row` reads it (``text``: the
+    lines joined). Lines without a quote or a byte that was not UTF-8 are split at their commas,
+    which is what `csv_row` does with them."""
     clean = _UNDECODABLE.search(text) is None
     if clean and '"' not in text:  # a blank line gives [""] (csv_row: []): both no record
-        return [line.rstrip("\r\n").split(",") for line in lines], True
-    return [csv_row(line.rstrip("\r\n"), clean) for line in lines], False
+        return [line.rstrip("\r\n").split(",") for line in lines]
+    return [csv_row(line.rstrip("\r\n"), clean) for line in lines]
+
+
+class _Bounds:
+    """The cells of a block of plain lines, found at once as byte offsets: ASCII text without a
+    quote, every line ending in ``\n`` (or every one in ``\r\n``) and holding the header's number
+    of cells, so its cells are exactly the runs between its commas (as `csv_row` splits them).
+    `of` gives None for any other block."""
+
+    def __init__(self, text: str, starts: np.ndarray, ends: np.ndarray, data: np.ndarray):
+        self.text, self.starts, self.ends, self.data = text, starts, ends, data
+
+    @classmethod
+    def of(cls, text: str, lines: int, width: int) -> _Bounds | None:
+        if not text.isascii() or '"' in text:
+            return None
+        data = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+        breaks = np.flatnonzero(data == ord("\n"))
+        if len(breaks) != lines or breaks[-1] != len(data) - 1:
+            return None
+        returns = np.flatnonzero(data == ord("\r"))
+        if len(returns) and (len(returns) != lines or (returns != breaks - 1).any()):
+            return None
+        line_ends = returns if len(returns) else breaks
+        commas = np.flatnonzero(data == ord(","))
+        if len(commas) != lines * (width - 1):
+            return None
+        commas = commas.reshape(lines, width - 1)
+        line_starts = np.concatenate([[0], breaks[:-1] + 1])
+        # each line's share of the commas lies within it, so each line has width - 1 of them
+        if (commas[:, 0] < line_starts).any() or (commas[:, -1] >= line_ends).any():
+            return None
+        return cls(text, np.concatenate([line_starts[:, None], commas + 1], axis=1),
+                   np.concatenate([commas, line_ends[:, None]], axis=1), data)
+
+    def texts(self, column: int) -> list[str]:
+        return [self.text[a:b] for a, b in zip(self.starts[:, column].tolist(),
+                                               self.ends[:, column].tolist())]
+
+    def codes(self, columns: list[int]) -> np.ndarray:
+        """As `_rating_codes`, for each column: 255 where a cell is not exactly 0-4, 9 or
+        empty."""
+        starts, ends = self.starts[:, columns], self.ends[:, columns]
+        first = self.data[np.minimum(starts, len(self.data) - 1)]
+        code = np.where(ends == starts, UNRATED, _CELL_CODE[first])
+        return np.where(ends - starts > 1, 255, code).astype(np.uint8)
 
 
 # A rating cell's code by its one character (code point 0: an empty cell); 255: not plain.
@@ -338,35 +382,40 @@ class _Columns:
             raise ValueError(cell)
         return 0
 
-    def chunk(self, start: int, block: list[list[str] | str], read: bool) -> Chunk:
-        """A block of consecutive rows from row ``start``: each row's cells or why it cannot be
-        read; ``read``: every row has cells."""
+    def chunk(self, start: int, lines: list[str]) -> Chunk:
+        """A block of consecutive lines from row ``start``."""
         width = len(self.header)
-        if read and set(map(len, block)) == {width}:
-            regular, cells = range(len(block)), block
+        text = "".join(lines)
+        bounds = _Bounds.of(text, len(lines), width)
+        if bounds is not None:  # the cells of a row are made only if it needs the full reader
+            block = None
+            regular: range | list[int] = range(len(lines))
+            texts, codes_of = bounds.texts, bounds.codes
         else:
+            block = _cells(text, lines)
             regular = [i for i, cells in enumerate(block)
                        if isinstance(cells, list) and len(cells) == width]
-            cells = [block[i] for i in regular]
-        plain = np.zeros(len(block), dtype=bool)
+            columns = list(zip(*(block[i] for i in regular)))
+            texts = columns.__getitem__
+
+            def codes_of(at: list[int]) -> np.ndarray:
+                return np.stack([_rating_codes(columns[j]) for j in at], axis=1)
+        plain = np.zeros(len(lines), dtype=bool)
         codes = np.zeros((len(regular), len(self.compiled.scales)), dtype=np.uint8)
         ids, day_cells, rows = [], [], []
         group = recorded = np.full(len(regular), NONE, dtype=np.int64)
         if regular:
-            columns = list(zip(*cells))
-            ids = list(map(str.strip, columns[self.at["id"]]))
+            ids = list(map(str.strip, texts(self.at["id"])))
             lengths = np.fromiter(map(len, ids), np.intp, len(ids))
             ok = (lengths > 0) & (lengths <= MAX_ID_LENGTH)
-            day_cells = columns[self.at["date"]]  # a plain date has no spaces to strip
+            day_cells = texts(self.at["date"])  # a plain date has no spaces to strip
             ok &= self._mapped(day_cells, self._date)[1]
-            for j, scale in enumerate(self.compiled.scales):
-                code = _rating_codes(columns[self.at[scale]])
-                ok &= code != 255
-                codes[:, j] = code
+            codes = codes_of([self.at[scale] for scale in self.compiled.scales])
+            ok &= (codes != 255).all(axis=1)
             for name, judge in (("scale8_type", self._scale8), ("recorded_cluster", self._recorded),
                                 ("group", self._group)):
                 if name in self.at:
-                    values, valid = self._mapped(columns[self.at[name]], judge)
+                    values, valid = self._mapped(texts(self.at[name]), judge)
                     ok &= valid
                     if name == "recorded_cluster":
                         recorded = values
@@ -384,15 +433,16 @@ class _Columns:
                 rows = [rows[k] for k in keep.tolist()]
         builder = _Builder(self.compiled, self.ruleset, self.group)
         fast = len(ids)
-        entries = list(range(len(block))) if plain.all() else []
+        entries = list(range(len(lines))) if plain.all() else []
         position = 0
-        for i, cells in enumerate(block if not entries else ()):
+        for i, line in enumerate(lines if not entries else ()):
             if plain[i]:
                 entries.append(position)
                 position += 1
                 continue
             mark = len(builder.entries)
-            self._slow(builder, start + i, cells)
+            self._slow(builder, start + i,
+                       block[i] if block is not None else line.rstrip("\r\n").split(","))
             for entry in builder.entries[mark:]:
                 entries.append(entry if isinstance(entry, ErrorResult) else fast + entry)
         extra = builder.chunk()

@@ -7,7 +7,9 @@ The input (`write_input`, rebuilt by the test, never committed): 20,000 seeded s
 breaks in cells, an unclosed quote, short and long rows, unreadable ratings, dates, groups and
 clusters, blank and whitespace lines, bytes that are not UTF-8, CRLF, repeated ids) after every
 97th row; the small input (under `cli.SMALL_INPUT`, so the CLI allocates it with the
-interpreter): its first 30 rows, then every awkward line. For each run in `RUNS`, ``tests/golden/allocate/NAME.sha256`` holds the exit status and
+interpreter): its first 30 rows, then every awkward line; the plain input: its first 3,000 rows
+with the awkward lines shaped like plain ones (ASCII, no quote, 23 cells) among them, so that
+whole chunks are read on the plain path (`stream._Bounds`), and the same with CRLF line ends. For each run in `RUNS`, ``tests/golden/allocate/NAME.sha256`` holds the exit status and
 the SHA-256 of standard error and of standard output, whole and per block of 1,000 lines (to say
 where they differ). ``input.sha256`` is the input's digest, so a changed generator is told from a
 changed output. The committed digests were written by the code before the cold-start and CSV
@@ -32,18 +34,21 @@ import synthetic  # noqa: E402
 GOLDEN = ROOT / "tests" / "golden" / "allocate"
 N, SEED, EVERY, BLOCK = 20_000, 7, 97, 1000
 # name -> (mhct allocate arguments before the input, records per chunk (None: the default),
-# the small input?)
+# the input's kind)
 RUNS = {
-    "national": (["--format", "csv"], None, False),
-    "national-chunks": (["--format", "csv"], 1_009, False),
-    "rules": (["--format", "csv", "--rules", str(ROOT / "rules")], None, False),
+    "national": (["--format", "csv"], None, "full"),
+    "national-chunks": (["--format", "csv"], 1_009, "full"),
+    "rules": (["--format", "csv", "--rules", str(ROOT / "rules")], None, "full"),
     "local-group": (["--format", "csv", "--rules", str(ROOT / "rules" / "local"),
-                     "--group", "psychotic"], 4_099, False),
-    "small": (["--format", "csv"], None, True),
+                     "--group", "psychotic"], 4_099, "full"),
+    "small": (["--format", "csv"], None, "small"),
     "small-local-group": (["--format", "csv", "--rules", str(ROOT / "rules" / "local"),
-                           "--group", "psychotic"], None, True),
+                           "--group", "psychotic"], None, "small"),
+    "plain": (["--format", "csv"], 500, "plain"),
+    "plain-crlf": (["--format", "csv"], 500, "crlf"),
 }
-SMALL = 30
+KINDS = ("full", "small", "plain", "crlf")
+SMALL, PLAIN = 30, 3000
 _CELLS = "2013-05-01,2,4,3,0,0,3,0,3,3,1,0,0,0,1,1,1,,3"  # date and ratings
 _OK = _CELLS + ",,,"  # the cells after the id
 
@@ -83,21 +88,28 @@ AWKWARD: list[bytes] = [
 ]
 
 
-def write_input(path: Path, small: bool = False) -> None:
-    """The golden input: synthetic rows with `AWKWARD` lines among them (``small``: the first
-    `SMALL` rows, then every awkward line)."""
+def _plain(line: bytes) -> bool:
+    """An awkward line shaped like a plain one: ASCII, no quote, a ``\n`` and 23 cells."""
+    return (line.isascii() and b'"' not in line and line.endswith(b"\n")
+            and not line.endswith(b"\r\n") and line.count(b",") == 22)
+
+
+def write_input(path: Path, kind: str = "full") -> None:
+    """A golden input (`KINDS`): synthetic rows with `AWKWARD` lines among them."""
     out = io.StringIO()
     synthetic.write(out, N, SEED, "csv")
     lines = [line.encode("utf-8") for line in out.getvalue().splitlines(keepends=True)]
-    if small:
+    if kind == "small":
         path.write_bytes(b"".join(lines[:SMALL + 1] + AWKWARD))
         return
+    awkward = AWKWARD if kind == "full" else [line for line in AWKWARD if _plain(line)]
     data = [lines[0]]
-    for k, line in enumerate(lines[1:]):
+    for k, line in enumerate(lines[1:] if kind == "full" else lines[1:PLAIN + 1]):
         data.append(line)
         if k % EVERY == EVERY - 1:
-            data.append(AWKWARD[(k // EVERY) % len(AWKWARD)])
-    path.write_bytes(b"".join(data))
+            data.append(awkward[(k // EVERY) % len(awkward)])
+    text = b"".join(data)
+    path.write_bytes(text.replace(b"\n", b"\r\n") if kind == "crlf" else text)
 
 
 def run(args: list[str], chunk: int | None, path: Path) -> tuple[int, str, str]:
@@ -135,14 +147,14 @@ def main_() -> int:
 
     GOLDEN.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
-        paths = {small: Path(folder) / f"allocate-golden-{small}.csv" for small in (False, True)}
-        for small, path in paths.items():
-            write_input(path, small)
+        paths = {kind: Path(folder) / f"allocate-golden-{kind}.csv" for kind in KINDS}
+        for kind, path in paths.items():
+            write_input(path, kind)
         (GOLDEN / "input.sha256").write_text("".join(
-            hashlib.sha256(paths[small].read_bytes()).hexdigest() + "\n" for small in (False, True)))
-        for name, (args, chunk, small) in RUNS.items():
+            hashlib.sha256(paths[kind].read_bytes()).hexdigest() + "\n" for kind in KINDS))
+        for name, (args, chunk, kind) in RUNS.items():
             (GOLDEN / f"{name}.sha256").write_text(
-                "\n".join(digests(*run(args, chunk, paths[small]))) + "\n")
+                "\n".join(digests(*run(args, chunk, paths[kind]))) + "\n")
     return 0
 
 
