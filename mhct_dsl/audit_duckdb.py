@@ -188,8 +188,8 @@ def _misread(path: str, rows: int, expected: int) -> str:
                 return (f"--engine duckdb: row {number} of {path} has a quoted cell that does "
                         "not end on its line; DuckDB would read on into the next line: "
                         f"{_USE_DEFAULT}, or take the line breaks out of the cell")
-    return (f"--engine duckdb reads {rows} rows of records from {path} where the default engine "
-            f"reads {expected} (do its line endings change within the file?): {_USE_DEFAULT}")
+    return (f"--engine duckdb reads {path} as {rows:,} row(s) of records where the default engine "
+            f"reads {expected:,} (do its line endings change within the file?): {_USE_DEFAULT}")
 
 
 def audit_records(ruleset: RuleSet, source: DuckDBInput
