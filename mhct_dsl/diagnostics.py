@@ -17,7 +17,7 @@ import re
 
 import attrs
 
-from .nodes import Span
+from .nodes_common import Span
 
 
 @attrs.frozen

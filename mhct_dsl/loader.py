@@ -21,11 +21,16 @@ import re
 from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from typing import TYPE_CHECKING
+
 import attrs
 
-from . import nodes as n
 from .diagnostics import Diagnostic, RuleError
-from .model import RuleSet
+from .nodes_common import Span
+
+if TYPE_CHECKING:  # the AST and model load with the rules, not with this module
+    from . import nodes as n
+    from .model import RuleSet
 
 MAX_FILES = 500
 MAX_DEPTH = 8
@@ -140,7 +145,7 @@ def decode(data: bytes, display: str) -> tuple[str, Diagnostic | None]:
         before = data[:error.start].decode("utf-8", "replace").removeprefix("\ufeff")
         line = before.count("\n") + 1
         column = len(before) - (before.rfind("\n") + 1) + 1
-        span = n.Span(display, line, column, line, column + 1)
+        span = Span(display, line, column, line, column + 1)
         return text, Diagnostic("invalid-encoding", f"byte 0x{data[error.start]:02x} is not "
                                 "UTF-8 text", span, "save the file as UTF-8")
 
@@ -307,6 +312,8 @@ def _base_path(header: n.RuleSetDecl, root: Path, tree: Path, sources) -> Path:
 
 def _load_base(files: list[n.RuleFile], root: Path, sources, tree: Path,
                chain: tuple[Path, ...]) -> RuleSet | None:
+    from . import nodes as n
+
     header = next((d for f in files for d in f.declarations if isinstance(d, n.RuleSetDecl)), None)
     if header is None or header.extends is None:
         return None
