@@ -11,13 +11,14 @@ import csv
 import gc
 import io
 import itertools
+import re
 import sys
 from typing import IO, Callable
 
 import numpy as np
 
 from .. import dates
-from ..batch import CSV_COLUMNS, RecordIds, _for, formula_safe, summary
+from ..batch import _FORMULA_START, CSV_COLUMNS, RecordIds, _for, formula_safe, summary
 from ..model import SCALE_IDS, RuleSet
 from ..records import Assessment, Record, RecordError
 from ..results import ErrorResult
@@ -66,21 +67,68 @@ def text_cell(out: IO[str]):
     return lambda text: _for(out, formula_safe(text))
 
 
-_ROW_TABLES: dict[int, tuple[Compiled, list[tuple[list[int], np.ndarray]]]] = {}
+_SEGMENT = 62  # (row, scale) pairs a segment's bits hold in one int64
 
 
-def _row_tables(compiled: Compiled) -> list[tuple[list[int], np.ndarray]]:
-    """Per compiled row: its scales' columns and its value (0 false, 1 true, 2 unknown) for every
-    combination of their codes (index = sum(code_i * CODES ** i)); built once per compiled set."""
-    hit = _ROW_TABLES.get(id(compiled))
+class _Wording:
+    """What wording a chunk's ``blocking_unknowns`` needs of a compiled rule set, made once per
+    set: each row's scale columns and its value for every combination of their codes (0 false,
+    1 true, 2 unknown; index = sum(code_i * CODES ** i)); each cluster's red and orange (row,
+    scale) pairs in row order, cut into *segments* of at most `_SEGMENT`; and the scales a
+    segment's bit pattern names, remembered as they are met."""
+
+    def __init__(self, compiled: Compiled):
+        self.tables = [([compiled.scales.index(s) for s in row.scales],
+                        truth_table(row.allowed, row.reading, len(row.scales)))
+                       for row in compiled.rows]
+        self.red = np.array([row.colour == "red" for row in compiled.rows])
+        self.orange = np.array([row.colour == "orange" for row in compiled.rows])
+        self.segments: list[tuple[int, list[int], list[int], np.ndarray]] = []
+        for column, cluster in enumerate(compiled.clusters.tolist()):
+            pairs = [(n, compiled.scales.index(s)) for n, row in enumerate(compiled.rows)
+                     if row.cluster == cluster and row.colour in ("red", "orange")
+                     for s in row.scales]
+            for start in range(0, len(pairs), _SEGMENT):
+                rows, scales = (list(x) for x in zip(*pairs[start:start + _SEGMENT]))
+                weights = np.left_shift(1, np.arange(len(rows), dtype=np.int64))
+                self.segments.append((column, rows, scales, weights))
+        self.of_cluster = [[j for j, segment in enumerate(self.segments) if segment[0] == c]
+                           for c in range(len(compiled.clusters))]
+        self.names = [str(int(c)) for c in compiled.clusters]
+        self.listed = [compiled.scales.index(s) for s in SCALE_IDS if s in compiled.scales]
+        self.spelled: dict[tuple[int, int], list[int]] = {}
+
+    def hits(self, read: np.ndarray, unknown: np.ndarray) -> list[list[int]]:
+        """Per record, per segment: which of its pairs have their row read and their rating
+        unknown, as bits."""
+        if not self.segments:
+            return [[]] * len(read)
+        return np.stack([(read[:, rows] & unknown[:, scales]) @ weights
+                         for _, rows, scales, weights in self.segments], axis=1).tolist()
+
+    def scales(self, segment: int, bits: int) -> list[int]:
+        """The scale columns of the pairs ``bits`` names in ``segment``, in order."""
+        key = (segment, bits)
+        if key not in self.spelled:
+            if len(self.spelled) >= 1 << 16:
+                self.spelled.clear()
+            self.spelled[key] = [s for p, s in enumerate(self.segments[segment][2])
+                                 if bits >> p & 1]
+        return self.spelled[key]
+
+
+_WORDING: dict[int, tuple[Compiled, _Wording]] = {}
+
+
+def _wording(compiled: Compiled) -> _Wording:
+    hit = _WORDING.get(id(compiled))
     if hit is not None and hit[0] is compiled:
         return hit[1]
-    out = [([compiled.scales.index(s) for s in row.scales],
-            truth_table(row.allowed, row.reading, len(row.scales))) for row in compiled.rows]
-    if len(_ROW_TABLES) >= _CACHE_SIZE:
-        _ROW_TABLES.pop(next(iter(_ROW_TABLES)))
-    _ROW_TABLES[id(compiled)] = (compiled, out)
-    return out
+    if len(_WORDING) >= _CACHE_SIZE:
+        _WORDING.pop(next(iter(_WORDING)))
+    wording = _Wording(compiled)
+    _WORDING[id(compiled)] = (compiled, wording)
+    return wording
 
 
 def _blocking_texts(compiled: Compiled, chunk, batch: Batch, far: np.ndarray) -> list[str]:
@@ -90,10 +138,11 @@ def _blocking_texts(compiled: Compiled, chunk, batch: Batch, far: np.ndarray) ->
     are found for the whole chunk at once; only the words are put together per record)."""
     if not len(far):
         return []
-    tables = _row_tables(compiled)
+    wording = _wording(compiled)
     codes = chunk.codes[far]
     values = np.stack([table[sum(codes[:, a].astype(np.intp) * CODES ** i
-                                 for i, a in enumerate(at))] for at, table in tables], axis=1)
+                                 for i, a in enumerate(at))] for at, table in wording.tables],
+                      axis=1)
     states = batch.states
     state = batch.state[far]
     in_group = compiled.group_masks[batch.group[far]]
@@ -114,15 +163,10 @@ def _blocking_texts(compiled: Compiled, chunk, batch: Batch, far: np.ndarray) ->
     order[:, 0] = np.where(suggested == NONE, order[:, 0], column_at[np.maximum(suggested, 0)])
     named = np.where(suggested == NONE, ranked.sum(axis=1), 1)  # the clusters the text names
     # the rows read: unknown ones of the named clusters (orange only beside a suggestion)
-    red = np.array([row.colour == "red" for row in compiled.rows])
-    orange = np.array([row.colour == "orange" for row in compiled.rows])
-    read = (values == 2) & (orange | (red & (suggested == NONE)[:, None]))
-    segments, hits = _hits(compiled, read, codes >= UNKNOWN_9)
-    of_cluster = [[j for j, (c, _) in enumerate(segments) if c == column] for column in columns]
-    names = [str(int(c)) for c in compiled.clusters]
+    read = (values == 2) & (wording.orange | (wording.red & (suggested == NONE)[:, None]))
+    hits = wording.hits(read, codes >= UNKNOWN_9)
+    names, listed, of_cluster = wording.names, wording.listed, wording.of_cluster
     said = {UNKNOWN_9: "rated 9 (not known)", UNRATED: "not rated"}
-    listed = [compiled.scales.index(s) for s in SCALE_IDS if s in compiled.scales]
-    spelled: dict[tuple[int, int], list[int]] = {}  # (segment, bits) -> the scales hit, in order
     out = []
     for k, (i, record_codes, ranking, count, record_hits) in enumerate(zip(
             far.tolist(), codes.tolist(), order.tolist(), named.tolist(), hits)):
@@ -134,37 +178,13 @@ def _blocking_texts(compiled: Compiled, chunk, batch: Batch, far: np.ndarray) ->
             for c in ranking[:count]:
                 for j in of_cluster[c]:
                     if record_hits[j]:
-                        key = (j, record_hits[j])
-                        if key not in spelled:
-                            spelled[key] = [s for p, s in enumerate(segments[j][1])
-                                            if key[1] >> p & 1]
-                        for s in spelled[key]:
+                        for s in wording.scales(j, record_hits[j]):
                             clusters = who.setdefault(s, [])
                             if not clusters or clusters[-1] is not names[c]:
                                 clusters.append(names[c])
         out.append("; ".join(f"scale {compiled.scales[s]}: {said[record_codes[s]]}{on} "
                              f"(clusters {', '.join(clusters)})" for s, clusters in who.items()))
     return out
-
-
-_SEGMENT = 62  # (row, scale) pairs a segment's bits hold in one int64
-
-
-def _hits(compiled: Compiled, read: np.ndarray, unknown: np.ndarray
-          ) -> tuple[list[tuple[int, list[int]]], list[list[int]]]:
-    """Each cluster's red and orange (row, scale) pairs in row order, cut into segments of at
-    most `_SEGMENT`: ``(cluster column, the pairs' scale columns)`` per segment; and per record,
-    per segment, which of its pairs have their row read and their rating unknown, as bits."""
-    segments, bits = [], []
-    for column, cluster in enumerate(compiled.clusters.tolist()):
-        pairs = [(n, compiled.scales.index(s)) for n, row in enumerate(compiled.rows)
-                 if row.cluster == cluster and row.colour in ("red", "orange") for s in row.scales]
-        for start in range(0, len(pairs), _SEGMENT):
-            rows, scales = (list(x) for x in zip(*pairs[start:start + _SEGMENT]))
-            weights = np.left_shift(1, np.arange(len(rows), dtype=np.int64))
-            bits.append((read[:, rows] & unknown[:, scales]) @ weights)
-            segments.append((column, scales))
-    return segments, (np.stack(bits, axis=1).tolist() if bits else [[]] * len(read))
 
 
 _SPECIAL = ('"', "\r", "\n")
@@ -197,6 +217,17 @@ def _csv_line(cells: list[str]) -> str:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerow(cells)
     return out.getvalue()
+
+
+_FORMULA = re.compile("(?:^|\x00)[" + re.escape("".join(_FORMULA_START)) + "]")
+
+
+def _safe(texts: list[str], cell) -> list[str]:
+    """``cell`` of each text: looked for at once when ``cell`` is `formula_safe` (the usual
+    case: no text starts like a formula, so none changes)."""
+    if cell is formula_safe and not _FORMULA.search("\x00".join(texts)):
+        return texts
+    return [cell(text) for text in texts]
 
 
 def allocation_rows(compiled: Compiled, names: dict[int, str], chunk, batch: Batch,
@@ -235,7 +266,7 @@ def allocation_rows(compiled: Compiled, names: dict[int, str], chunk, batch: Bat
     blocking[far] = _blocking_texts(compiled, chunk, batch, far)
     name_of = np.array([""] + [cell(names.get(c, "")) for c in range(len(column) - 1)],
                        dtype=object)
-    ids = [cell(i) for i in chunk.ids]
+    ids = _safe(chunk.ids, cell)
     columns = (ids, _texts(batch.suggested), name_of[batch.suggested + 1],
                fit_of(batch.suggested, len(LABELS) + 2),
                np.array(OUTCOMES, dtype=object)[batch.outcome], shown, blocking,
@@ -305,6 +336,11 @@ def _rows(ruleset: RuleSet, chunk, cell, choose) -> tuple[list, int]:
         batch = evaluate(compiled, chunk.codes, chunk.group, chunk.group_source, chunk.recorded)
         return allocation_rows(compiled, _names(ruleset), chunk, batch, cell), chunk.failed
     parts, refused = evaluated_by_edition(chunk, choose)
+    if not refused and chunk.entries == list(range(len(chunk.ids))):  # every record, in order
+        lines = np.empty(len(chunk.ids), dtype=object)
+        for edition, take, compiled, part, batch in parts:
+            lines[take] = allocation_rows(compiled, _names(edition), part, batch, cell)
+        return lines.tolist(), 0
     made: dict[int, list] = {}
     for edition, take, compiled, part, batch in parts:
         made.update(zip(take, allocation_rows(compiled, _names(edition), part, batch, cell)))
