@@ -158,7 +158,10 @@ def test_both_engines_report_a_bad_header_as_one_error_record(tmp_path, header):
      "row 3 of {path} has a quoted cell that does not end on its line"),
     ("\n".join([HEADER, _row("plain"), _row("one\rline"), _row("last")]),
      "cannot read {path}"),
-], ids=["quoted-line-break", "lone-cr"])
+    ("\n \n" + "\r\n".join([HEADER, _row("plain"), _row("last")]),
+     "reads {path} as 0 row(s) of records where the default engine reads 2 (do its line endings "
+     "change within the file?)"),
+], ids=["quoted-line-break", "lone-cr", "line-endings-change"])
 def test_duckdb_refuses_a_csv_it_would_read_otherwise_and_says_what_to_do(tmp_path, text, says):
     # the default engine reads one row a line, both breaks included; DuckDB cannot
     pytest.importorskip("duckdb")
@@ -168,3 +171,15 @@ def test_duckdb_refuses_a_csv_it_would_read_otherwise_and_says_what_to_do(tmp_pa
         _audit(path, "duckdb", "json")
     assert says.format(path=path) in str(refusal.value)
     assert "use the default engine" in str(refusal.value)
+
+
+def test_a_parquet_files_column_names_are_checked_as_a_csv_header(tmp_path):
+    duckdb = pytest.importorskip("duckdb")
+    csv_path, parquet = tmp_path / "no-date.csv", tmp_path / "no-date.parquet"
+    csv_path.write_text(HEADER.replace("date,", "") + "\n" + _row("plain").replace(
+        "2014-01-13,", "") + "\n")
+    duckdb.execute(f"COPY (SELECT * FROM read_csv('{csv_path}', all_varchar = true)) "
+                   f"TO '{parquet}' (FORMAT parquet)")
+    audit = json.loads(_audit(parquet, "duckdb", "json"))
+    assert audit == json.loads(_audit(csv_path, "default", "json"))
+    assert audit["records"][0]["error"]["message"].startswith("missing column(s): date")
