@@ -72,15 +72,18 @@ _SEGMENT = 62  # (row, scale) pairs a segment's bits hold in one int64
 
 class _Wording:
     """What wording a chunk's ``blocking_unknowns`` needs of a compiled rule set, made once per
-    set: each row's scale columns and its value for every combination of their codes (0 false,
-    1 true, 2 unknown; index = sum(code_i * CODES ** i)); each cluster's red and orange (row,
+    set: the rows by the scale columns they read, with each row's value for every combination of
+    their codes (0 false, 1 true, 2 unknown; index = sum(code_i * CODES ** i)); each cluster's red and orange (row,
     scale) pairs in row order, cut into *segments* of at most `_SEGMENT`; and the scales a
     segment's bit pattern names, remembered as they are met."""
 
     def __init__(self, compiled: Compiled):
-        self.tables = [([compiled.scales.index(s) for s in row.scales],
-                        truth_table(row.allowed, row.reading, len(row.scales)))
-                       for row in compiled.rows]
+        by_scales: dict[tuple[int, ...], list[int]] = {}
+        for n, row in enumerate(compiled.rows):
+            by_scales.setdefault(tuple(compiled.scales.index(s) for s in row.scales), []).append(n)
+        self.tables = [(at, np.array(rows), np.stack([truth_table(
+            compiled.rows[n].allowed, compiled.rows[n].reading, len(at)) for n in rows]))
+            for at, rows in by_scales.items()]
         self.red = np.array([row.colour == "red" for row in compiled.rows])
         self.orange = np.array([row.colour == "orange" for row in compiled.rows])
         self.segments: list[tuple[int, list[int], list[int], np.ndarray]] = []
@@ -140,9 +143,10 @@ def _blocking_texts(compiled: Compiled, chunk, batch: Batch, far: np.ndarray) ->
         return []
     wording = _wording(compiled)
     codes = chunk.codes[far]
-    values = np.stack([table[sum(codes[:, a].astype(np.intp) * CODES ** i
-                                 for i, a in enumerate(at))] for at, table in wording.tables],
-                      axis=1)
+    values = np.empty((len(far), len(compiled.rows)), dtype=np.uint8)
+    for at, rows, tables in wording.tables:
+        values[:, rows] = tables[:, sum(codes[:, a].astype(np.intp) * CODES ** i
+                                        for i, a in enumerate(at))].T
     states = batch.states
     state = batch.state[far]
     in_group = compiled.group_masks[batch.group[far]]
@@ -166,6 +170,7 @@ def _blocking_texts(compiled: Compiled, chunk, batch: Batch, far: np.ndarray) ->
     read = (values == 2) & (wording.orange | (wording.red & (suggested == NONE)[:, None]))
     hits = wording.hits(read, codes >= UNKNOWN_9)
     names, listed, of_cluster = wording.names, wording.listed, wording.of_cluster
+    spelled = wording.spelled
     said = {UNKNOWN_9: "rated 9 (not known)", UNRATED: "not rated"}
     out = []
     for k, (i, record_codes, ranking, count, record_hits) in enumerate(zip(
@@ -178,7 +183,9 @@ def _blocking_texts(compiled: Compiled, chunk, batch: Batch, far: np.ndarray) ->
             for c in ranking[:count]:
                 for j in of_cluster[c]:
                     if record_hits[j]:
-                        for s in wording.scales(j, record_hits[j]):
+                        scales = spelled.get((j, record_hits[j])) or wording.scales(
+                            j, record_hits[j])
+                        for s in scales:
                             clusters = who.setdefault(s, [])
                             if not clusters or clusters[-1] is not names[c]:
                                 clusters.append(names[c])
