@@ -27,9 +27,9 @@ __all__ = ["Context", "Window", "window", "dedupe", "rating_evidence", "rating_u
 class Context:
     """What a condition is evaluated against: record, rules, current cluster, and the date.
 
-    ``fits`` memoises cluster fits and ``tallies`` their tallies by (cluster, assessment date),
-    ``counters`` the tables' counts (`tallies.counter`) and ``ranked`` the step reading's best
-    fit (`stepfit.best_fit`) by assessment date, for the duration of one evaluation (a review
+    ``fits`` memoises cluster fits by (cluster, assessment date), ``counters`` their tallies
+    (`tallies_at`) and ``ranked`` the step reading's best fit (`stepfit.best_fit`) by assessment
+    date, for the duration of one evaluation (a review
     evaluates the same fits for criteria and for suggestions); they belong to the call that made
     the context and are never shared between calls or threads.
     """
@@ -40,7 +40,6 @@ class Context:
     as_of: dt.date
     fits: dict = attrs.field(factory=dict, eq=False, repr=False)
     counters: dict = attrs.field(factory=dict, eq=False, repr=False)
-    tallies: dict = attrs.field(factory=dict, eq=False, repr=False)
     ranked: dict = attrs.field(factory=dict, eq=False, repr=False)
 
     def fit(self, number: int, assessment: Assessment) -> Candidate | None:
@@ -52,30 +51,25 @@ class Context:
             found = self.fits[key] = None if cluster is None else fit_cluster(cluster, assessment)
         return found
 
-    def tally(self, number: int, assessment: Assessment) -> Tally | None:
-        """Cluster ``number``'s `Tally` at ``assessment``, as its fit's (None: no grid), counted
-        from the tables (`tallies`) without checking its rows when the ratings allow."""
-        key = (number, assessment.date)
-        found = self.tallies.get(key, self)
-        if found is not self:
-            return found
-        count = self.counters.get(assessment.date, self)
-        if count is self:
-            count = self.counters[assessment.date] = counter(self.ruleset, assessment.ratings)
-        if count is not None:
-            found = count(number)
-        else:
-            candidate = self.fit(number, assessment)
-            found = None if candidate is None else candidate.tally
-        self.tallies[key] = found
-        return found
+    def tallies_at(self, assessment: Assessment) -> Callable[[int], Tally | None]:
+        """``tally(cluster)`` at ``assessment``: its fit's `Tally` (None: no grid), counted from
+        the tables (`tallies`) without checking its rows when the ratings allow."""
+        count = self.counters.get(assessment.date)
+        if count is None:
+            count = counter(self.ruleset, assessment.ratings)
+            if count is None:
+                def count(number: int) -> Tally | None:
+                    candidate = self.fit(number, assessment)
+                    return None if candidate is None else candidate.tally
+            self.counters[assessment.date] = count
+        return count
 
     def step(self, direction: str, assessment: Assessment) -> StepFit:
         """`stepfit.step_fit` of the current cluster at ``assessment`` in ``direction``."""
         ranked = self.ranked.get(assessment.date)
         if ranked is None:
             ranked = self.ranked[assessment.date] = best_fit(self.ruleset, self.cluster,
-                                                             assessment, self.tally)
+                                                             self.tallies_at(assessment))
         return step_fit(self.cluster, direction, assessment, ranked, self.undecided)
 
     def undecided(self, number: int, assessment: Assessment) -> tuple[RowCheck, ...]:

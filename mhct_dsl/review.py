@@ -129,7 +129,7 @@ def _stale(cluster: Cluster, latest: Assessment, when: dt.date) -> BlockingCrite
 
 
 def _target_fit(ctx: Context, latest: Assessment, number: int, likelihood: str) -> TargetFit:
-    tally = ctx.tally(number, latest)
+    tally = ctx.tallies_at(latest)(number)
     target = ctx.ruleset.clusters.get(number)
     every = None if target is None or target.review is None else target.review.every
     return TargetFit(number, likelihood,

@@ -89,13 +89,13 @@ def _staying(key: Callable[[Tally], tuple], current: int) -> Callable[[Tally], t
     return staying
 
 
-def best_fit(ruleset: RuleSet, cluster: Cluster, assessment: Assessment,
-             tally: Callable[[int, Assessment], Tally | None]
+def best_fit(ruleset: RuleSet, cluster: Cluster, tally: Callable[[int], Tally | None]
              ) -> tuple[Tally | None, tuple[Tally, ...]]:
-    """The pool's definite best fit at ``assessment`` (or None) and the contenders for best, as
+    """The pool's definite best fit at an assessment (or None) and the contenders for best, as
     the step reading ranks them (the same in either direction): `ranking.decide` (interval
-    dominance) under the `_staying` keys over the pool's tallies (``tally`` gives a cluster's)."""
-    tallies = [t for t in (tally(n, assessment) for n in pool(ruleset, cluster)) if t is not None]
+    dominance) under the `_staying` keys over the pool's tallies (``tally`` gives a cluster's at
+    that assessment)."""
+    tallies = [t for t in map(tally, pool(ruleset, cluster)) if t is not None]
     current = cluster.number
     return decide(tallies, _staying(best_key, current), _staying(worst_key, current))
 

@@ -5,15 +5,16 @@ A review ranks the step pool (the current cluster and its likely/possible transi
 labels its targets, and for that needs only each cluster's tally: how many of its red and orange
 rows are met, missed and unknown (`ranking`). The tables are the interpreter's own row checks
 (`rows.row_value`) done once per rule set for every rating a scale can hold (0-4, 9, not rated;
-the 7|8 pair for every combination of both), each outcome counted in a bit field of one integer
-per cluster and colour, all clusters side by side in one integer. An assessment's tallies are
-then one table lookup and one addition per scale, and a cluster's tally a few shifts. A rating
-the tables do not hold (only an `Assessment` built without validation has one) gives no count,
-and the caller checks the rows (`Context.tally`); tests/test_tallies.py holds the two equal.
+the 7|8 pair for every combination of both), each outcome counted in a byte of one integer,
+every cluster's six counts side by side. An assessment's tallies are then one table lookup and
+one addition per scale, and a cluster's tally six of the total's bytes. A rating the tables do
+not hold (only an `Assessment` built without validation has one) gives no count, and the caller
+checks the rows (`Context.tallies_at`); tests/test_tallies.py holds the two equal.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import Callable
 
@@ -28,6 +29,7 @@ __all__ = ["counter"]
 
 VALUES = (*RATINGS, NOT_KNOWN, None)  # every rating a validated record holds
 FIELDS = 6  # red met, missed, unknown, orange met, missed, unknown: `rows.slot` 0-5
+LIMIT = 255  # rows a count can reach: one byte
 _TABLES = IdentityMemo(64)
 
 
@@ -35,13 +37,14 @@ _TABLES = IdentityMemo(64)
 class _Tables:
     """One rule set's tables: per group of scales read together, rating(s) -> packed counts."""
 
-    shifts: dict[int, int]  # cluster -> the lowest bit of its fields
-    bits: int  # the width of one field
+    at: dict[int, int]  # cluster -> the byte of its first count
+    size: int  # bytes of a packed total
     singles: tuple[tuple[str, dict], ...]  # (scale, {rating: packed counts})
     joint: tuple[tuple[tuple[str, ...], dict], ...]  # (scales, {ratings: packed counts})
 
-    def total(self, ratings) -> int | None:
-        """Every cluster's counts at ``ratings``, packed; None for a rating not in the tables."""
+    def counts(self, ratings) -> bytes | None:
+        """Every cluster's counts at ``ratings``, a byte each; None for a rating not in the
+        tables."""
         get = ratings.get
         total = 0
         try:
@@ -51,18 +54,12 @@ class _Tables:
                 total += table[tuple(map(get, scales))]
         except (KeyError, TypeError):
             return None
-        return total
+        return total.to_bytes(self.size, "little")
 
-    def tally(self, total: int, number: int) -> Tally | None:
-        """Cluster ``number``'s tally from a packed total (None: the cluster has no grid)."""
-        shift = self.shifts.get(number)
-        if shift is None:
-            return None
-        bits, mask = self.bits, (1 << self.bits) - 1
-        value = total >> shift
-        return Tally(number, value & mask, (value >> bits) & mask, (value >> 2 * bits) & mask,
-                     (value >> 3 * bits) & mask, (value >> 4 * bits) & mask,
-                     (value >> 5 * bits) & mask)
+    def tally(self, counts: bytes, number: int) -> Tally | None:
+        """Cluster ``number``'s tally from `counts` (None: the cluster has no grid)."""
+        at = self.at.get(number)
+        return None if at is None else Tally(number, *counts[at:at + FIELDS])
 
 
 def _units(rows) -> list[tuple[str, ...]]:
@@ -77,32 +74,34 @@ def _units(rows) -> list[tuple[str, ...]]:
     return sorted(tuple(sorted(u)) for u in units)
 
 
-def _build(ruleset: RuleSet) -> _Tables:
+def _build(ruleset: RuleSet) -> _Tables | None:
+    """The tables, or None when a count could outgrow its byte (a grid of over 255 rows)."""
     grids = [(n, plan(ruleset.clusters[n].grid)) for n in sorted(ruleset.clusters)
              if ruleset.clusters[n].grid is not None]
     counted = [(n, [row for row in rows if row[2] in ("red", "orange")]) for n, rows in grids]
-    bits = max((len(rows) for _, rows in counted), default=0).bit_length() or 1
-    shifts = {n: i * FIELDS * bits for i, (n, _) in enumerate(counted)}
+    if any(len(rows) > LIMIT for _, rows in counted):
+        return None
+    at = {n: i * FIELDS for i, (n, _) in enumerate(counted)}
     singles, joint = [], []
     for unit in _units([row for _, rows in counted for row in rows]):
         table = {}
         for values in itertools.product(VALUES, repeat=len(unit)):
             ratings = dict(zip(unit, values))
             table[values[0] if len(unit) == 1 else values] = sum(
-                1 << (shifts[n] + bits * slot(colour, row_value(scales, reading, allowed, tails,
-                                                               ratings)))
+                1 << 8 * (at[n] + slot(colour, row_value(scales, reading, allowed, tails,
+                                                         ratings)))
                 for n, rows in counted for scales, reading, colour, _, _, allowed, tails in rows
                 if set(scales) <= set(unit))
         if len(unit) == 1:
             singles.append((unit[0], table))
         else:
             joint.append((unit, table))
-    return _Tables(shifts, bits, tuple(singles), tuple(joint))
+    return _Tables(at, len(counted) * FIELDS, tuple(singles), tuple(joint))
 
 
 def counter(ruleset: RuleSet, ratings) -> Callable[[int], Tally | None] | None:
     """``tally(cluster)`` at ``ratings`` (None for a cluster without a grid); None when a rating
-    is not one the tables hold (check the rows instead)."""
+    is not one the tables hold, or the rule set has no tables (check the rows instead)."""
     tables = _TABLES.get(id(ruleset), (ruleset,), lambda: _build(ruleset))
-    total = tables.total(ratings)
-    return None if total is None else lambda number: tables.tally(total, number)
+    counts = None if tables is None else tables.counts(ratings)
+    return None if counts is None else functools.partial(tables.tally, counts)

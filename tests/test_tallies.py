@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import mhct_dsl
 from budget import examples
 from compiledkit import rule_sets
-from mhct_dsl import review_json
+from mhct_dsl import review_json, tallies
 from mhct_dsl.allocation import fit_cluster
 from mhct_dsl.conditions import evaluate
 from mhct_dsl.context import Context
@@ -73,6 +73,10 @@ def test_random_rule_sets_tallies_are_the_rows_counted(ruleset, ratings):
     assert_tallies_match(ruleset, ratings)
 
 
+RECORD = {"id": "x", "current_cluster": 11, "assessments": [
+    {"date": "2014-01-01", "ratings": {s: 1 for s in SCALE_IDS} | {"7": 9, "B": 3}}]}
+
+
 def test_a_rating_the_tables_do_not_hold_is_counted_from_the_rows():
     ratings = {s: 1 for s in SCALE_IDS} | {"7": 7}  # only a hand-made Assessment holds a 7
     assessment = Assessment(dt.date(2014, 1, 1), ratings)
@@ -82,7 +86,15 @@ def test_a_rating_the_tables_do_not_hold_is_counted_from_the_rows():
         NATIONAL, NATIONAL.clusters[11], dt.date(2014, 1, 1))
     for number, cluster in NATIONAL.clusters.items():
         expected = None if cluster.grid is None else counted(fit_cluster(cluster, assessment))
-        assert ctx.tally(number, assessment) == expected
+        assert ctx.tallies_at(assessment)(number) == expected
+
+
+def test_a_rule_set_whose_counts_outgrow_a_byte_is_counted_from_the_rows():
+    with mock.patch.object(tallies, "LIMIT", 3):  # as if a grid had more than 255 rows
+        ruleset = mhct_dsl.load_ruleset(ROOT / "rules" / "local")  # its tables not yet built
+        assert counter(ruleset, {s: 1 for s in SCALE_IDS}) is None
+        record = parse_record(RECORD, ruleset)
+        assert review_json.dumps(review(ruleset, record)) == plain(ruleset, record)
 
 
 def plain(ruleset, record, as_of=None) -> str:
