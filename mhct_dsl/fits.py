@@ -6,6 +6,7 @@ from __future__ import annotations
 from . import logic
 from .context import Context, all_over_window, dedupe, latest_assessment, no_assessment, window
 from .logic import Truth
+from .memo import IdentityMemo
 from .nodes import FitsClusters, FitsTransition
 from .records import Assessment
 from .results import Evidence, Outcome, Unknown
@@ -14,6 +15,7 @@ from .stepfit import COUNTED
 __all__ = ["fits_clusters", "fits_transition", "TRANSITION_DIRECTIONS"]
 
 TRANSITION_DIRECTIONS = {"step_up": "up", "step_down": "down"}
+_WORDINGS = IdentityMemo(1024)  # per cluster and direction: its targets, as the trace names them
 
 
 def _fits_at(numbers: tuple[int, ...], assessment: Assessment, ctx: Context):
@@ -82,9 +84,13 @@ def fits_transition(cond: FitsTransition, ctx: Context) -> Outcome:
         return Outcome(None, cond, "no current cluster to take transitions from",
                        f"needs the ratings to fit {label}", (),
                        (Unknown("cluster", "current", "no current cluster"),))
-    targets = ", ".join(map(str, ctx.cluster.targets(direction, COUNTED))) or "none"
-    label = (f"{label} ({targets}) as their best fit (over cluster {ctx.cluster.number} and its "
-             f"likely/possible transitions)")
+    cluster = ctx.cluster
+
+    def wording() -> tuple[str, str]:
+        targets = ", ".join(map(str, cluster.targets(direction, COUNTED))) or "none"
+        return targets, (f"{label} ({targets}) as their best fit (over cluster {cluster.number} "
+                         "and its likely/possible transitions)")
+    targets, label = _WORDINGS.get((id(cluster), direction), (cluster,), wording)
 
     def at(assessment: Assessment):
         found = ctx.step(direction, assessment)

@@ -137,8 +137,11 @@ _WORKER: _Reviewer | None = None
 
 
 def _start_worker(reviewer: _Reviewer) -> None:
+    """A worker's start: what it inherited (the rule sets, the parent's objects) is moved out of
+    the garbage collector's reach, so collecting a chunk's garbage does not walk it again."""
     global _WORKER
     _WORKER = reviewer
+    gc.freeze()
 
 
 def _work(kind: str, data: list) -> Done:

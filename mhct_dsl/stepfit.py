@@ -54,7 +54,7 @@ from .results import RowCheck, Tally, Unknown
 __all__ = ["StepFit", "step_fit", "best_fit", "pool"]
 
 COUNTED = ("likely", "possible")
-_POOLS = IdentityMemo(1024)
+_POOLS = IdentityMemo(1024)  # pools and target wordings
 LABELS = {"up": "step-up", "down": "step-down"}
 
 
@@ -100,6 +100,16 @@ def best_fit(ruleset: RuleSet, cluster: Cluster, tally: Callable[[int], Tally | 
     return decide(tallies, _staying(best_key, current), _staying(worst_key, current))
 
 
+def _wording(cluster: Cluster, direction: str) -> tuple[tuple[int, ...], str]:
+    """The cluster's likely/possible targets in ``direction`` and how the notes name them
+    (remembered per cluster)."""
+    def make() -> tuple[tuple[int, ...], str]:
+        targets = cluster.targets(direction, COUNTED)
+        listed = ", ".join(map(str, targets)) or "none"
+        return targets, f"a likely/possible {LABELS[direction]} cluster ({listed})"
+    return _POOLS.get((id(cluster), direction), (cluster,), make)
+
+
 def step_fit(cluster: Cluster, direction: str, assessment: Assessment,
              ranked: tuple[Tally | None, tuple[Tally, ...]],
              undecided: Callable[[int, Assessment], tuple[RowCheck, ...]]) -> StepFit:
@@ -107,9 +117,7 @@ def step_fit(cluster: Cluster, direction: str, assessment: Assessment,
     from its `best_fit` ``ranked`` (memoised by the caller); ``undecided`` gives a cluster's red
     and orange rows that unknown ratings leave undecided, which name them when contenders leave
     the reading open."""
-    targets = cluster.targets(direction, COUNTED)
-    listed = ", ".join(map(str, targets)) or "none"
-    label = f"a likely/possible {LABELS[direction]} cluster ({listed})"
+    targets, label = _wording(cluster, direction)
     best, contenders = ranked
     if best is not None:
         inside = best.cluster in targets
