@@ -271,18 +271,19 @@ class _Bounds:
         if not text.isascii() or '"' in text:
             return None
         data = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-        breaks = np.flatnonzero(data == ord("\n"))
+        offset = np.int32 if len(data) < 2 ** 31 else np.int64
+        breaks = np.flatnonzero(data == ord("\n")).astype(offset)
         if len(breaks) != lines or breaks[-1] != len(data) - 1:
             return None
-        returns = np.flatnonzero(data == ord("\r"))
+        returns = np.flatnonzero(data == ord("\r")).astype(offset)
         if len(returns) and (len(returns) != lines or (returns != breaks - 1).any()):
             return None
         line_ends = returns if len(returns) else breaks
-        commas = np.flatnonzero(data == ord(","))
+        commas = np.flatnonzero(data == ord(",")).astype(offset)
         if len(commas) != lines * (width - 1):
             return None
         commas = commas.reshape(lines, width - 1)
-        line_starts = np.concatenate([[0], breaks[:-1] + 1])
+        line_starts = np.concatenate([np.zeros(1, offset), breaks[:-1] + 1])
         # each line's share of the commas lies within it, so each line has width - 1 of them
         if (commas[:, 0] < line_starts).any() or (commas[:, -1] >= line_ends).any():
             return None
