@@ -46,6 +46,8 @@ RUNS = {
                            "--group", "psychotic"], None, "small"),
     "plain": (["--format", "csv"], 500, "plain"),
     "plain-crlf": (["--format", "csv"], 500, "crlf"),
+    "plain-local-group": (["--format", "csv", "--rules", str(ROOT / "rules" / "local"),
+                           "--group", "psychotic"], 500, "plain"),
 }
 KINDS = ("full", "small", "plain", "crlf")
 SMALL, PLAIN = 30, 3000
