@@ -73,9 +73,9 @@ _SEGMENT = 62  # (row, scale) pairs a segment's bits hold in one int64
 class _Wording:
     """What wording a chunk's ``blocking_unknowns`` needs of a compiled rule set, made once per
     set: the rows by the scale columns they read, with each row's value for every combination of
-    their codes (0 false, 1 true, 2 unknown; index = sum(code_i * CODES ** i)); each cluster's red and orange (row,
-    scale) pairs in row order, cut into *segments* of at most `_SEGMENT`; and the scales a
-    segment's bit pattern names, remembered as they are met."""
+    their codes (0 false, 1 true, 2 unknown; index = sum(code_i * CODES ** i)); each cluster's
+    red and orange (row, scale) pairs in row order, cut into *segments* of at most `_SEGMENT`;
+    and the scales a segment's bit pattern names, remembered as they are met."""
 
     def __init__(self, compiled: Compiled):
         by_scales: dict[tuple[int, ...], list[int]] = {}
