@@ -213,21 +213,34 @@ def cached_ruleset(path: Path) -> RuleSet | None:
         return None
 
 
-def _load(root: Path, tree: Path, chain: tuple[Path, ...],
-          read: list[SourceFile] | None = None) -> RuleSet:
+def _load(root: Path, tree: Path, chain: tuple[Path, ...], read: list[SourceFile] | None = None,
+          above: frozenset[str] = frozenset(), extends: str = "") -> RuleSet:
+    """The rule set at ``root``; as a base, ``extends`` is how the set above names it and
+    ``above`` the paths of the files of the sets above (`span_path`)."""
     from .checker import check
 
     read = read if read is not None else read_sources(root)
-    sources = {source.within: source.text for source in read}
+    named = {source.within: span_path(source.within, extends, above) for source in read}
+    sources = {named[source.within]: source.text for source in read}
     try:
         files = parse_sources(sources, origin(read))
-        base = _load_base(files, root, sources, tree, (*chain, root.resolve()))
+        base = _load_base(files, root, sources, tree, (*chain, root.resolve()),
+                          above.union(named))
         return check(files, fingerprint(read, base), base, sources)
     except RuleError as error:
         if root.is_file() and any(d.code == "missing-ruleset" for d in error.diagnostics):
             error = RuleError([_part_of_a_set(d, root) for d in error.diagnostics],
                               error.sources)
-        raise _displayed(error, {source.within: source.display for source in read}) from None
+        raise _displayed(error, {named[source.within]: source.display for source in read}
+                         ) from None
+
+
+def span_path(within: str, extends: str, above: frozenset[str]) -> str:
+    """How spans, and so traces, exports and diffs, name a rule file: by its path within its set;
+    a base's file whose path is also a path in a set that extends it is named ``EXTENDS:PATH``
+    after the set above's ``extends`` (``national:ruleset.mhr``), so the two cannot be mistaken
+    for each other."""
+    return f"{extends}:{within}" if within in above else within
 
 
 def _displayed(error: RuleError, shown: dict[str, str]) -> RuleError:
@@ -271,12 +284,16 @@ def source_files(ruleset: RuleSet, path: str | Path | None = None) -> dict[tuple
     found: dict[tuple[str, str], SourceFile] = {}
     root: Path | None = Path(path) if path is not None else bundled_rules_path()
     level: RuleSet | None = ruleset
+    above, extends = frozenset[str](), ""
     while level is not None and root is not None:
         try:
             read = read_sources(root)
         except RuleError:
             break
-        found.update({(origin(read), source.within): source for source in read})
+        found.update({(origin(read), span_path(source.within, extends, above)): source
+                      for source in read})
+        above = above.union(source.within for source in read)
+        extends = level.extends or ""
         root = _base_target(level.extends, root) if level.extends is not None else None
         level = level.base
     return found
@@ -311,7 +328,7 @@ def _base_path(header: n.RuleSetDecl, root: Path, tree: Path, sources) -> Path:
 
 
 def _load_base(files: list[n.RuleFile], root: Path, sources, tree: Path,
-               chain: tuple[Path, ...]) -> RuleSet | None:
+               chain: tuple[Path, ...], above: frozenset[str]) -> RuleSet | None:
     from . import nodes as n
 
     header = next((d for f in files for d in f.declarations if isinstance(d, n.RuleSetDecl)), None)
@@ -326,7 +343,8 @@ def _load_base(files: list[n.RuleFile], root: Path, sources, tree: Path,
         raise RuleError([Diagnostic("extends-cycle", f"`extends` makes a cycle: {cycle}",
                                     header.span, "a rule set cannot be its own base")], sources)
     try:
-        return _load(target, tree if header.extends != "national" else tree_of(target), chain)
+        return _load(target, tree if header.extends != "national" else tree_of(target), chain,
+                     above=above, extends=header.extends)
     except RuleError as error:
         if any(d.code == "extends-cycle" for d in error.diagnostics):
             raise

@@ -296,7 +296,8 @@ def test_findings_name_the_file_of_their_rule_set(tmp_path, monkeypatch, capsys)
     _golden("local-over-base.txt", capsys.readouterr().out)
     assert main(["lint", "--format", "json", str(path)]) == 0
     found = [(f["path"], f["line"]) for f in json.loads(capsys.readouterr().out)["findings"]]
-    assert found == [("set/rules.mhr", 6), ("set/base/rules.mhr", 201),
+    # each cluster's findings by their spans' file names: the base's rules.mhr is base:rules.mhr
+    assert found == [("set/base/rules.mhr", 201), ("set/rules.mhr", 6),
                      ("set/base/rules.mhr", 214)]
 
 
@@ -312,13 +313,13 @@ def test_findings_outside_the_cwd_are_named_absolutely(tmp_path, monkeypatch, ca
     assert "\n        grid {\n        ^^^^^^\n" in out
 
 
-def test_a_file_changed_since_loading_is_named_within_its_set(tmp_path, monkeypatch):
+def test_a_file_changed_since_loading_is_named_as_its_spans_name_it(tmp_path, monkeypatch):
     path = _local_over_small(tmp_path, monkeypatch)
     ruleset = load_ruleset(path)
     base = tmp_path / "set" / "base" / "rules.mhr"
     base.write_text(base.read_text("utf-8") + "\n", "utf-8")
     text = render_text(lint(ruleset), source_files(ruleset, path))
-    assert "\nrules.mhr:214:5: warning: every profile meeting" in text
+    assert "\nbase:rules.mhr:214:5: warning: every profile meeting" in text
     assert "grid {" not in text  # no caret under a line that may have moved
 
 

@@ -233,3 +233,29 @@ def test_explain_marks_local_criteria_and_names_their_reference():
     assert ("next review due: 2014-07-03 [local interval: Contract schedule 2014/15, item 3.1 "
             "(review intervals)]") in worded
     assert "[local]" not in review(load_ruleset(), record).explain(width=200)
+
+
+def test_a_base_file_with_a_path_of_the_local_set_is_named_after_extends(tmp_path):
+    # the local set's clusters/cluster-03.mhr amends cluster 3, whose other criteria come from the
+    # national clusters/cluster-03.mhr: traces and exports must tell the two files apart
+    (tmp_path / "ruleset.mhr").write_text(
+        'ruleset "T" extends national source local "Board 9" {\n    version "1"\n}\n',
+        encoding="utf-8")
+    (tmp_path / "clusters").mkdir()
+    (tmp_path / "clusters" / "cluster-03.mhr").write_text(
+        'amend cluster 3 source local "Board 9, item 2" {\n'
+        f'    discharge replace 3 "{NEW_C3_CRITERION_3}"\n'
+        '        all { scale 8 <= 2  fact residual_risks_manageable_in_primary_care }\n}\n',
+        encoding="utf-8")
+    record = {"id": "L3", "current_cluster": 3, "assessments": [
+        {"date": "2014-03-03", "ratings": {s: 0 for s in "1 2 3 4 5 6 7 8 9 10 11 12 13".split()}}]}
+    local, national = (review(load_ruleset(path), record).to_json() for path in (tmp_path, None))
+    files = {(c["column"], c["index"]): c["source"]["file"] for c in local["criteria"]}
+    assert files[("discharge", 3)] == "clusters/cluster-03.mhr"
+    assert files[("discharge", 1)] == "national:clusters/cluster-03.mhr"
+    assert {c["source"]["file"] for c in national["criteria"]} == {"clusters/cluster-03.mhr"}
+    [cluster] = [c for c in export(load_ruleset(tmp_path))["clusters"] if c["number"] == 3]
+    discharge = cluster["columns"]["discharge"]
+    assert [c["at"].rsplit(":", 1)[0] for c in discharge["criteria"]] == [
+        "national:clusters/cluster-03.mhr", "national:clusters/cluster-03.mhr",
+        "clusters/cluster-03.mhr"]
