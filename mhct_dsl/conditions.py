@@ -59,6 +59,7 @@ from .context import (
 from .fits import TRANSITION_DIRECTIONS, fits_clusters, fits_transition
 from .formatter import format_condition
 from .logic import Truth
+from .memo import IdentityMemo
 from .model import Cluster, RuleSet
 from .nodes import (
     AllOf, AnyOf, EventWithin, FactIs, FitsClusters, FitsTransition, Not, ScaleIs, ScaleRemained,
@@ -161,9 +162,17 @@ def _scale_stable(cond: ScaleStable, ctx: Context) -> Outcome:
 
 # ---- facts, events, tenure --------------------------------------------------------------------
 
+_FACTS = IdentityMemo(4096)
+
 
 def _fact(cond: FactIs, ctx: Context) -> Outcome:
     value = ctx.record.fact(cond.name)
+    return _FACTS.get((id(cond), value), (cond,), lambda: _fact_outcome(cond, value))
+
+
+def _fact_outcome(cond: FactIs, value: bool | None) -> Outcome:
+    """The outcome of ``fact NAME`` when the record says ``value``: the same for every record
+    (`_FACTS` remembers it per condition and value; outcomes are immutable)."""
     requirement = f"needs {cond.name} asserted true"
     if value is None:
         return Outcome(None, cond, f"{cond.name} not asserted", requirement,

@@ -34,8 +34,8 @@ def _value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _truth(value) -> str:
-    return '"unknown"' if value is None else "true" if value else "false"
+_TRUTHS = {True: "true", False: "false", None: '"unknown"'}
+_truth = _TRUTHS.__getitem__  # a truth value's JSON
 
 
 def _texts(items) -> str:
@@ -88,10 +88,13 @@ def _head(c: CriterionTrace) -> str:
 
 def _criterion(c: CriterionTrace) -> str:
     o = c.outcome
-    return (f'{_head(c)}{_truth(o.value)}, "evidence": {_list(o.evidence, _evidence)}, '
+    evidence, unknowns, parts = o.evidence, o.unknowns, o.parts
+    return (f'{_head(c)}{_TRUTHS[o.value]}, '
+            f'"evidence": {_list(evidence, _evidence) if evidence else "[]"}, '
             f'"explanation": {_text(o.finding + "; " + o.requirement)}, '
-            f'"unknowns": {_list(o.unknowns, _unknown)}, "source": {_source(c.source, c.span)}, '
-            f'"decisive": {_truth(c.decisive)}, "parts": {_list(o.parts, _part)}}}')
+            f'"unknowns": {_list(unknowns, _unknown) if unknowns else "[]"}, '
+            f'"source": {_source(c.source, c.span)}, "decisive": {_TRUTHS[c.decisive]}, '
+            f'"parts": {_list(parts, _part) if parts else "[]"}}}')
 
 
 def _blocking(b: BlockingCriterion) -> str:
