@@ -9,7 +9,8 @@ clusters, blank and whitespace lines, bytes that are not UTF-8, CRLF, repeated i
 97th row; the small input (under `cli.SMALL_INPUT`, so the CLI allocates it with the
 interpreter): its first 30 rows, then every awkward line; the plain input: its first 3,000 rows
 with the awkward lines shaped like plain ones (ASCII, no quote, 23 cells) among them, so that
-whole chunks are read on the plain path (`stream._Bounds`), and the same with CRLF line ends. For each run in `RUNS`, ``tests/golden/allocate/NAME.sha256`` holds the exit status and
+whole chunks are read on the plain path (`stream_cells.Bounds`), and the same with CRLF line
+ends. For each run in `RUNS`, ``tests/golden/allocate/NAME.sha256`` holds the exit status and
 the SHA-256 of standard error and of standard output, whole and per block of 1,000 lines (to say
 where they differ). ``input.sha256`` is the input's digest, so a changed generator is told from a
 changed output. The committed digests were written by the code before the cold-start and CSV

@@ -1,0 +1,197 @@
+"""CSV input for the compiled path, a block of rows at a time, read column by column.
+
+Rows are numbered and split as `readers.read_csv` numbers and splits them (one row a line, a
+quote closing on its line, the header the first line that is not blank). A row takes the fast
+path when every cell is plainly valid: ratings exactly ``0``-``4``, ``9`` or blank, an ISO date,
+a known group and recorded cluster, a known scale 8 type. Each categorical column is judged once
+per distinct cell. Any other row is read by `records` and judged by the interpreter
+(`ChunkBuilder`), so its error reads exactly as the interpreter's does.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Iterator
+
+import numpy as np
+
+from . import dates
+from .compiled.kernel import NONE
+from .compiled.tables import Compiled
+from .model import RuleSet
+from .readers import _csv_record, csv_header, csv_row, header_problem
+from .records import MAX_ID_LENGTH, PROBLEM_TYPES, RecordError, _scale_ids
+from .results import ErrorResult
+from .stream_cells import Bounds, line_cells, rating_codes
+from .stream_chunk import ARGUMENT, RECORD, Chunk, ChunkBuilder, items_chunks
+
+__all__ = ["csv_chunks"]
+
+
+def csv_chunks(lines, ruleset: RuleSet, compiled: Compiled, group: str | None,
+               size: int) -> Iterator[Chunk]:
+    """Chunks of at most ``size`` rows from a CSV file's lines."""
+    numbered = enumerate(lines, start=1)
+    first = csv_header((number, csv_row(line.rstrip("\r\n"))) for number, line in numbered)
+    if first is None:
+        return
+    at, header_cells = first
+    header = None if isinstance(header_cells, str) else [
+        h.strip().lstrip("\ufeff") for h in header_cells]
+    problem = header_cells if header is None else header_problem(header, ruleset)
+    if problem:
+        error = RecordError(None, "header", problem, row=at)
+        yield from items_chunks([({"row": at}, error)], ruleset, compiled, group, size)
+        return
+    columns = _Columns(header, ruleset, compiled, group)
+    row = at + 1
+    while block := list(itertools.islice(lines, size)):
+        yield columns.chunk(row, block)
+        row += len(block)
+
+
+class _Columns:
+    """Reads a block of CSV rows column by column with NumPy; rows that are not plainly valid go
+    to the full reader (`records`) and, if it accepts them, the interpreter's checks."""
+
+    def __init__(self, header: list[str], ruleset: RuleSet, compiled: Compiled,
+                 group: str | None):
+        self.header, self.ruleset, self.compiled, self.group = header, ruleset, compiled, group
+        self.at = {name: header.index(name) for name in header}
+        self.allowed = _scale_ids(ruleset)
+        self.group_index = {name: i for i, name in enumerate(compiled.group_names)}
+        self.valid_dates: dict[str, bool] = {}
+
+    def _mapped(self, column, judge) -> tuple[np.ndarray, np.ndarray]:
+        """(value per row, plainly valid per row) for a categorical column, judging each distinct
+        cell once: ``judge(cell)`` gives the value or raises ValueError."""
+        distinct = {cell: k for k, cell in enumerate(dict.fromkeys(column))}
+        values = np.full(len(distinct), NONE, dtype=np.int64)
+        valid = np.zeros(len(distinct), dtype=bool)
+        for cell, k in distinct.items():
+            try:
+                values[k], valid[k] = judge(cell), True
+            except ValueError:
+                pass
+        at = np.fromiter(map(distinct.__getitem__, column), np.intp, len(column))
+        return values[at], valid[at]
+
+    def _date(self, cell: str) -> int:
+        if cell not in self.valid_dates:
+            try:
+                dates.parse_iso(cell)
+                self.valid_dates[cell] = True
+            except ValueError:
+                self.valid_dates[cell] = False
+        if not self.valid_dates[cell] or cell != cell.strip():
+            raise ValueError(cell)
+        return 0
+
+    def _recorded(self, cell: str) -> int:
+        cell = cell.strip()
+        if not cell:
+            return NONE
+        if not cell.isdigit() or int(cell) not in self.ruleset.clusters:
+            raise ValueError(cell)
+        return int(cell)
+
+    def _group(self, cell: str) -> int:
+        cell = cell.strip()
+        given = cell or self.group
+        if given is None:
+            return NONE
+        if given not in self.group_index or cell and self.group is not None and cell != self.group:
+            raise ValueError(cell)
+        return self.group_index[given] * 2 + (RECORD if cell else ARGUMENT)
+
+    def _scale8(self, cell: str) -> int:
+        if cell.strip() not in ("", *PROBLEM_TYPES):
+            raise ValueError(cell)
+        return 0
+
+    def chunk(self, start: int, lines: list[str]) -> Chunk:
+        """A block of consecutive lines from row ``start``."""
+        width = len(self.header)
+        text = "".join(lines)
+        bounds = Bounds.of(text, len(lines), width)
+        if bounds is not None:  # the cells of a row are made only if it needs the full reader
+            block = None
+            regular: range | list[int] = range(len(lines))
+            texts, codes_of = bounds.texts, bounds.codes
+        else:
+            block = line_cells(text, lines)
+            regular = [i for i, cells in enumerate(block)
+                       if isinstance(cells, list) and len(cells) == width]
+            columns = list(zip(*(block[i] for i in regular)))
+            texts = columns.__getitem__
+
+            def codes_of(at: list[int]) -> np.ndarray:
+                return np.stack([rating_codes(columns[j]) for j in at], axis=1)
+        plain = np.zeros(len(lines), dtype=bool)
+        codes = np.zeros((len(regular), len(self.compiled.scales)), dtype=np.uint8)
+        ids, day_cells, rows = [], [], []
+        group = recorded = np.full(len(regular), NONE, dtype=np.int64)
+        if regular:
+            ids = list(map(str.strip, texts(self.at["id"])))
+            lengths = np.fromiter(map(len, ids), np.intp, len(ids))
+            ok = (lengths > 0) & (lengths <= MAX_ID_LENGTH)
+            day_cells = texts(self.at["date"])  # a plain date has no spaces to strip
+            ok &= self._mapped(day_cells, self._date)[1]
+            codes = codes_of([self.at[scale] for scale in self.compiled.scales])
+            ok &= (codes != 255).all(axis=1)
+            for name, judge in (("scale8_type", self._scale8), ("recorded_cluster", self._recorded),
+                                ("group", self._group)):
+                if name in self.at:
+                    values, valid = self._mapped(texts(self.at[name]), judge)
+                    ok &= valid
+                    if name == "recorded_cluster":
+                        recorded = values
+                    elif name == "group":
+                        group = values
+            if "group" not in self.at and self.group is not None:
+                group = np.full(len(regular), self.group_index[self.group] * 2 + ARGUMENT)
+            plain[np.array(regular)[ok]] = True
+            rows = [start + i for i in regular]
+            if not ok.all():
+                keep = np.flatnonzero(ok)
+                codes, recorded, group = codes[keep], recorded[keep], group[keep]
+                ids = [ids[k] for k in keep.tolist()]
+                day_cells = [day_cells[k] for k in keep.tolist()]
+                rows = [rows[k] for k in keep.tolist()]
+        builder = ChunkBuilder(self.compiled, self.ruleset, self.group)
+        fast = len(ids)
+        entries = list(range(len(lines))) if plain.all() else []
+        position = 0
+        for i, line in enumerate(lines if not entries else ()):
+            if plain[i]:
+                entries.append(position)
+                position += 1
+                continue
+            mark = len(builder.entries)
+            self._slow(builder, start + i,
+                       block[i] if block is not None else line.rstrip("\r\n").split(","))
+            for entry in builder.entries[mark:]:
+                entries.append(entry if isinstance(entry, ErrorResult) else fast + entry)
+        extra = builder.chunk()
+        given = np.where(group == NONE, NONE, group // 2)
+        source = np.where(group == NONE, NONE, group % 2)
+        return Chunk(entries, ids + extra.ids, [*day_cells, *extra.dates],
+                     np.concatenate([codes, extra.codes]),
+                     np.concatenate([given, extra.group]).astype(np.int16),
+                     np.concatenate([source, extra.group_source]).astype(np.int8),
+                     np.concatenate([recorded, extra.recorded]),
+                     [{"row": row} for row in rows] + extra.locations)
+
+    def _slow(self, builder: ChunkBuilder, row: int, cells) -> None:
+        if isinstance(cells, str):  # as `readers.read_csv` reports it
+            builder.error(RecordError(getattr(cells, "record_id", None), "", cells, row=row),
+                          {"row": row})
+            return
+        if not any(c.strip() for c in cells):
+            return
+        try:
+            record = _csv_record(self.header, cells, row, self.allowed)
+        except RecordError as error:
+            builder.error(error.located(row=row), {"row": row})
+        else:
+            builder.add_record(record, {"row": row})
