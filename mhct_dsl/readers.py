@@ -29,7 +29,8 @@ from .records import (
     _scale8_type, _scale_ids, _shown, parse_record,
 )
 
-__all__ = ["Item", "read_json", "read_json_lines", "read_csv", "decode"]
+__all__ = ["Item", "read_json", "read_json_lines", "read_csv", "decode", "csv_row", "csv_header",
+           "header_problem", "csv_item"]
 
 Item = tuple[dict[str, int], "Record | RecordError"]
 
@@ -361,15 +362,23 @@ def read_csv(stream: Iterable[str] | str, ruleset=None) -> Iterator[Item]:
         return
     allowed = _scale_ids(ruleset)
     for row, cells in rows:
-        if isinstance(cells, str):
-            yield {"row": row}, RecordError(getattr(cells, "record_id", None), "", cells, row=row)
-            continue
-        if not any(c.strip() for c in cells):
-            continue
-        try:
-            yield {"row": row}, _csv_record(header, cells, row, allowed)
-        except RecordError as error:
-            yield {"row": row}, error.located(row=row)
+        item = csv_item(header, cells, row, allowed)
+        if item is not None:
+            yield {"row": row}, item
+
+
+def csv_item(header: list[str], cells: list[str] | str, row: int, allowed
+             ) -> Record | RecordError | None:
+    """Row ``row`` of an allocation CSV (its ``cells`` as `csv_row` gives them) as a `Record`,
+    or the error that says why it is not one; None for a row of blank cells (no record)."""
+    if isinstance(cells, str):  # why `csv_row` could not read the line
+        return RecordError(getattr(cells, "record_id", None), "", cells, row=row)
+    if not any(c.strip() for c in cells):
+        return None
+    try:
+        return _csv_record(header, cells, row, allowed)
+    except RecordError as error:
+        return error.located(row=row)
 
 
 def _csv_record(header: list[str], cells: list[str], row: int, allowed) -> Record:

@@ -19,7 +19,7 @@ from . import dates
 from .compiled.kernel import NONE
 from .compiled.tables import Compiled
 from .model import RuleSet
-from .readers import _csv_record, csv_header, csv_row, header_problem
+from .readers import csv_header, csv_item, csv_row, header_problem
 from .records import MAX_ID_LENGTH, PROBLEM_TYPES, RecordError, _scale_ids
 from .results import ErrorResult
 from .stream_cells import Bounds, line_cells, rating_codes
@@ -168,8 +168,8 @@ class _Columns:
                 position += 1
                 continue
             mark = len(builder.entries)
-            self._slow(builder, start + i,
-                       block[i] if block is not None else line.rstrip("\r\n").split(","))
+            self._read_fully(builder, start + i,
+                             block[i] if block is not None else line.rstrip("\r\n").split(","))
             for entry in builder.entries[mark:]:
                 entries.append(entry if isinstance(entry, ErrorResult) else fast + entry)
         extra = builder.chunk()
@@ -182,16 +182,11 @@ class _Columns:
                      np.concatenate([recorded, extra.recorded]),
                      [{"row": row} for row in rows] + extra.locations)
 
-    def _slow(self, builder: ChunkBuilder, row: int, cells) -> None:
-        if isinstance(cells, str):  # as `readers.read_csv` reports it
-            builder.error(RecordError(getattr(cells, "record_id", None), "", cells, row=row),
-                          {"row": row})
-            return
-        if not any(c.strip() for c in cells):
-            return
-        try:
-            record = _csv_record(self.header, cells, row, self.allowed)
-        except RecordError as error:
-            builder.error(error.located(row=row), {"row": row})
-        else:
-            builder.add_record(record, {"row": row})
+    def _read_fully(self, builder: ChunkBuilder, row: int, cells: list[str] | str) -> None:
+        """A row that is not plainly valid, read as `readers.read_csv` reads it and judged by the
+        interpreter (`ChunkBuilder.add_record`)."""
+        item = csv_item(self.header, cells, row, self.allowed)
+        if isinstance(item, RecordError):
+            builder.error(item, {"row": row})
+        elif item is not None:
+            builder.add_record(item, {"row": row})
