@@ -43,6 +43,12 @@ class Chunk:
     def failed(self) -> int:
         return len(self.entries) - len(self.ids)
 
+    @property
+    def in_order(self) -> bool:
+        """Every entry is a record and entry k is record k (no error; a CSV row that needed the
+        full reader can come after the plain rows of its chunk)."""
+        return self.entries == list(range(len(self.ids)))
+
 
 class ChunkBuilder:
     """Collects one chunk's records."""

@@ -343,7 +343,7 @@ def _rows(ruleset: RuleSet, chunk, cell, choose) -> tuple[list, int]:
         batch = evaluate(compiled, chunk.codes, chunk.group, chunk.group_source, chunk.recorded)
         return allocation_rows(compiled, _names(ruleset), chunk, batch, cell), chunk.failed
     parts, refused = evaluated_by_edition(chunk, choose)
-    if not refused and chunk.entries == list(range(len(chunk.ids))):  # every record, in order
+    if not refused and chunk.in_order:
         lines = np.empty(len(chunk.ids), dtype=object)
         for edition, take, compiled, part, batch in parts:
             lines[take] = allocation_rows(compiled, _names(edition), part, batch, cell)
@@ -396,7 +396,7 @@ def run_allocate_csv(ruleset: RuleSet, input, out: IO[str] | None = None,
                                  progress=progress):
             rows, bad = _rows(ruleset, chunk, cell, choose)
             out.write("".join(rows))
-            if chunk.entries == list(range(len(chunk.ids))):  # every record read, in order
+            if chunk.in_order:
                 ids.see_all(chunk.ids, chunk.locations)
             else:
                 for e in chunk.entries:
