@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import dates
 from ..batch import _FORMULA_START, CSV_COLUMNS, RecordIds, _for, formula_safe, summary
+from ..memo import IdentityMemo
 from ..model import SCALE_IDS, RuleSet
 from ..records import Assessment, Record, RecordError
 from ..results import ErrorResult
@@ -28,20 +29,13 @@ from .tables import CODES, UNKNOWN_9, UNRATED, Compiled, compile_ruleset, truth_
 
 __all__ = ["run_allocate_csv", "compiled_for", "collected_per_chunk"]
 
-_CACHE: dict[int, tuple[RuleSet, Compiled]] = {}
-_CACHE_SIZE = 8
+_COMPILED = IdentityMemo(8)  # per rule set: its compiled tables
+_WORDINGS = IdentityMemo(8)  # per compiled rule set: its `_Wording`
 
 
 def compiled_for(ruleset: RuleSet) -> Compiled:
     """The compiled tables of a loaded rule set, built once per rule set object."""
-    hit = _CACHE.get(id(ruleset))
-    if hit is not None and hit[0] is ruleset:
-        return hit[1]
-    if len(_CACHE) >= _CACHE_SIZE:
-        _CACHE.pop(next(iter(_CACHE)))
-    compiled = compile_ruleset(ruleset)
-    _CACHE[id(ruleset)] = (ruleset, compiled)
-    return compiled
+    return _COMPILED.get(id(ruleset), (ruleset,), lambda: compile_ruleset(ruleset))
 
 
 def error_row(result: ErrorResult, width: int, cell=formula_safe) -> list[str]:
@@ -120,18 +114,8 @@ class _Wording:
         return self.spelled[key]
 
 
-_WORDING: dict[int, tuple[Compiled, _Wording]] = {}
-
-
 def _wording(compiled: Compiled) -> _Wording:
-    hit = _WORDING.get(id(compiled))
-    if hit is not None and hit[0] is compiled:
-        return hit[1]
-    if len(_WORDING) >= _CACHE_SIZE:
-        _WORDING.pop(next(iter(_WORDING)))
-    wording = _Wording(compiled)
-    _WORDING[id(compiled)] = (compiled, wording)
-    return wording
+    return _WORDINGS.get(id(compiled), (compiled,), lambda: _Wording(compiled))
 
 
 def _blocking_texts(compiled: Compiled, chunk, batch: Batch, far: np.ndarray) -> list[str]:
