@@ -105,7 +105,6 @@ def evaluate(compiled: Compiled, codes: np.ndarray, group: np.ndarray | None = N
     where it came from (0 record, 1 argument). ``recorded``: (n,) recorded cluster or NONE.
     """
     n, clusters = codes.shape[0], compiled.clusters
-    width = len(clusters)
     tables = states(compiled)
     state = _state(compiled, codes)
     could_fit = tables.could_fit[state]
