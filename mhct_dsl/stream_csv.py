@@ -96,6 +96,9 @@ class _Columns:
         return int(cell)
 
     def _group(self, cell: str) -> int:
+        """The group given (the cell's, else ``--group``) and where it came from, packed as
+        ``index * 2 + RECORD or ARGUMENT`` (`_mapped` keeps one value per cell; `chunk` unpacks
+        them), or NONE."""
         cell = cell.strip()
         given = cell or self.group
         if given is None:
