@@ -76,9 +76,7 @@ def read_chunks(source, ruleset: RuleSet, compiled: Compiled, group: str | None 
     try:
         text, binary, total, ext = _open(source)
     except OSError as error:
-        builder = ChunkBuilder(compiled, ruleset, group)
-        builder.error(RecordError(None, "input", f"cannot read input: {error}"), {})
-        yield builder.chunk()
+        yield _unreadable(error, ruleset, compiled, group)
         return
     if progress is not None:
         progress.start(binary, total)
@@ -101,12 +99,17 @@ def read_chunks(source, ruleset: RuleSet, compiled: Compiled, group: str | None 
             yield from items_chunks(read_json("".join(lines), ruleset), ruleset, compiled,
                                     group, size)
     except UnicodeDecodeError as error:
-        builder = ChunkBuilder(compiled, ruleset, group)
-        builder.error(RecordError(None, "input", f"cannot read input: {error}"), {})
-        yield builder.chunk()
+        yield _unreadable(error, ruleset, compiled, group)
     finally:
         if binary is not None:
             binary.close()
+
+
+def _unreadable(error: Exception, ruleset, compiled, group) -> Chunk:
+    """The one chunk of an input that cannot be read: its error record."""
+    builder = ChunkBuilder(compiled, ruleset, group)
+    builder.error(RecordError(None, "input", f"cannot read input: {error}"), {})
+    return builder.chunk()
 
 
 def _jsonl_chunks(lines, ruleset, compiled, group, size) -> Iterator[Chunk]:
