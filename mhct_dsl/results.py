@@ -57,8 +57,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TRACE_SCHEMA", "Evidence", "Unknown", "Outcome", "RowCheck", "ColourSummary", "Candidate",
-    "Tally", "BlockingCandidate", "GroupBest", "AllocationResult", "scale_unknown", "CriterionTrace", "ColumnTrace", "TargetFit",
-    "BlockingCriterion", "ReviewResult", "ErrorResult", "FITS", "DECISIONS",
+    "Tally", "BlockingCandidate", "GroupBest", "AllocationResult", "scale_unknown",
+    "CriterionTrace", "ColumnTrace", "TargetFit", "BlockingCriterion", "ReviewResult",
+    "ErrorResult", "FITS", "DECISIONS",
 ]
 
 
