@@ -29,7 +29,11 @@ NULL or blank = not rated; text or integer), ``recorded_cluster`` and ``group`` 
 absent). Output, one row per input row: ``id, error, "group", group_source, outcome, suggested,
 recorded_cluster, recorded_fit, recorded_adheres, orange_mismatches, red_breaches`` and
 ``fit_N`` for every cluster N with a grid (and ``mhct_order``, the ``order_by`` column, if
-given). ``error`` names the first unreadable field (a rating that is not 0-4/9/blank, an unknown
+given). In DuckDB the text columns of a small fixed set of values (``group``, ``group_source``,
+``outcome``, ``recorded_fit``, ``recorded_adheres``, ``fit_N``) are ENUM types written inline in
+the query (no ``CREATE TYPE``): stored as small integers, they read, print and sort as the same
+text (`Dialect.kind`).
+``error`` names the first unreadable field (a rating that is not 0-4/9/blank, an unknown
 group or recorded cluster); such a row's other columns are NULL (the CLI reports the record
 instead of allocating it).
 """
@@ -54,6 +58,8 @@ _OPEN = 2 ** (_KEY + 1) - 1  # the worst-case field when some red row is not met
 _WORST_AT, _BEST_AT, _CANNOT = 2 ** 2, 2 ** (2 + _KEY + 1), 2 ** (2 + _KEY + 1 + _KEY)
 _BIG = 2 ** 62  # above every ordering value: "no such candidate"
 _FITS = ("fits", "weaker", "unknown", "no")
+_OUTCOMES = ("fits", "weaker", "no_rated_needs", "further_assessment_required", "variance",
+             "group_needed", "no_fit_in_group")
 _NOT_A_NUMBER = "'recorded_cluster: must be a cluster number or blank'"
 _NOT_OURS = "'recorded_cluster: not a cluster of the rule set'"
 # What Python's str.strip() strips (every character str.isspace() accepts): the interpreter trims
@@ -125,6 +131,24 @@ class Dialect:
         shifted = (f"shiftright({value}, {shift})" if self.spark else f"({value} >> {shift})") \
             if shift else value
         return f"({shifted} & {2 ** width - 1})"
+
+    def kind(self, words: Collection[str]) -> str:
+        """The type of an output column whose values are among ``words``. DuckDB: an ENUM, stored
+        as one small integer a row (text columns cost DuckDB far more to store) and read, printed
+        and compared as the same text; its members in byte order, so it sorts as the text would.
+        Spark (no ENUM): its text type."""
+        if self.spark:
+            return self.string
+        return f"ENUM({', '.join(self.literal(w) for w in sorted(set(words)))})"
+
+    def word(self, value: str, kind: str) -> str:
+        """A literal ``value`` of type ``kind`` (`kind`)."""
+        return self.literal(value) if self.spark else f"CAST({self.literal(value)} AS {kind})"
+
+    def words(self, values: list[str], kind: str) -> str:
+        """A constant list of literals of type ``kind`` (`kind`)."""
+        items = self.array([self.literal(v) for v in values])
+        return items if self.spark else f"CAST({items} AS {kind}[])"
 
     def array(self, items: list[str]) -> str:
         return f"array({', '.join(items)})" if self.spark else f"[{', '.join(items)}]"
@@ -359,11 +383,16 @@ def allocation_sql(compiled: Compiled, dialect: str = "duckdb", table: str = "ra
     runner = ["*", per_group(lambda c: f"CASE WHEN v_{c} = m1 THEN {_BIG} ELSE v_{c} END")
               + " AS m2"]
 
-    # 4. Outcome, suggestion, the recorded cluster; text only here.
-    words = d.array([d.literal(w) for w in _FITS])
+    # 4. Outcome, suggestion, the recorded cluster; text only here, of a small fixed set in each
+    # column but the id, error and breaches (`Dialect.kind`).
+    fit_kind = d.kind(_FITS)
+    outcome_kind = d.kind(_OUTCOMES)
+    recorded_kind = d.kind(_FITS + ("variance", "not_allocatable"))
+    adheres_kind = d.kind(("true", "false", "unknown"))
+    source_kind = d.kind(("record", "recorded_cluster"))
 
-    def fit_of(value):  # parts of an ordering value
-        return d.at(words, d.bits(value, 0, 2))
+    def fit_of(value, kind=fit_kind, fits=_FITS):  # parts of an ordering value
+        return d.at(d.words(list(fits), kind), d.bits(value, 0, 2))
 
     def worst_of(value):
         return d.bits(value, 2, _KEY + 1)
@@ -379,33 +408,35 @@ def allocation_sql(compiled: Compiled, dialect: str = "duckdb", table: str = "ra
     ok, bad = "p_0 IS NOT NULL", "p_0 IS NULL"  # an unreadable row's packed states are NULL
     outcome = (
         f"CASE WHEN {bad} THEN NULL "
-        f"WHEN nonzero = 0 THEN 'no_rated_needs' "
-        f"WHEN known = 0 THEN 'further_assessment_required' "
-        f"WHEN {cannot('lowest')} THEN 'variance' "
-        f"WHEN g IS NULL THEN 'group_needed' "
-        f"WHEN {cannot('m1')} THEN 'no_fit_in_group' "
-        f"WHEN {decided} AND {d.bits('m1', 0, 2)} < 2 THEN {fit_of('m1')} "
-        f"ELSE 'further_assessment_required' END")
+        f"WHEN nonzero = 0 THEN {d.word('no_rated_needs', outcome_kind)} "
+        f"WHEN known = 0 THEN {d.word('further_assessment_required', outcome_kind)} "
+        f"WHEN {cannot('lowest')} THEN {d.word('variance', outcome_kind)} "
+        f"WHEN g IS NULL THEN {d.word('group_needed', outcome_kind)} "
+        f"WHEN {cannot('m1')} THEN {d.word('no_fit_in_group', outcome_kind)} "
+        f"WHEN {decided} AND {d.bits('m1', 0, 2)} < 2 THEN {fit_of('m1', outcome_kind, _FITS[:2])} "
+        f"ELSE {d.word('further_assessment_required', outcome_kind)} END")
     suggested = (
         f"CASE WHEN {bad} OR known = 0 THEN NULL WHEN {cannot('lowest')} THEN {variance} "
         f"WHEN g IS NULL OR {cannot('m1')} THEN NULL WHEN {decided} THEN {first_cluster} END")
 
     recorded_v = ("CASE recorded_cluster " + " ".join(
         f"WHEN {clusters[c]} THEN v_{c}" for c in columns) + " END")
-    variance_fit = (f"WHEN recorded_cluster = {compiled.variance} THEN 'variance' "
+    variance_fit = (f"WHEN recorded_cluster = {compiled.variance} "
+                    f"THEN {d.word('variance', recorded_kind)} "
                     if compiled.variance is not None else "")
     recorded_fit = (f"CASE WHEN {bad} OR recorded_cluster IS NULL THEN NULL "
-                    f"WHEN rv IS NOT NULL THEN {fit_of('rv')} {variance_fit}"
-                    f"ELSE 'not_allocatable' END")
+                    f"WHEN rv IS NOT NULL THEN {fit_of('rv', recorded_kind)} {variance_fit}"
+                    f"ELSE {d.word('not_allocatable', recorded_kind)} END")
     any_red_met = least([worst_of(f"v_{c}") for c in columns]) + f" < {2 ** _KEY}"
+    true, false, unknown = (d.word(w, adheres_kind) for w in ("true", "false", "unknown"))
     variance_adheres = (
         f"WHEN recorded_cluster = {compiled.variance} THEN CASE WHEN {cannot('lowest')} "
-        f"THEN 'true' WHEN {any_red_met} THEN 'false' ELSE 'unknown' END "
+        f"THEN {true} WHEN {any_red_met} THEN {false} ELSE {unknown} END "
         if compiled.variance is not None else "")
     adheres = (f"CASE WHEN {bad} OR recorded_cluster IS NULL THEN NULL "
-               f"WHEN rv IS NOT NULL THEN CASE WHEN {cannot('rv')} THEN 'false' "
-               f"WHEN {worst_of('rv')} >= {2 ** _KEY} THEN 'unknown' ELSE 'true' END "
-               f"{variance_adheres}ELSE 'false' END")
+               f"WHEN rv IS NOT NULL THEN CASE WHEN {cannot('rv')} THEN {false} "
+               f"WHEN {worst_of('rv')} >= {2 ** _KEY} THEN {unknown} ELSE {true} END "
+               f"{variance_adheres}ELSE {false} END")
     # The best-case key holds the orange rows missed, 18 bits above its cluster column.
     misses = d.bits(d.div("rv", _BEST_AT), 18, 5)
     if not d.spark:
@@ -428,15 +459,16 @@ def allocation_sql(compiled: Compiled, dialect: str = "duckdb", table: str = "ra
             breach_cases.append(f"WHEN {clusters[c]} THEN concat({', '.join(parts)})")
     breaches = (f"SUBSTRING(CASE recorded_cluster {' '.join(breach_cases)} ELSE '' END, 2)"
                 if breach_cases else "''")
-    names_list = d.array([d.literal(name) for name in names]) if names else None
+    names_list = d.words(list(names), d.kind(names)) if names else None
 
     final = [
         "id",
         f"CASE WHEN {ok} THEN NULL {_errors(d, compiled)} END AS error",
         (f"CASE WHEN {ok} THEN {d.at(names_list, 'g')} END" if names_list
          else "CAST(NULL AS " + d.string + ")") + f" AS {q('group')}",
-        f"CASE WHEN {ok} THEN CASE WHEN given IS NOT NULL THEN 'record' "
-        f"WHEN g IS NOT NULL THEN 'recorded_cluster' END END AS group_source",
+        f"CASE WHEN {ok} THEN CASE WHEN given IS NOT NULL THEN {d.word('record', source_kind)} "
+        f"WHEN g IS NOT NULL THEN {d.word('recorded_cluster', source_kind)} END END "
+        "AS group_source",
         f"{outcome} AS outcome",
         f"{suggested} AS suggested",
         "recorded_cluster",

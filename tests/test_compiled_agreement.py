@@ -286,6 +286,36 @@ def test_duckdb_sql_names_the_first_unreadable_field_and_leaves_the_rest_null(in
     _assert_only_errors_null(got, wanted)
 
 
+
+def test_duckdb_sql_small_set_columns_are_enums_that_read_and_sort_as_their_text():
+    duckdb = pytest.importorskip("duckdb")
+    from mhct_dsl.sql import allocation_sql
+
+    connection = duckdb.connect()
+    header, rows = _table(RULES, [(f"r{i}", record["assessments"][0]["ratings"],
+                                   record.get("group"), record.get("recorded_cluster"))
+                                  for i, record in enumerate(synthetic.records(300, 5))])
+    connection.execute("CREATE TABLE ratings (" + ", ".join(f'"{h}" VARCHAR' for h in header)
+                       + ")")
+    connection.executemany(f"INSERT INTO ratings VALUES ({', '.join('?' * len(header))})", rows)
+    connection.execute("CREATE TABLE result AS "
+                       + allocation_sql(compile_ruleset(RULES), "duckdb", "ratings"))
+    types = dict(connection.execute("SELECT column_name, data_type FROM "
+                                    "information_schema.columns WHERE table_name = 'result'"
+                                    ).fetchall())
+    words = {"fits", "weaker", "unknown", "no"}
+    assert types["fit_1"] == "ENUM(" + ", ".join(f"'{w}'" for w in sorted(words)) + ")"
+    small = ["group", "group_source", "outcome", "recorded_fit", "recorded_adheres", "fit_21"]
+    assert [types[c].startswith("ENUM(") for c in small] == [True] * len(small)
+    assert [types[c] for c in ("id", "error", "red_breaches")] == ["VARCHAR"] * 3
+    for column in small:
+        as_text = connection.execute(f'SELECT CAST("{column}" AS VARCHAR) FROM result '
+                                     f'ORDER BY "{column}", id').fetchall()
+        assert as_text == connection.execute(
+            f'SELECT CAST("{column}" AS VARCHAR) AS t FROM result ORDER BY t, id').fetchall()
+        assert len({value for value, in as_text}) > 1
+
+
 def _assert_only_errors_null(got: dict, wanted: dict) -> None:
     """An unreadable row's allocation columns are all NULL; a readable row's are filled in."""
     failed = [got[k] for k, error in wanted.items() if error]
