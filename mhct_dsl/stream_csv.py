@@ -11,7 +11,7 @@ per distinct cell. Any other row is read by `records` and judged by the interpre
 from __future__ import annotations
 
 import itertools
-from typing import Iterator
+from typing import Callable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
@@ -48,6 +48,19 @@ def csv_chunks(lines, ruleset: RuleSet, compiled: Compiled, group: str | None,
     while block := list(itertools.islice(lines, size)):
         yield columns.chunk(row, block)
         row += len(block)
+
+
+class _Plain(NamedTuple):
+    """A block's plainly valid rows, judged: the lines they are within the block, their ids,
+    date cells, rating codes, group (packed as `_Columns._group` packs it) and recorded
+    cluster (or NONE)."""
+
+    lines: np.ndarray
+    ids: list[str]
+    dates: Sequence[str]
+    codes: np.ndarray
+    group: np.ndarray
+    recorded: np.ndarray
 
 
 class _Columns:
@@ -113,7 +126,8 @@ class _Columns:
         return 0
 
     def chunk(self, start: int, lines: list[str]) -> Chunk:
-        """A block of consecutive lines from row ``start``."""
+        """A block of consecutive lines from row ``start``: its plainly valid rows judged column
+        by column (`_plain`), the others read in full, records and errors in input order."""
         width = len(self.header)
         text = "".join(lines)
         bounds = Bounds.of(text, len(lines), width)
@@ -130,60 +144,71 @@ class _Columns:
 
             def codes_of(at: list[int]) -> np.ndarray:
                 return np.stack([rating_codes(columns[j]) for j in at], axis=1)
-        plain = np.zeros(len(lines), dtype=bool)
-        codes = np.zeros((len(regular), len(self.compiled.scales)), dtype=np.uint8)
-        ids, day_cells, rows = [], [], []
-        group = recorded = np.full(len(regular), NONE, dtype=np.int64)
-        if regular:
-            ids = list(map(str.strip, texts(self.at["id"])))
-            lengths = np.fromiter(map(len, ids), np.intp, len(ids))
-            ok = (lengths > 0) & (lengths <= MAX_ID_LENGTH)
-            day_cells = texts(self.at["date"])  # a plain date has no spaces to strip
-            ok &= self._mapped(day_cells, self._date)[1]
-            codes = codes_of([self.at[scale] for scale in self.compiled.scales])
-            ok &= (codes != 255).all(axis=1)
-            for name, judge in (("scale8_type", self._scale8), ("recorded_cluster", self._recorded),
-                                ("group", self._group)):
-                if name in self.at:
-                    values, valid = self._mapped(texts(self.at[name]), judge)
-                    ok &= valid
-                    if name == "recorded_cluster":
-                        recorded = values
-                    elif name == "group":
-                        group = values
-            if "group" not in self.at and self.group is not None:
-                group = np.full(len(regular), self.group_index[self.group] * 2 + ARGUMENT)
-            plain[np.array(regular)[ok]] = True
-            rows = [start + i for i in regular]
-            if not ok.all():
-                keep = np.flatnonzero(ok)
-                codes, recorded, group = codes[keep], recorded[keep], group[keep]
-                ids = [ids[k] for k in keep.tolist()]
-                day_cells = [day_cells[k] for k in keep.tolist()]
-                rows = [rows[k] for k in keep.tolist()]
+        plain = self._plain(regular, texts, codes_of)
+        fast = len(plain.ids)
         builder = ChunkBuilder(self.compiled, self.ruleset, self.group)
-        fast = len(ids)
-        entries = list(range(len(lines))) if plain.all() else []
-        position = 0
-        for i, line in enumerate(lines if not entries else ()):
-            if plain[i]:
-                entries.append(position)
-                position += 1
-                continue
-            mark = len(builder.entries)
-            self._read_fully(builder, start + i,
-                             block[i] if block is not None else line.rstrip("\r\n").split(","))
-            for entry in builder.entries[mark:]:
-                entries.append(entry if isinstance(entry, ErrorResult) else fast + entry)
+        entries = list(range(len(lines))) if fast == len(lines) else []
+        if not entries:
+            is_plain = np.zeros(len(lines), dtype=bool)
+            is_plain[plain.lines] = True
+            position = 0
+            for i, line in enumerate(lines):
+                if is_plain[i]:
+                    entries.append(position)
+                    position += 1
+                    continue
+                mark = len(builder.entries)
+                self._read_fully(builder, start + i, block[i] if block is not None
+                                 else line.rstrip("\r\n").split(","))
+                for entry in builder.entries[mark:]:
+                    entries.append(entry if isinstance(entry, ErrorResult) else fast + entry)
         extra = builder.chunk()
+        group = plain.group
         given = np.where(group == NONE, NONE, group // 2)
         source = np.where(group == NONE, NONE, group % 2)
-        return Chunk(entries, ids + extra.ids, [*day_cells, *extra.dates],
-                     np.concatenate([codes, extra.codes]),
+        return Chunk(entries, plain.ids + extra.ids, [*plain.dates, *extra.dates],
+                     np.concatenate([plain.codes, extra.codes]),
                      np.concatenate([given, extra.group]).astype(np.int16),
                      np.concatenate([source, extra.group_source]).astype(np.int8),
-                     np.concatenate([recorded, extra.recorded]),
-                     [{"row": row} for row in rows] + extra.locations)
+                     np.concatenate([plain.recorded, extra.recorded]),
+                     [{"row": start + i} for i in plain.lines.tolist()] + extra.locations)
+
+    def _plain(self, regular: range | list[int], texts: Callable[[int], Sequence[str]],
+               codes_of: Callable[[list[int]], np.ndarray]) -> _Plain:
+        """The rows of ``regular`` (a block's lines with the header's number of cells) whose
+        every cell is plainly valid; ``texts(column)`` gives a column's cells of those lines and
+        ``codes_of(columns)`` their rating codes."""
+        n = len(regular)
+        group = recorded = np.full(n, NONE, dtype=np.int64)
+        if not n:
+            return _Plain(np.zeros(0, dtype=np.intp), [], [],
+                          np.zeros((0, len(self.compiled.scales)), dtype=np.uint8), group,
+                          recorded)
+        ids = list(map(str.strip, texts(self.at["id"])))
+        lengths = np.fromiter(map(len, ids), np.intp, len(ids))
+        ok = (lengths > 0) & (lengths <= MAX_ID_LENGTH)
+        day_cells = texts(self.at["date"])  # a plain date has no spaces to strip
+        ok &= self._mapped(day_cells, self._date)[1]
+        codes = codes_of([self.at[scale] for scale in self.compiled.scales])
+        ok &= (codes != 255).all(axis=1)
+        for name, judge in (("scale8_type", self._scale8), ("recorded_cluster", self._recorded),
+                            ("group", self._group)):
+            if name in self.at:
+                values, valid = self._mapped(texts(self.at[name]), judge)
+                ok &= valid
+                if name == "recorded_cluster":
+                    recorded = values
+                elif name == "group":
+                    group = values
+        if "group" not in self.at and self.group is not None:
+            group = np.full(n, self.group_index[self.group] * 2 + ARGUMENT)
+        at = np.asarray(regular, dtype=np.intp)
+        if ok.all():
+            return _Plain(at, ids, day_cells, codes, group, recorded)
+        keep = np.flatnonzero(ok)
+        return _Plain(at[keep], [ids[k] for k in keep.tolist()],
+                      [day_cells[k] for k in keep.tolist()], codes[keep], group[keep],
+                      recorded[keep])
 
     def _read_fully(self, builder: ChunkBuilder, row: int, cells: list[str] | str) -> None:
         """A row that is not plainly valid, read as `readers.read_csv` reads it and judged by the
