@@ -6,11 +6,13 @@ object per line, blank lines skipped; a line that is not JSON becomes an error f
 the rest continue). Lines end at ``\n`` only (``\r\n`` too): U+2028 or U+0085 inside a JSON
 string is content, not a line break. CSV for allocation has one assessment a row: columns
 ``id,date,1..13,A..E`` plus optional ``scale8_type``, ``recorded_cluster``, ``group``; a blank cell
-is "not rated". Rows are the file's lines, numbered as a spreadsheet shows them (the header is row
-1); no column of this format holds a line break, so a quote left open is an error for its row
-("unclosed quote") and the next row is read as usual.
+is "not rated". Rows are the file's lines, numbered as a spreadsheet shows them (the header is the
+first line that is not blank, usually row 1); no column of this format holds a line break, so a
+quote left open is an error for its row ("unclosed quote") and the next row is read as usual.
 
 Each record is validated by `records.parse_record` (or, for a CSV row, the same field checks).
+The compiled path (`stream_csv`) and the DuckDB audit read CSV with the same pieces: `csv_row`
+(a line's cells), `csv_header`, `header_problem` and `csv_item` (a row as a record or its error).
 """
 
 from __future__ import annotations
