@@ -15,7 +15,9 @@ Records are seeded synthetic assessments (`synthetic.py`). Reported, in records 
   Parquet would) or as text (as a CSV is read). Beside it: the same query with every output
   column computed but not stored (a count of each: the compiled path stores no text either),
   and that without planning the query (parse, bind, optimise; DuckDB's ``EXPLAIN``), a fixed
-  cost per run timed on its own;
+  cost per run timed on its own. On one thread the same ratios are also given in CPU time (this
+  process's, ``time.process_time``, against the compiled path's), which other load on a shared
+  machine moves less than wall time;
 - CLI: `mhct allocate --format csv` end to end (start, read, allocate, write) on CSV files, and
   `mhct audit` on the largest, with the child process's peak memory (max RSS) and its records
   per CPU-second (user + system time: the figure least moved by other load).
@@ -64,16 +66,17 @@ def _dicts(n: int, seed: int) -> list[dict[str, int]]:
             for row in ratings.tolist()]
 
 
-def _best(action, repeat: int) -> float:
+def _best(action, repeat: int, clock=time.perf_counter) -> float:
     times = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = clock()
         action()
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return min(times)
 
 
-def _compiled_rate(compiled, codes, recorded, repeat) -> float:
+def _compiled_rate(compiled, codes, recorded, repeat) -> tuple[float, float]:
+    """Records per second of wall time and per CPU-second."""
     group = np.full(len(codes), -1, dtype=np.int16)
     source = np.full(len(codes), -1, dtype=np.int8)
 
@@ -82,7 +85,8 @@ def _compiled_rate(compiled, codes, recorded, repeat) -> float:
             stop = start + CHUNK
             evaluate(compiled, codes[start:stop], group[start:stop], source[start:stop],
                      recorded[start:stop])
-    return len(codes) / _best(run, repeat)
+    return (len(codes) / _best(run, repeat),
+            len(codes) / _best(run, repeat, time.process_time))
 
 
 def _duckdb_connection(compiled, path: Path, threads: int | None, typed: bool):
@@ -107,10 +111,10 @@ def _duckdb_connection(compiled, path: Path, threads: int | None, typed: bool):
 
 
 def _duckdb_times(compiled, path: Path, repeat: int, threads: int | None,
-                  typed: bool) -> tuple[float, float, float, int] | None:
+                  typed: bool) -> tuple[float, float, float, int, float, float] | None:
     """Seconds for the query from the loaded table into a result table, for the query with every
     output column computed but not stored (a count of each), and for planning it (parse, bind,
-    optimise: ``EXPLAIN``); and the threads used."""
+    optimise: ``EXPLAIN``); the threads used; and CPU seconds into a table and not stored."""
     try:
         import duckdb  # noqa: F401
     except ImportError:
@@ -123,7 +127,11 @@ def _duckdb_times(compiled, path: Path, repeat: int, threads: int | None,
     stored = _best(lambda: connection.execute("CREATE OR REPLACE TABLE result AS " + query),
                    repeat)
     computed = _best(lambda: connection.execute(counted).fetchall(), repeat)
-    return stored, computed, planning, used
+    cpu_stored = _best(lambda: connection.execute("CREATE OR REPLACE TABLE result AS " + query),
+                       repeat, time.process_time)
+    cpu_computed = _best(lambda: connection.execute(counted).fetchall(), repeat,
+                         time.process_time)
+    return stored, computed, planning, used, cpu_stored, cpu_computed
 
 
 def _ratio(fast: float, slow: float) -> str:
@@ -195,19 +203,23 @@ def main() -> int:
                  for n in sorted(set(args.sizes + args.cli + [args.audit]))}
         for n in args.sizes:
             codes, recorded = _codes(n, args.seed)
-            compiled_rate = _compiled_rate(compiled, codes, recorded, args.repeat)
-            line("compiled (NumPy, 1 core)", n, compiled_rate)
+            compiled_rate, compiled_cpu = _compiled_rate(compiled, codes, recorded, args.repeat)
+            line("compiled (NumPy, 1 core)", n, compiled_rate,
+                 f"{compiled_cpu:,.0f} per CPU-second")
             for typed, threads in ((True, 1), (True, None), (False, 1), (False, None)):
                 measured = _duckdb_times(compiled, files[n], args.repeat, threads, typed)
                 if measured is None:
                     line("DuckDB SQL (not installed)", n, 0.0)
                     continue
-                stored, computed, planning, used = measured
+                stored, computed, planning, used, cpu_stored, cpu_computed = measured
                 slower = lambda seconds: _ratio(compiled_rate, n / seconds)  # noqa: E731
+                cpu = (f"; CPU time {_ratio(compiled_cpu, n / cpu_stored)}, not stored "
+                       f"{_ratio(compiled_cpu, n / cpu_computed)}" if used == 1 else "")
                 line(f"DuckDB, {'integer' if typed else 'text'} table, {used} thread"
                      f"{'s' * (used > 1)}", n, n / stored,
                      f"{slower(stored)} compiled's time; not stored {slower(computed)}, "
-                     f"and without planning ({planning:.2f} s) {slower(computed - planning)}")
+                     f"and without planning ({planning:.2f} s) {slower(computed - planning)}"
+                     + cpu)
         _cli(["check"])  # the checked-rules cache, as every run but the first after an install
         for n in args.cli:
             wall, cpu, peak = _cli(["allocate", "--format", "csv", str(files[n])])
