@@ -45,7 +45,7 @@ from . import dates
 from .allocation import allocate, group_clusters
 from .diagnostics import escape_controls
 from .model import RuleSet
-from .readers import decode, read_csv, read_json
+from .readers import BOM, decode, read_csv, read_json
 from .records import Record, RecordError
 from .results import ErrorResult
 
@@ -84,9 +84,8 @@ def read_records(source, ruleset: RuleSet, *, csv_reader: Callable = read_csv
     except OSError as error:
         yield {}, RecordError(None, "input", f"cannot read input: {error}")
         return
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if not text.strip(" \t\r\n"):
+    body = text.removeprefix(BOM)  # the input without its byte-order mark (CSV readers drop it)
+    if not body.strip(" \t\r\n"):
         return  # no records: the summary says "records in: 0"
     if ext in (".jsonl", ".ndjson"):
         kind = "jsonl"
@@ -95,11 +94,11 @@ def read_records(source, ruleset: RuleSet, *, csv_reader: Callable = read_csv
     elif ext == ".csv":
         kind = "csv"
     else:
-        kind = "json" if _looks_like_json(text) else "csv"
+        kind = "json" if _looks_like_json(body) else "csv"
     if kind == "csv":
         yield from csv_reader(text, ruleset)
     else:
-        yield from read_json(text, ruleset, jsonl=True if kind == "jsonl" else None)
+        yield from read_json(body, ruleset, jsonl=True if kind == "jsonl" else None)
 
 
 def _looks_like_json(text: str) -> bool:

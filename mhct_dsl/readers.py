@@ -9,6 +9,7 @@ string is content, not a line break. CSV for allocation has one assessment a row
 is "not rated". Rows are the file's lines, numbered as a spreadsheet shows them (the header is the
 first line that is not blank, usually row 1); no column of this format holds a line break, so a
 quote left open is an error for its row ("unclosed quote") and the next row is read as usual.
+A byte-order mark is dropped at the very start of the input only (elsewhere it is content).
 
 Each record is validated by `records.parse_record` (or, for a CSV row, the same field checks).
 The compiled path (`stream_csv`) and the DuckDB audit read CSV with the same pieces: `csv_row`
@@ -31,8 +32,10 @@ from .records import (
     _scale8_type, _scale_ids, _shown, parse_record,
 )
 
-__all__ = ["Item", "read_json", "read_json_lines", "read_csv", "decode", "csv_row", "csv_header",
-           "header_problem", "csv_item"]
+__all__ = ["Item", "BOM", "read_json", "read_json_lines", "read_csv", "decode", "csv_row",
+           "csv_header", "header_problem", "csv_item"]
+
+BOM = "\ufeff"  # a byte-order mark: dropped at the very start of the input only (as UTF-8-sig)
 
 Item = tuple[dict[str, int], "Record | RecordError"]
 
@@ -131,9 +134,9 @@ _UNDECODABLE = re.compile("[\udc80-\udcff]")
 
 
 def decode(data: bytes) -> str:
-    """Input bytes as text: UTF-8 (a leading byte-order mark dropped), any byte that is not UTF-8
-    kept as a surrogate escape for `_undecodable` to report on its own line."""
-    return data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
+    """Input bytes as text: UTF-8 (a byte-order mark kept for the reader to drop), any byte that is
+    not UTF-8 kept as a surrogate escape for `_undecodable` to report on its own line."""
+    return data.decode("utf-8", "surrogateescape")
 
 
 def _undecodable(text: str) -> str | None:
@@ -349,7 +352,7 @@ def read_csv(stream: Iterable[str] | str, ruleset=None) -> Iterator[Item]:
     mistyped header cannot silently make a scale unknown for every row.
     """
     text = stream if isinstance(stream, str) else "".join(stream)
-    rows = _csv_lines(text.removeprefix("\ufeff"))
+    rows = _csv_lines(text.removeprefix(BOM))
     first = csv_header(rows)
     if first is None:
         return

@@ -24,7 +24,7 @@ from typing import IO, Iterator
 from .compiled.tables import Compiled
 from .model import RuleSet
 from .progress import Progress
-from .readers import read_json
+from .readers import BOM, read_json
 from .records import RecordError
 from .stream_chunk import Chunk, ChunkBuilder, items_chunks
 from .stream_csv import csv_chunks
@@ -42,13 +42,13 @@ def _open(source) -> tuple[IO[str], IO[bytes] | None, int | None, str | None]:
         return source, None, None, ext
     if str(source) == "-":
         binary = sys.stdin.buffer
-        return (io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape",
-                                 newline=""), None, None, None)
+        return (io.TextIOWrapper(binary, encoding="utf-8", errors="surrogateescape", newline=""),
+                None, None, None)
     path = os.fspath(source)
     binary = open(path, "rb")
     size = os.fstat(binary.fileno()).st_size
     # bytes that are not UTF-8 survive as surrogates and fail only their own row or line
-    text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    text = io.TextIOWrapper(binary, encoding="utf-8", errors="surrogateescape", newline="")
     return text, binary, size, os.path.splitext(path)[1].lower()
 
 
@@ -82,6 +82,8 @@ def read_chunks(source, ruleset: RuleSet, compiled: Compiled, group: str | None 
         progress.start(binary, total)
     try:
         lines = iter(text)
+        first = next(lines, "")  # a byte-order mark is dropped at the very start only
+        lines = itertools.chain([first.removeprefix(BOM)] if first else [], lines)
         head = []
         for line in lines:  # skip to the first non-blank line to decide the format
             head.append(line)
@@ -90,7 +92,7 @@ def read_chunks(source, ruleset: RuleSet, compiled: Compiled, group: str | None 
         if not any(line.strip() for line in head):
             return
         lines = itertools.chain(head, lines)
-        kind = _kind(ext, head[-1].lstrip("\ufeff"))
+        kind = _kind(ext, head[-1])
         if kind == "csv":
             yield from csv_chunks(lines, ruleset, compiled, group, size)
         elif kind == "jsonl":

@@ -36,8 +36,7 @@ def csv_chunks(lines, ruleset: RuleSet, compiled: Compiled, group: str | None,
     if first is None:
         return
     at, header_cells = first
-    header = None if isinstance(header_cells, str) else [
-        h.strip().lstrip("\ufeff") for h in header_cells]
+    header = None if isinstance(header_cells, str) else [h.strip() for h in header_cells]
     problem = header_cells if header is None else header_problem(header, ruleset)
     if problem:
         error = RecordError(None, "header", problem, row=at)
