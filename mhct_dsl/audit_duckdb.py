@@ -26,7 +26,7 @@ from . import dates
 from .compiled.run import compiled_for
 from .editions import Editions
 from .model import RuleSet
-from .readers import _csv_record, csv_header, csv_row, header_problem
+from .readers import _csv_record, csv_row, file_rows, header_problem, read_header
 from .records import MAX_ID_LENGTH, RecordError, _scale_ids
 from .results import ErrorResult
 from .sql import Dialect, allocation_sql
@@ -86,13 +86,13 @@ def open_input(source, ruleset: RuleSet) -> DuckDBInput:
         present = {row[0]: row[1] for row in
                    connection.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
         at, header = 1, list(present)
+        problem = header_problem(header, ruleset)
     else:
-        first = _csv_header(path)
+        first = _csv_header(path, ruleset)
         if first is None:  # no line that is not blank: no records
             return DuckDBInput(connection, path, "", {}, [])
-        at, header = first
-        present = {} if isinstance(header, str) else dict.fromkeys(header, "VARCHAR")
-    problem = header if isinstance(header, str) else header_problem(header, ruleset)
+        at, header, problem = first
+        present = dict.fromkeys(header, "VARCHAR")
     if problem:
         return DuckDBInput(connection, path, "", present,
                            [ErrorResult(None, "header", problem, {"row": at})])
@@ -119,14 +119,10 @@ def open_input(source, ruleset: RuleSet) -> DuckDBInput:
                        rejected, lines)
 
 
-def _csv_header(path: str) -> tuple[int, list[str] | str] | None:
-    """The CSV's header row and stripped names (or why it cannot be read), as the default engine
-    finds and reads it (`readers.csv_header`)."""
+def _csv_header(path: str, ruleset: RuleSet) -> tuple[int, list[str], str | None] | None:
+    """The CSV's header as the default engine finds, reads and checks it (`readers.read_header`)."""
     with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
-        first = csv_header(enumerate((csv_row(line.rstrip("\r\n")) for line in handle), 1))
-    if first is None or isinstance(first[1], str):
-        return first
-    return first[0], [name.strip() for name in first[1]]
+        return read_header(file_rows(handle), lambda names: header_problem(names, ruleset))
 
 
 def _csv_reader(path: str, at: int, header: list[str]) -> str:

@@ -12,8 +12,9 @@ quote left open is an error for its row ("unclosed quote") and the next row is r
 A byte-order mark is dropped at the very start of the input only (elsewhere it is content).
 
 Each record is validated by `records.parse_record` (or, for a CSV row, the same field checks).
-The compiled path (`stream_csv`) and the DuckDB audit read CSV with the same pieces: `csv_row`
-(a line's cells), `csv_header`, `header_problem` and `csv_item` (a row as a record or its error).
+The compiled path (`stream_csv`), the DuckDB audit and the review CSV read CSV with the same
+pieces: `csv_row` (a line's cells), `read_header` (the header found, its names and what is wrong
+with them) and, but for the review CSV, `csv_item` (a row as a record or its error).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import json
 import re
 import threading
 from collections import Counter
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .diagnostics import did_you_mean
 from .model import NOT_KNOWN
@@ -33,7 +34,7 @@ from .records import (
 )
 
 __all__ = ["Item", "BOM", "read_json", "read_json_lines", "read_csv", "decode", "csv_row",
-           "csv_header", "header_problem", "csv_item"]
+           "csv_header", "file_rows", "read_header", "header_problem", "csv_item"]
 
 BOM = "\ufeff"  # a byte-order mark: dropped at the very start of the input only (as UTF-8-sig)
 
@@ -322,6 +323,28 @@ def csv_header(rows: Iterator[tuple[int, list[str] | str]]
     return None
 
 
+def file_rows(lines: Iterable[str]) -> Iterator[tuple[int, list[str] | str]]:
+    """`_csv_lines` for a file's lines (each with its line break), read one at a time."""
+    for number, line in enumerate(lines, start=1):
+        yield number, csv_row(line.rstrip("\r\n"))
+
+
+def read_header(rows: Iterator[tuple[int, list[str] | str]],
+                problem: Callable[[list[str]], str | None]
+                ) -> tuple[int, list[str], str | None] | None:
+    """The header among numbered CSV ``rows`` (`csv_header`) as ``(its row, its stripped column
+    names, what ``problem`` finds wrong with them or why the row cannot be read, else None)``;
+    None when there is no header. ``rows`` is left at the row after the header."""
+    first = csv_header(rows)
+    if first is None:
+        return None
+    at, cells = first
+    if isinstance(cells, str):
+        return at, [], cells
+    header = [name.strip() for name in cells]
+    return at, header, problem(header)
+
+
 def header_problem(header: list[str], ruleset=None) -> str | None:
     """What is wrong with an allocation CSV's (stripped) column names, or None."""
     allowed = _scale_ids(ruleset)
@@ -353,15 +376,10 @@ def read_csv(stream: Iterable[str] | str, ruleset=None) -> Iterator[Item]:
     """
     text = stream if isinstance(stream, str) else "".join(stream)
     rows = _csv_lines(text.removeprefix(BOM))
-    first = csv_header(rows)
+    first = read_header(rows, lambda names: header_problem(names, ruleset))
     if first is None:
         return
-    at, header = first
-    if isinstance(header, str):
-        problem: str | None = header
-    else:
-        header = [h.strip() for h in header]
-        problem = header_problem(header, ruleset)
+    at, header, problem = first
     if problem:
         yield {"row": at}, RecordError(None, "header", problem, row=at)
         return

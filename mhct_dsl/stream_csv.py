@@ -19,7 +19,7 @@ from . import dates
 from .compiled.kernel import NONE
 from .compiled.tables import Compiled
 from .model import RuleSet
-from .readers import csv_header, csv_item, csv_row, header_problem
+from .readers import csv_item, file_rows, header_problem, read_header
 from .records import MAX_ID_LENGTH, PROBLEM_TYPES, RecordError, _scale_ids
 from .results import ErrorResult
 from .stream_cells import Bounds, line_cells, rating_codes
@@ -31,13 +31,10 @@ __all__ = ["csv_chunks"]
 def csv_chunks(lines, ruleset: RuleSet, compiled: Compiled, group: str | None,
                size: int) -> Iterator[Chunk]:
     """Chunks of at most ``size`` rows from a CSV file's lines."""
-    numbered = enumerate(lines, start=1)
-    first = csv_header((number, csv_row(line.rstrip("\r\n"))) for number, line in numbered)
+    first = read_header(file_rows(lines), lambda names: header_problem(names, ruleset))
     if first is None:
         return
-    at, header_cells = first
-    header = None if isinstance(header_cells, str) else [h.strip() for h in header_cells]
-    problem = header_cells if header is None else header_problem(header, ruleset)
+    at, header, problem = first
     if problem:
         error = RecordError(None, "header", problem, row=at)
         yield from items_chunks([({"row": at}, error)], ruleset, compiled, group, size)
