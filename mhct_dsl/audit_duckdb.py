@@ -26,7 +26,7 @@ from . import dates
 from .compiled.run import compiled_for
 from .editions import Editions
 from .model import RuleSet
-from .readers import _csv_record, csv_row, file_rows, header_problem, read_header
+from .readers import csv_item, csv_row, file_rows, header_problem, read_header
 from .records import MAX_ID_LENGTH, RecordError, _scale_ids
 from .results import ErrorResult
 from .sql import Dialect, allocation_sql
@@ -148,17 +148,11 @@ def _rejected(connection, path: str, at: int, header: list[str], ruleset: RuleSe
     rejected = {}
     allowed = _scale_ids(ruleset)
     for number, cells in _csv_rows(path, set(numbers)):
-        if isinstance(cells, str):
-            rejected[number] = ErrorResult(getattr(cells, "record_id", None), "", cells,
-                                           {"row": number})
+        item = csv_item(header, cells, number, allowed)
+        if item is None:
             continue
-        if not any(cell.strip() for cell in cells):
-            continue
-        try:
-            _csv_record(header, cells, number, allowed)
-        except RecordError as error:
-            rejected[number] = ErrorResult(error.record_id, error.field, error.message,
-                                           {"row": number})
+        if isinstance(item, RecordError):
+            rejected[number] = ErrorResult.from_error(item, row=number)
             continue
         raise ValueError(f"--engine duckdb cannot read row {number} of {path}, which the "
                          f"default engine reads: {_USE_DEFAULT}")
