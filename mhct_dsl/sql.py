@@ -146,9 +146,9 @@ class Dialect:
         return self.literal(value) if self.spark else f"CAST({self.literal(value)} AS {kind})"
 
     def words(self, values: list[str], kind: str) -> str:
-        """A constant list of literals of type ``kind`` (`kind`)."""
-        items = self.array([self.literal(v) for v in values])
-        return items if self.spark else f"CAST({items} AS {kind}[])"
+        """A constant list of literals of type ``kind`` (`kind`), each cast on its own (DuckDB
+        0.10 cannot cast a list of text to a list of an ENUM)."""
+        return self.array([self.word(v, kind) for v in values])
 
     def array(self, items: list[str]) -> str:
         return f"array({', '.join(items)})" if self.spark else f"[{', '.join(items)}]"
