@@ -35,10 +35,11 @@ from typing import IO, Any, Callable, Iterator
 
 import numpy as np
 
-from .compiled.kernel import GROUP_SOURCES, LABELS, NONE, OUTCOMES, Batch, evaluate
-from .compiled.run import collected_per_chunk, compiled_for, error_row, evaluated_by_edition, \
-    text_cell
 from . import audit_duckdb
+from .compiled.kernel import GROUP_SOURCES, LABELS, NONE, OUTCOMES, Batch, evaluate
+from .compiled.run import (
+    collected_per_chunk, compiled_for, error_row, evaluated_by_edition, text_cell,
+)
 from .compiled.tables import CODES, Compiled, row_truth
 from .editions import Editions
 from .model import RuleSet
@@ -56,7 +57,7 @@ TOP_BREACHES = 3
 _ADHERES = {1: True, 0: False, NONE: "unknown"}
 
 
-# ---- the compiled engine --------------------------------------------------------------------------
+# ---- the compiled engine -------------------------------------------------------------------------
 
 
 def _red_breaches(compiled: Compiled, codes: np.ndarray, recorded: np.ndarray) -> list[list[str]]:
@@ -138,7 +139,7 @@ def _chunk_records(compiled: Compiled, chunk, batch: Batch):
         }
 
 
-# ---- output ---------------------------------------------------------------------------------------
+# ---- output --------------------------------------------------------------------------------------
 
 
 class _Summary:

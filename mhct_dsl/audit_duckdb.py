@@ -34,7 +34,6 @@ from .sql import Dialect, allocation_sql
 __all__ = ["DuckDBInput", "open_input", "audit_records", "edition"]
 
 
-
 class DuckDBInput(NamedTuple):
     """An input opened in DuckDB: the connection, the input's path, the expression that reads it,
     its columns, and what the default engine reads before the ratings, judged as it judges it:
@@ -299,7 +298,7 @@ class _FileLines:
 
 
 def _rows(result, line: Callable[[int], int] | None
-                 ) -> Iterator[tuple[int, dict[str, Any] | ErrorResult | None]]:
+          ) -> Iterator[tuple[int, dict[str, Any] | ErrorResult | None]]:
     """(DuckDB's row number, audit) of each row of the SQL's ``result``; ``line`` gives an error
     record's row in the file."""
     names = [d[0] for d in result.description]

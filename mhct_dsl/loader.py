@@ -20,7 +20,6 @@ import os
 import re
 from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
-
 from typing import TYPE_CHECKING
 
 import attrs
