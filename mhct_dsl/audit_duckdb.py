@@ -27,7 +27,7 @@ from .compiled.run import compiled_for
 from .editions import Editions
 from .model import RuleSet
 from .readers import csv_item, csv_row, file_rows, header_problem, read_header
-from .records import MAX_ID_LENGTH, RecordError, _scale_ids
+from .records import MAX_ID_LENGTH, RecordError, scale_ids
 from .results import ErrorResult
 from .sql import Dialect, allocation_sql
 
@@ -145,7 +145,7 @@ def _rejected(connection, path: str, at: int, header: list[str], ruleset: RuleSe
     if lines.rows() != rows + 1:
         raise ValueError(_misread(path, rows, lines.rows() - 1))
     rejected = {}
-    allowed = _scale_ids(ruleset)
+    allowed = scale_ids(ruleset)
     for number, cells in _csv_rows(path, set(numbers)):
         item = csv_item(header, cells, number, allowed)
         if item is None:

@@ -126,12 +126,12 @@ def _for(out: IO[str], text: str) -> str:
     return text.encode(encoding, "backslashreplace").decode(encoding)
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def formula_safe(cell: str) -> str:
     """A CSV cell a spreadsheet will not evaluate: a leading ``'`` before ``= + - @ \\t \\r``."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+    return "'" + cell if cell.startswith(FORMULA_START) else cell
 
 
 class _Writer:

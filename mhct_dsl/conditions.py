@@ -51,6 +51,8 @@ Pure functions over frozen inputs: safe to call from many threads.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from . import dates, logic
 from .context import (
     Context, Window, all_over_window, dedupe, first_date, latest_assessment, no_assessment,

@@ -30,11 +30,12 @@ from .diagnostics import did_you_mean
 from .model import NOT_KNOWN
 from .records import (
     _ASCII_INT, CSV_OPTIONAL, MAX_ID_LENGTH, Assessment, Record, RecordError, _date,
-    _scale8_type, _scale_ids, _shown, parse_record,
+    _scale8_type, _shown, parse_record, scale_ids,
 )
 
-__all__ = ["Item", "BOM", "read_json", "read_json_lines", "read_csv", "decode", "csv_row",
-           "csv_header", "file_rows", "read_header", "header_problem", "csv_item"]
+__all__ = ["Item", "BOM", "UNDECODABLE", "read_json", "read_json_lines", "read_csv", "decode",
+           "csv_lines", "csv_row", "csv_header", "file_rows", "read_header", "header_problem",
+           "csv_item"]
 
 BOM = "\ufeff"  # a byte-order mark: dropped at the very start of the input only (as UTF-8-sig)
 
@@ -131,7 +132,7 @@ class _BadJSON(ValueError):
         self.lineno = lineno
 
 
-_UNDECODABLE = re.compile("[\udc80-\udcff]")
+UNDECODABLE = re.compile("[\udc80-\udcff]")  # a byte that was not UTF-8, as `decode` keeps it
 
 
 def decode(data: bytes) -> str:
@@ -142,7 +143,7 @@ def decode(data: bytes) -> str:
 
 def _undecodable(text: str) -> str | None:
     """What is wrong with a line holding bytes that were not UTF-8, or None."""
-    bad = _UNDECODABLE.search(text)
+    bad = UNDECODABLE.search(text)
     if bad is None:
         return None
     line = text.count("\n", 0, bad.start()) + 1
@@ -184,7 +185,7 @@ def _decode_items(text: str, jsonl: bool | None
         try:
             undecodable = _undecodable(text)
             if undecodable is not None:
-                raise _BadJSON(undecodable, text.count("\n", 0, _UNDECODABLE.search(text).start())
+                raise _BadJSON(undecodable, text.count("\n", 0, UNDECODABLE.search(text).start())
                                + 1)
             value, repeated = _loads(text)
         except _BadJSON as error:
@@ -200,7 +201,7 @@ def _decode_items(text: str, jsonl: bool | None
             else:
                 yield {}, value, repeated
             return
-    clean = _UNDECODABLE.search(text) is None  # then no line needs looking at
+    clean = UNDECODABLE.search(text) is None  # then no line needs looking at
     yield from _decode_lines(_json_lines(text), clean)
 
 
@@ -288,9 +289,9 @@ def _bad_row(line: str, reason: str) -> _BadRow:
     return bad
 
 
-def _csv_lines(text: str) -> Iterator[tuple[int, list[str] | str]]:
+def csv_lines(text: str) -> Iterator[tuple[int, list[str] | str]]:
     """(row number, cells or the reason the row cannot be read) for each line of CSV text."""
-    clean = _UNDECODABLE.search(text) is None  # then no line needs looking at
+    clean = UNDECODABLE.search(text) is None  # then no line needs looking at
     for number, line in enumerate(_LINE_BREAK.split(text), start=1):
         yield number, csv_row(line, clean)
 
@@ -324,7 +325,7 @@ def csv_header(rows: Iterator[tuple[int, list[str] | str]]
 
 
 def file_rows(lines: Iterable[str]) -> Iterator[tuple[int, list[str] | str]]:
-    """`_csv_lines` for a file's lines (each with its line break), read one at a time."""
+    """`csv_lines` for a file's lines (each with its line break), read one at a time."""
     for number, line in enumerate(lines, start=1):
         yield number, csv_row(line.rstrip("\r\n"))
 
@@ -347,7 +348,7 @@ def read_header(rows: Iterator[tuple[int, list[str] | str]],
 
 def header_problem(header: list[str], ruleset=None) -> str | None:
     """What is wrong with an allocation CSV's (stripped) column names, or None."""
-    allowed = _scale_ids(ruleset)
+    allowed = scale_ids(ruleset)
     required = ("id", "date") + allowed
     duplicates = sorted(h for h, count in Counter(header).items() if count > 1)
     unknown = [h for h in header if h not in required + CSV_OPTIONAL]
@@ -375,7 +376,7 @@ def read_csv(stream: Iterable[str] | str, ruleset=None) -> Iterator[Item]:
     mistyped header cannot silently make a scale unknown for every row.
     """
     text = stream if isinstance(stream, str) else "".join(stream)
-    rows = _csv_lines(text.removeprefix(BOM))
+    rows = csv_lines(text.removeprefix(BOM))
     first = read_header(rows, lambda names: header_problem(names, ruleset))
     if first is None:
         return
@@ -383,7 +384,7 @@ def read_csv(stream: Iterable[str] | str, ruleset=None) -> Iterator[Item]:
     if problem:
         yield {"row": at}, RecordError(None, "header", problem, row=at)
         return
-    allowed = _scale_ids(ruleset)
+    allowed = scale_ids(ruleset)
     for row, cells in rows:
         item = csv_item(header, cells, row, allowed)
         if item is not None:

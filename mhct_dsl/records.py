@@ -229,7 +229,8 @@ def _cluster_number(record_id, field: str, value: object) -> int | None:
     return value
 
 
-def _scale_ids(ruleset) -> tuple[str, ...]:
+def scale_ids(ruleset) -> tuple[str, ...]:
+    """The scales ``ruleset`` declares, else the booklet's (`model.SCALE_IDS`)."""
     declared = tuple(getattr(ruleset, "scales", None) or ())
     return declared or SCALE_IDS
 
@@ -247,7 +248,7 @@ def parse_ratings(ratings: object, *, record_id: str | None = None, field: str =
     """
     if not isinstance(ratings, Mapping):
         raise RecordError(record_id, field, "must be an object mapping scale ids to ratings")
-    allowed = _scale_ids(ruleset)
+    allowed = scale_ids(ruleset)
     known = _scale_set(allowed)
     out: dict[str, int] = {}
     for key, value in ratings.items():

@@ -29,7 +29,7 @@ from typing import Any, Iterator
 
 from .diagnostics import did_you_mean
 from .model import SCALE_IDS, RuleSet
-from .readers import BOM, Item, _csv_lines, read_header
+from .readers import BOM, Item, csv_lines, read_header
 from .records import CSV_OPTIONAL, RecordError, parse_record
 from .results import ErrorResult, ReviewResult
 
@@ -44,7 +44,7 @@ _NUMBERS = ("current_cluster", "recorded_cluster")
 
 def read_review_csv(text: str, ruleset: RuleSet | None = None) -> Iterator[Item]:
     """``(location, Record | RecordError)`` per record of a review CSV; never raises."""
-    lines = _csv_lines(text.removeprefix(BOM))  # one row a line, as for allocation
+    lines = csv_lines(text.removeprefix(BOM))  # one row a line, as for allocation
     scales = tuple(ruleset.scales) if ruleset is not None and ruleset.scales else SCALE_IDS
     facts = tuple(ruleset.facts) if ruleset is not None else ()
     teams = tuple(f"team_since.{team}" for team in getattr(ruleset, "teams", None) or ())

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .compiled.tables import UNKNOWN_9, UNRATED
-from .readers import _UNDECODABLE, csv_row
+from .readers import UNDECODABLE, csv_row
 
 __all__ = ["Bounds", "line_cells", "rating_codes"]
 
@@ -34,7 +34,7 @@ def line_cells(text: str, lines: list[str]) -> list[list[str] | str]:
     """Each line's cells or why it cannot be read, as `readers.csv_row` reads it (``text``: the
     lines joined). Lines without a quote or a byte that was not UTF-8 are split at their commas,
     which is what `csv_row` does with them."""
-    clean = _UNDECODABLE.search(text) is None
+    clean = UNDECODABLE.search(text) is None
     if clean and '"' not in text:  # a blank line gives [""] (csv_row: []): both no record
         return [line.rstrip("\r\n").split(",") for line in lines]
     return [csv_row(line.rstrip("\r\n"), clean) for line in lines]

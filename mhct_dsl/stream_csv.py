@@ -20,7 +20,7 @@ from .compiled.kernel import NONE
 from .compiled.tables import Compiled
 from .model import RuleSet
 from .readers import csv_item, file_rows, header_problem, read_header
-from .records import MAX_ID_LENGTH, PROBLEM_TYPES, RecordError, _scale_ids
+from .records import MAX_ID_LENGTH, PROBLEM_TYPES, RecordError, scale_ids
 from .results import ErrorResult
 from .stream_cells import Bounds, line_cells, rating_codes
 from .stream_chunk import ARGUMENT, RECORD, Chunk, ChunkBuilder, items_chunks
@@ -67,7 +67,7 @@ class _Columns:
                  group: str | None):
         self.header, self.ruleset, self.compiled, self.group = header, ruleset, compiled, group
         self.at = {name: header.index(name) for name in header}
-        self.allowed = _scale_ids(ruleset)
+        self.allowed = scale_ids(ruleset)
         self.group_index = {name: i for i, name in enumerate(compiled.group_names)}
         self.valid_dates: dict[str, bool] = {}
 

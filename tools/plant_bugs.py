@@ -78,8 +78,8 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("mhct_dsl/review.py", "if latest.date >= dates.window_start(when, limit):",
      "if latest.date >= dates.window_start(when, limit) or True:",
      "a stale MHCT is never noticed"),
-    ("mhct_dsl/batch.py", '_FORMULA_START = ("=", "+", "-", "@", "\\t", "\\r")',
-     '_FORMULA_START = ("=", "+", "-", "\\t", "\\r")', "CSV cells starting with @ not defused"),
+    ("mhct_dsl/batch.py", 'FORMULA_START = ("=", "+", "-", "@", "\\t", "\\r")',
+     'FORMULA_START = ("=", "+", "-", "\\t", "\\r")', "CSV cells starting with @ not defused"),
     ("mhct_dsl/records.py", '_ASCII_INT = re.compile(r"[0-9]{1,9}")',
      '_ASCII_INT = re.compile(r"\\d{1,9}")', "non-ASCII digits read as ratings"),
 ]

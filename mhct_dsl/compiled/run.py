@@ -18,7 +18,7 @@ from typing import IO, Callable
 import numpy as np
 
 from .. import dates
-from ..batch import _FORMULA_START, CSV_COLUMNS, RecordIds, _for, formula_safe, summary
+from ..batch import CSV_COLUMNS, FORMULA_START, RecordIds, _for, formula_safe, summary
 from ..memo import IdentityMemo
 from ..model import SCALE_IDS, RuleSet
 from ..records import Assessment, Record, RecordError
@@ -210,7 +210,7 @@ def _csv_line(cells: list[str]) -> str:
     return out.getvalue()
 
 
-_FORMULA = re.compile("(?:^|\x00)[" + re.escape("".join(_FORMULA_START)) + "]")
+_FORMULA = re.compile("(?:^|\x00)[" + re.escape("".join(FORMULA_START)) + "]")
 
 
 def _safe(texts: list[str], cell) -> list[str]:
