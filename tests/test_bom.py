@@ -23,13 +23,21 @@ REVIEW_HEADER = ",".join(("id", "date", "current_cluster") + SCALE_IDS)
 REVIEW_ROW = ",".join(["r1", "2014-01-13", "4"] + ["1"] * len(SCALE_IDS))
 BAD = "header: unexpected column(s): '\\ufeffid'"
 
-# (input before the header, the header's row or None when the file is read)
+# (input before the header, the header's row, whether the header is bad)
 CASES = {
-    "at the start": ("\ufeff", None),
-    "at the start, then a blank line": ("\ufeff\n", None),
-    "after a blank line": ("\n\ufeff", 2),
-    "twice at the start": ("\ufeff\ufeff", 1),
+    "at the start": ("\ufeff", 1, False),
+    "at the start, then a blank line": ("\ufeff\n", 2, False),
+    "after a blank line": ("\n\ufeff", 2, True),
+    "twice at the start": ("\ufeff\ufeff", 1, True),
 }
+
+
+def _written(tmp_path, case: str, header: str, row: str) -> tuple[str, str]:
+    """The case's text and the file holding it."""
+    text = CASES[case][0] + header + "\n" + row + "\n"
+    path = tmp_path / "bom.csv"
+    path.write_bytes(text.encode("utf-8"))
+    return text, str(path)
 
 
 def _allocate(source, compiled: bool) -> tuple[int, str, str]:
@@ -46,52 +54,46 @@ def _audit(source, engine: str) -> str:
 
 @pytest.mark.parametrize("case", CASES)
 def test_allocate_reads_a_byte_order_mark_alike_on_both_paths(tmp_path, case):
-    before, bad_row = CASES[case]
-    text = before + HEADER + "\n" + ROW + "\n"
-    path = tmp_path / "bom.csv"
-    path.write_bytes(text.encode("utf-8"))
-    compiled = _allocate(str(path), True)
-    for other in (_allocate(str(path), False), _allocate(io.StringIO(text), True),
+    text, path = _written(tmp_path, case, HEADER, ROW)
+    _, at, bad = CASES[case]
+    compiled = _allocate(path, True)
+    for other in (_allocate(path, False), _allocate(io.StringIO(text), True),
                   _allocate(io.StringIO(text), False)):
         assert other == compiled
     lines = compiled[1].splitlines()
-    if bad_row is None:
-        assert compiled[0] == 0 and lines[1].startswith("r1,")
-    else:
+    if bad:
         assert compiled[0] == 1 and f'"{BAD}; ' in lines[1]
-        assert lines[1].endswith(f'(row {bad_row})"')
+        assert lines[1].endswith(f'(row {at})"')
+    else:
+        assert compiled[0] == 0 and lines[1].startswith("r1,")
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_audit_reads_a_byte_order_mark_alike_on_both_engines(tmp_path, case):
     pytest.importorskip("duckdb")
-    before, bad_row = CASES[case]
-    text = before + HEADER + "\n" + ROW + "\n"
-    path = tmp_path / "bom.csv"
-    path.write_bytes(text.encode("utf-8"))
-    default = _audit(str(path), "default")
-    assert _audit(str(path), "duckdb") == default
+    text, path = _written(tmp_path, case, HEADER, ROW)
+    _, at, bad = CASES[case]
+    default = _audit(path, "default")
+    assert _audit(path, "duckdb") == default
     assert _audit(io.StringIO(text), "default") == default
     [record] = json.loads(default)["records"]
-    if bad_row is None:
-        assert record["id"] == "r1" and "error" not in record
-    else:
-        assert record["error"]["row"] == bad_row
+    if bad:
+        assert record["error"]["row"] == at
         assert record["error"]["message"].startswith(BAD.removeprefix("header: "))
+    else:
+        assert record["id"] == "r1" and "error" not in record
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_the_review_csv_reads_a_byte_order_mark_alike(tmp_path, case):
-    before, bad_row = CASES[case]
-    text = before + REVIEW_HEADER + "\n" + REVIEW_ROW + "\n"
-    path = tmp_path / "bom.csv"
-    path.write_bytes(text.encode("utf-8"))
+    text, path = _written(tmp_path, case, REVIEW_HEADER, REVIEW_ROW)
+    _, at, bad = CASES[case]
     read = [list(read_records(source, RULES, csv_reader=read_review_csv))
-            for source in (str(path), io.StringIO(text))] + [list(read_review_csv(text, RULES))]
+            for source in (path, io.StringIO(text))] + [list(read_review_csv(text, RULES))]
     assert len({repr(items) for items in read}) == 1  # a RecordError equals only itself
     [(location, item)] = read[0]
-    if bad_row is None:
-        assert location == {"row": 2 + before.count("\n")} and item.id == "r1"
-    else:
-        assert location == {"row": bad_row} and item.field == "header"
+    if bad:
+        assert location == {"row": at} and item.field == "header"
         assert item.message.startswith(BAD.removeprefix("header: "))
+    else:
+        assert location == {"row": at + 1} and item.id == "r1"
