@@ -15,6 +15,7 @@ input, a stream) is read whole first, as `batch.read_records` reads it, then rev
 
 from __future__ import annotations
 
+import codecs
 import concurrent.futures
 import csv
 import gc
@@ -22,6 +23,7 @@ import io
 import json
 import multiprocessing
 import os
+import sys
 import types
 from collections import deque
 from typing import IO, Callable, Iterable, Iterator
@@ -45,9 +47,9 @@ LARGE = 4 * 1024 * 1024  # bytes: ~1,000 review records and more are worth the w
 
 # One rendered record: (text, failed, record id for the repeated-ids warning, location).
 Rendered = tuple[str, bool, "str | None", dict]
-# One rendered chunk: (its records' text as the output holds them, joined; how many records;
-# how many failed; each record's (id, location) for the repeated-ids warning).
-Done = tuple[str, int, int, list]
+# One rendered chunk: (its records' text as the output holds them, joined, or that text in UTF-8;
+# how many records; how many failed; each record's (id, location) for the repeated-ids warning).
+Done = tuple["str | bytes", int, int, list]
 
 
 def default_jobs(input) -> int:
@@ -65,9 +67,9 @@ class _Reviewer:
     """Reviews and renders chunks of read items; one per process."""
 
     def __init__(self, ruleset: RuleSet, choose: Callable | None, as_of, fmt: str,
-                 explain: bool, width: int | None, encoding: str):
-        self.ruleset, self.as_of, self.fmt, self.explain, self.width = (
-            ruleset, as_of, fmt, explain, width)
+                 explain: bool, width: int | None, encoding: str, utf8: bool = False):
+        self.ruleset, self.as_of, self.fmt, self.explain, self.width, self.utf8 = (
+            ruleset, as_of, fmt, explain, width, utf8)
         self.deciding = _Deciding(ruleset, choose)
         self.chunks = 0
         self.out = types.SimpleNamespace(encoding=encoding)  # what `_for` needs of the output
@@ -76,7 +78,8 @@ class _Reviewer:
         """A chunk reviewed and rendered with Python's cyclic garbage collector paused (a review
         makes thousands of short-lived objects, which set it off again and again, each time
         walking the rule sets); it collects after every eighth chunk, so cycles stay bounded.
-        The records' text comes joined, so the writing process writes a chunk at once."""
+        The records' text comes joined, so the writing process writes a chunk at once, and in
+        UTF-8 with `utf8` (see `_utf8_buffer`)."""
         was = gc.isenabled()
         gc.disable()
         try:
@@ -88,7 +91,8 @@ class _Reviewer:
             self.chunks += 1
             if self.chunks % 8 == 0:
                 gc.collect()
-        return (self.joined([text for text, _, _, _ in done]), len(done),
+        text = self.joined([text for text, _, _, _ in done])
+        return (text.encode("utf-8") if self.utf8 else text, len(done),
                 sum(bad for _, bad, _, _ in done), [(i, where) for _, _, i, where in done])
 
     def joined(self, texts: list[str]) -> str:
@@ -191,8 +195,9 @@ def run(ruleset: RuleSet, input, fmt: str, out: IO[str], err: IO[str], as_of, ex
     """Review every record of ``input``, writing each chunk's results to ``out`` in input order,
     the summary to ``err``; 0 when nothing failed, else 1 (see `batch.run_review`)."""
     jobs = default_jobs(input) if jobs is None else max(1, jobs)
+    raw = _utf8_buffer(out)
     reviewer = _Reviewer(ruleset, choose, as_of, fmt, explain, width,
-                         getattr(out, "encoding", None) or "utf-8")
+                         getattr(out, "encoding", None) or "utf-8", raw is not None)
     total = failed = 0
     ids = RecordIds()
     if fmt == "csv" and not explain:
@@ -200,7 +205,12 @@ def run(ruleset: RuleSet, input, fmt: str, out: IO[str], err: IO[str], as_of, ex
     try:
         for text, count, bad, seen in _rendered(_chunks(input, ruleset, size), reviewer, jobs):
             if count:
-                out.write(reviewer.lead(total) + text)
+                out.write(reviewer.lead(total))
+                if raw is None:
+                    out.write(text)
+                else:
+                    out.flush()
+                    raw.write(text)
             total += count
             failed += bad
             for record_id, location in seen:
@@ -215,6 +225,19 @@ def run(ruleset: RuleSet, input, fmt: str, out: IO[str], err: IO[str], as_of, ex
             out.write("[]\n" if total == 0 else "\n]\n")
     err.write(summary(total, failed, ids))
     return 0 if failed == 0 else 1
+
+
+def _utf8_buffer(out: IO[str]) -> IO[bytes] | None:
+    """The binary stream under standard output when it writes UTF-8 and leaves ``\\n`` alone
+    (POSIX): chunks then go there as the workers encoded them, and the writing process neither
+    decodes nor encodes ~7 KB a record. Not for other text streams: their newline translation
+    cannot be read back."""
+    if out is not sys.stdout or os.linesep != "\n" or not isinstance(out, io.TextIOWrapper):
+        return None
+    try:
+        return out.buffer if codecs.lookup(out.encoding).name == "utf-8" else None
+    except LookupError:
+        return None
 
 
 def _rendered(chunks: Iterator[tuple[str, list]], reviewer: _Reviewer, jobs: int

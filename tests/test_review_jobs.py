@@ -94,6 +94,22 @@ def test_cli_jobs(seeded, capsys):
     assert "--jobs: must be a whole number of at least 1" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+def test_utf8_stdout_gets_the_same_bytes(seeded, fmt, monkeypatch):
+    """Standard output in UTF-8 gets the workers' UTF-8 directly: the same bytes as a text stream
+    gets text, with the lead, the header and the closing bracket in their places."""
+    stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="\n")
+    monkeypatch.setattr(sys, "stdout", stdout)
+    assert review_batch._utf8_buffer(stdout) is stdout.buffer
+    err = io.StringIO()
+    code = review_batch.run(RULES, seeded, fmt, stdout, err, None, False, None, None, jobs=2,
+                            size=16)
+    stdout.flush()
+    one_code, one_out, one_err = review(seeded, fmt, jobs=1)
+    assert (code, stdout.buffer.getvalue(), err.getvalue()) == (
+        one_code, one_out.encode("utf-8"), one_err)
+
+
 def test_default_jobs(seeded, tmp_path):
     assert review_batch.default_jobs(seeded) == 1  # small: not worth starting workers
     large = tmp_path / "large.jsonl"
