@@ -29,7 +29,8 @@ from .model import RuleSet
 from .readers import csv_item, csv_row, file_rows, header_problem, read_header
 from .records import MAX_ID_LENGTH, RecordError, scale_ids
 from .results import ErrorResult
-from .sql import Dialect, allocation_sql
+from .sql import allocation_sql
+from .sql_dialect import Dialect
 
 __all__ = ["DuckDBInput", "open_input", "audit_records", "edition"]
 
