@@ -34,7 +34,7 @@ from .batch import (
 from .diagnostics import escape_controls
 from .model import RuleSet
 from . import review_json
-from .readers import read_json_lines
+from .readers import BOM, read_json_lines
 from .records import RecordError
 from .results import ErrorResult, ReviewResult
 from .review import review
@@ -169,12 +169,12 @@ def _chunks(input, ruleset: RuleSet, size: int) -> Iterator[tuple[str, list]]:
 
 
 def _lines(handle: IO[bytes]) -> Iterator[tuple[int, str]]:
-    """Numbered lines as `batch.read_records` decodes them (byte-order marks dropped, bytes that
-    are not UTF-8 kept as surrogate escapes), without their ``\\n``."""
+    """Numbered lines as `batch.read_records` decodes them (a byte-order mark dropped at the very
+    start only, bytes that are not UTF-8 kept as surrogate escapes), without their ``\\n``."""
     for number, raw in enumerate(handle, start=1):
         line = raw.decode("utf-8", "surrogateescape").removesuffix("\n")
         if number == 1:
-            line = line.removeprefix("\ufeff").removeprefix("\ufeff")
+            line = line.removeprefix(BOM)
         yield number, line
 
 

@@ -11,6 +11,7 @@ import json
 import pytest
 
 from evalkit import national_ruleset
+from mhct_dsl import review_batch
 from mhct_dsl.audit import run_audit
 from mhct_dsl.batch import read_records, run_allocate
 from mhct_dsl.model import SCALE_IDS
@@ -97,3 +98,23 @@ def test_the_review_csv_reads_a_byte_order_mark_alike(tmp_path, case):
         assert item.message.startswith(BAD.removeprefix("header: "))
     else:
         assert location == {"row": at + 1} and item.id == "r1"
+
+
+
+@pytest.mark.parametrize("case", ["at the start", "twice at the start"])
+def test_a_review_jsonl_file_reads_a_byte_order_mark_as_read_records_does(tmp_path, case):
+    record = json.dumps({"id": "r1", "current_cluster": 4, "assessments": [
+        {"date": "2014-01-13", "ratings": dict.fromkeys(SCALE_IDS, 1)}]})
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes((CASES[case][0] + record + "\n").encode("utf-8"))
+    out = io.StringIO()  # review reads a .jsonl file line by line, not through read_records
+    review_batch.run(RULES, str(path), "jsonl", out, io.StringIO(), None, False, None, None,
+                     jobs=1)
+    [result] = [json.loads(line) for line in out.getvalue().splitlines()]
+    [(location, item)] = read_records(str(path), RULES)
+    if CASES[case][2]:  # the second mark is content: the line is not JSON
+        assert location == {"line": 1} and result["error"]["line"] == 1
+        assert result["error"]["message"] == item.message.removeprefix("line 1: ")
+        assert result["error"]["message"].startswith("not valid JSON")
+    else:
+        assert location == {"line": 1} and item.id == result["id"] == "r1"
