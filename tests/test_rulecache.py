@@ -87,3 +87,10 @@ def test_a_remembered_value_is_json_and_rebuilt_when_its_files_or_entry_change(c
     os.chmod(cache_home, 0o777)
     assert rulecache.remembered("kind", [b"a", b"b"], build(["v"])) == ["v"]
     assert built == [["x", 1], ["y"], ["z"], ["x", 1], ["v"]]
+
+
+def test_a_remembered_value_is_rebuilt_when_mhcts_code_changes(cache_home, monkeypatch):
+    assert rulecache.remembered("kind", [b"a"], lambda: ["old"]) == ["old"]
+    assert rulecache.remembered("kind", [b"a"], _refuse) == ["old"]
+    monkeypatch.setattr(rulecache, "_code_digest", lambda: b"another version of mhct")
+    assert rulecache.remembered("kind", [b"a"], lambda: ["new"]) == ["new"]
