@@ -11,6 +11,7 @@ import attrs
 
 from . import dates, logic
 from .allocation import fit_cluster
+from .logic import Truth
 from .model import Cluster, RuleSet
 from .nodes import Duration
 from .records import Assessment, Record
@@ -29,9 +30,9 @@ class Context:
 
     ``fits`` memoises cluster fits by (cluster, assessment date), ``counters`` their tallies
     (`tallies_at`) and ``ranked`` the step reading's best fit (`stepfit.best_fit`) by assessment
-    date, for the duration of one evaluation (a review
-    evaluates the same fits for criteria and for suggestions); they belong to the call that made
-    the context and are never shared between calls or threads.
+    date, for the duration of one evaluation (a review evaluates the same fits for criteria and
+    for suggestions); they belong to the call that made the context and are never shared between
+    calls or threads.
     """
 
     record: Record
