@@ -6,16 +6,14 @@ from __future__ import annotations
 from . import logic
 from .context import Context, all_over_window, dedupe, latest_assessment, no_assessment, window
 from .logic import Truth
-from .memo import IdentityMemo
 from .nodes import FitsClusters, FitsTransition
 from .records import Assessment
 from .results import Evidence, Outcome, Unknown
-from .stepfit import COUNTED
+from .stepfit import wording
 
 __all__ = ["fits_clusters", "fits_transition", "TRANSITION_DIRECTIONS"]
 
 TRANSITION_DIRECTIONS = {"step_up": "up", "step_down": "down"}
-_WORDINGS = IdentityMemo(1024)  # per cluster and direction: its targets, as the trace names them
 
 
 def _fits_at(numbers: tuple[int, ...], assessment: Assessment, ctx: Context):
@@ -84,13 +82,7 @@ def fits_transition(cond: FitsTransition, ctx: Context) -> Outcome:
         return Outcome(None, cond, "no current cluster to take transitions from",
                        f"needs the ratings to fit {label}", (),
                        (Unknown("cluster", "current", "no current cluster"),))
-    cluster = ctx.cluster
-
-    def wording() -> tuple[str, str]:
-        targets = ", ".join(map(str, cluster.targets(direction, COUNTED))) or "none"
-        return targets, (f"{label} ({targets}) as their best fit (over cluster {cluster.number} "
-                         "and its likely/possible transitions)")
-    targets, label = _WORDINGS.get((id(cluster), direction), (cluster,), wording)
+    _, targets, _, label = wording(ctx.cluster, direction)
 
     def at(assessment: Assessment):
         found = ctx.step(direction, assessment)

@@ -40,7 +40,7 @@ its suggestions cannot disagree.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import attrs
 
@@ -51,7 +51,7 @@ from .ranking import best_key, decide, fit_of, worst_key
 from .records import Assessment
 from .results import RowCheck, Tally, Unknown
 
-__all__ = ["StepFit", "step_fit", "best_fit", "pool"]
+__all__ = ["StepFit", "Wording", "step_fit", "best_fit", "pool", "wording"]
 
 COUNTED = ("likely", "possible")
 _POOLS = IdentityMemo(1024)  # pools and target wordings
@@ -100,13 +100,23 @@ def best_fit(ruleset: RuleSet, cluster: Cluster, tally: Callable[[int], Tally | 
     return decide(tallies, _staying(best_key, current), _staying(worst_key, current))
 
 
-def _wording(cluster: Cluster, direction: str) -> tuple[tuple[int, ...], str]:
-    """The cluster's likely/possible targets in ``direction`` and how the notes name them
-    (remembered per cluster)."""
-    def make() -> tuple[tuple[int, ...], str]:
+class Wording(NamedTuple):
+    """A cluster's likely/possible targets in one direction and how the trace names them."""
+
+    targets: tuple[int, ...]
+    listed: str  # "3, 4", or "none"
+    label: str  # in the step notes: "a likely/possible step-up cluster (3, 4)"
+    requirement: str  # `fits step_up`'s: the label "as their best fit (over cluster N ...)"
+
+
+def wording(cluster: Cluster, direction: str) -> Wording:
+    """The cluster's `Wording` in ``direction`` (remembered per cluster)."""
+    def make() -> Wording:
         targets = cluster.targets(direction, COUNTED)
         listed = ", ".join(map(str, targets)) or "none"
-        return targets, f"a likely/possible {LABELS[direction]} cluster ({listed})"
+        label = f"a likely/possible {LABELS[direction]} cluster ({listed})"
+        return Wording(targets, listed, label, f"{label} as their best fit (over cluster "
+                       f"{cluster.number} and its likely/possible transitions)")
     return _POOLS.get((id(cluster), direction), (cluster,), make)
 
 
@@ -117,7 +127,7 @@ def step_fit(cluster: Cluster, direction: str, assessment: Assessment,
     from its `best_fit` ``ranked`` (memoised by the caller); ``undecided`` gives a cluster's red
     and orange rows that unknown ratings leave undecided, which name them when contenders leave
     the reading open."""
-    targets, label = _wording(cluster, direction)
+    targets, _, label, _ = wording(cluster, direction)
     best, contenders = ranked
     if best is not None:
         inside = best.cluster in targets
