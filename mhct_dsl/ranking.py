@@ -34,11 +34,13 @@ it ranks candidates and tallies alike; a review counts the step pool's tallies f
 from __future__ import annotations
 
 from operator import itemgetter
-from typing import Callable, Iterable
+from typing import Callable, Iterable, TypeVar
 
 from .results import Candidate, Tally
 
 __all__ = ["fit_labels", "fit_label", "fit_of", "best_key", "worst_key", "rank_key", "decide"]
+
+Ranked = TypeVar("Ranked", Candidate, Tally)  # what `decide` ranks: candidates, or tallies
 
 
 def fit_labels(t: Tally) -> tuple[str, ...]:
@@ -87,8 +89,9 @@ def rank_key(c: Candidate | Tally) -> tuple:
     return best_key(c)
 
 
-def decide(candidates: Iterable, best: Callable[..., tuple] = best_key,
-           worst: Callable[..., tuple] = worst_key) -> tuple:
+def decide(candidates: Iterable[Ranked], best: Callable[[Ranked], tuple] = best_key,
+           worst: Callable[[Ranked], tuple] = worst_key
+           ) -> tuple[Ranked | None, tuple[Ranked, ...]]:
     """(the definite best or None, the contenders best first) among candidates or tallies;
     ``(None, ())`` when every one's red rows are already False. ``best``/``worst`` are the case
     keys (a caller may refine them, as `stepfit` does to keep the current cluster first among
