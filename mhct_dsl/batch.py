@@ -118,7 +118,7 @@ def _encodable(text: str, out: IO[str]) -> bool:
     return True
 
 
-def _for(out: IO[str], text: str) -> str:
+def escaped_for(out: IO[str], text: str) -> str:
     """``text`` with what ``out``'s encoding cannot hold written as backslash escapes."""
     if _encodable(text, out):
         return text
@@ -159,12 +159,12 @@ class _Writer:
         self.write(result.to_json())
 
 
-def _internal(record_id, error: Exception, location) -> ErrorResult:
+def internal_error(record_id, error: Exception, location) -> ErrorResult:
     return ErrorResult(record_id, "internal",
                        f"internal error ({type(error).__name__}): {error}", dict(location))
 
 
-def _outcome(item: Record | RecordError, location, evaluate: Callable):
+def result_for(item: Record | RecordError, location, evaluate: Callable):
     """The result for one read item: an evaluation, or an error in its place."""
     if isinstance(item, RecordError):
         return ErrorResult.from_error(item, **location)
@@ -173,7 +173,7 @@ def _outcome(item: Record | RecordError, location, evaluate: Callable):
     except RecordError as error:
         return ErrorResult.from_error(error, **location)
     except Exception as error:  # the edge: one record's failure must not stop the run
-        return _internal(item.id, error, location)
+        return internal_error(item.id, error, location)
 
 
 def _where(location: dict[str, int]) -> str:
@@ -244,7 +244,7 @@ def _run(source, ruleset: RuleSet, evaluate: Callable, emit: Callable, err: IO[s
     ids = RecordIds()
     try:
         for location, item in read_records(source, ruleset, csv_reader=csv_reader):
-            result = _outcome(item, location, evaluate)
+            result = result_for(item, location, evaluate)
             try:
                 emit(result)
             except (UnicodeError, ValueError) as error:  # this result only: say so in its place
@@ -255,7 +255,7 @@ def _run(source, ruleset: RuleSet, evaluate: Callable, emit: Callable, err: IO[s
             failed += isinstance(result, ErrorResult)
             ids.see(getattr(item, "record_id", None) or getattr(item, "id", None), location)
     except Exception as error:  # reading failed midway (should not happen; never a traceback)
-        emit(_internal(None, error, {}))
+        emit(internal_error(None, error, {}))
         total += 1
         failed += 1
     err.write(summary(total, failed, ids))
@@ -268,7 +268,7 @@ def _csv_writer(out: IO[str], columns, cells: Callable) -> Callable:
     writer.writerow(columns)
 
     def emit(result) -> None:
-        writer.writerow([_for(out, formula_safe(cell)) for cell in cells(result)])
+        writer.writerow([escaped_for(out, formula_safe(cell)) for cell in cells(result)])
     return emit
 
 
@@ -303,7 +303,7 @@ def _blocking(blocks) -> str:
                      for unknown, who in clusters.items())
 
 
-class _Deciding:
+class Deciding:
     """The rule set that decided each result: ``choose(record, ...)`` when given (the edition
     in force), else ``default``; ``of(result)`` finds it again by the result's fingerprint, so
     explain wording and CSV names come from the edition that decided the record."""
@@ -322,14 +322,18 @@ class _Deciding:
         return self.used.get(receipt.get("fingerprint"), self.default)
 
 
-def _explainer(out: IO[str], deciding: _Deciding, width: int | None) -> Callable:
+# review_batch's names for these until it is switched to them (rev3 is editing it)
+_for, _Deciding, _internal, _outcome = escaped_for, Deciding, internal_error, result_for
+
+
+def _explainer(out: IO[str], deciding: Deciding, width: int | None) -> Callable:
     """Writes each result's ``explain()`` text, a blank line between records."""
     count = 0
 
     def emit(result) -> None:
         nonlocal count
-        text = _for(out, escape_controls(result.explain(width=width,
-                                                        ruleset=deciding.of(result))))
+        text = escaped_for(out, escape_controls(result.explain(width=width,
+                                                              ruleset=deciding.of(result))))
         out.write(("\n" if count else "") + text + "\n")
         count += 1
     return emit
@@ -355,7 +359,7 @@ def run_allocate(ruleset: RuleSet, input, fmt: str = "json", out: IO[str] | None
             err.write(f"error: --group: {error.message}\n")
             return 1
 
-    deciding = _Deciding(ruleset, choose)
+    deciding = Deciding(ruleset, choose)
     if explain:
         emit, close = _explainer(out, deciding, width), None
     elif fmt == "csv" and compiled:

@@ -18,7 +18,7 @@ from typing import IO, Callable
 import numpy as np
 
 from .. import dates
-from ..batch import CSV_COLUMNS, FORMULA_START, RecordIds, _for, formula_safe, summary
+from ..batch import CSV_COLUMNS, FORMULA_START, RecordIds, escaped_for, formula_safe, summary
 from ..memo import IdentityMemo
 from ..model import SCALE_IDS, RuleSet
 from ..records import Assessment, Record, RecordError
@@ -58,7 +58,7 @@ def text_cell(out: IO[str]):
     encoding = (getattr(out, "encoding", None) or "utf-8").lower().replace("_", "-")
     if encoding in ("utf-8", "utf8", "utf-8-sig"):
         return formula_safe
-    return lambda text: _for(out, formula_safe(text))
+    return lambda text: escaped_for(out, formula_safe(text))
 
 
 _SEGMENT = 62  # (row, scale) pairs a segment's bits hold in one int64
