@@ -29,12 +29,12 @@ from typing import Callable, Iterable, Iterator
 from .diagnostics import did_you_mean
 from .model import NOT_KNOWN
 from .records import (
-    _ASCII_INT, CSV_OPTIONAL, MAX_ID_LENGTH, Assessment, Record, RecordError, _date,
-    _scale8_type, _shown, parse_record, scale_ids,
+    ASCII_INT, CSV_OPTIONAL, MAX_ID_LENGTH, Assessment, Record, RecordError, parse_record,
+    problem_type, record_date, scale_ids, shown,
 )
 
 __all__ = ["Item", "BOM", "UNDECODABLE", "read_json", "read_json_lines", "read_csv", "decode",
-           "csv_lines", "csv_row", "csv_header", "file_rows", "read_header", "header_problem",
+           "csv_lines", "csv_row", "file_rows", "read_header", "header_problem",
            "csv_item"]
 
 BOM = "\ufeff"  # a byte-order mark: dropped at the very start of the input only (as UTF-8-sig)
@@ -226,7 +226,7 @@ def _parse_item(value: object, ruleset, repeated: bool) -> Record:
         field, key = found
         record_id = value.get("id") if isinstance(value, dict) else None
         raise RecordError(record_id if isinstance(record_id, str) else None, field,
-                          f"the key {_shown(key)} is given twice; which value counts would be a "
+                          f"the key {shown(key)} is given twice; which value counts would be a "
                           "guess")
     return parse_record(value, ruleset)
 
@@ -262,7 +262,7 @@ def _parse_items(decoded, ruleset) -> Iterator[Item]:
 
 def _csv_number(cell: str) -> int | None:
     """An ASCII-digit cell as an int (at most nine digits), else None."""
-    return int(cell) if _ASCII_INT.fullmatch(cell) else None
+    return int(cell) if ASCII_INT.fullmatch(cell) else None
 
 
 def _csv_rating(record_id, row: int, column: str, cell: str) -> int | None:
@@ -272,7 +272,7 @@ def _csv_rating(record_id, row: int, column: str, cell: str) -> int | None:
     value = _csv_number(cell)
     if value is not None and (0 <= value <= 4 or value == NOT_KNOWN):
         return value
-    raise RecordError(record_id, column, f"rating must be 0-4, 9 or blank; got {_shown(cell)}",
+    raise RecordError(record_id, column, f"rating must be 0-4, 9 or blank; got {shown(cell)}",
                       row=row)
 
 
@@ -314,7 +314,7 @@ def csv_row(line: str, clean: bool = False) -> list[str] | str:
         return _bad_row(line, reason)
 
 
-def csv_header(rows: Iterator[tuple[int, list[str] | str]]
+def _csv_header(rows: Iterator[tuple[int, list[str] | str]]
                ) -> tuple[int, list[str] | str] | None:
     """The header among numbered CSV ``rows``: the first row that is not blank (lines of only
     whitespace before it are skipped, as they are after it), or None when there is none."""
@@ -333,10 +333,10 @@ def file_rows(lines: Iterable[str]) -> Iterator[tuple[int, list[str] | str]]:
 def read_header(rows: Iterator[tuple[int, list[str] | str]],
                 problem: Callable[[list[str]], str | None]
                 ) -> tuple[int, list[str], str | None] | None:
-    """The header among numbered CSV ``rows`` (`csv_header`) as ``(its row, its stripped column
+    """The header among numbered CSV ``rows`` (`_csv_header`) as ``(its row, its stripped column
     names, what ``problem`` finds wrong with them or why the row cannot be read, else None)``;
     None when there is no header. ``rows`` is left at the row after the header."""
-    first = csv_header(rows)
+    first = _csv_header(rows)
     if first is None:
         return None
     at, cells = first
@@ -356,9 +356,9 @@ def header_problem(header: list[str], ruleset=None) -> str | None:
     if duplicates:
         return f"duplicate column(s): {', '.join(duplicates)}"
     if unknown:
-        hints = [f"{_shown(h)}: {hint}; " for h in unknown
+        hints = [f"{shown(h)}: {hint}; " for h in unknown
                  if (hint := did_you_mean(h, required + CSV_OPTIONAL))]
-        return (f"unexpected column(s): {', '.join(_shown(h) for h in unknown)}; "
+        return (f"unexpected column(s): {', '.join(shown(h) for h in unknown)}; "
                 f"{''.join(hints)}columns are "
                 f"{', '.join(required)} and optionally {', '.join(CSV_OPTIONAL)}")
     if missing:
@@ -416,7 +416,7 @@ def _csv_record(header: list[str], cells: list[str], row: int, allowed) -> Recor
     if len(record_id) > MAX_ID_LENGTH:
         raise RecordError(record_id[:MAX_ID_LENGTH], "id",
                           f"is longer than {MAX_ID_LENGTH} characters", row=row)
-    when = _date(record_id, "date", values["date"])
+    when = record_date(record_id, "date", values["date"])
     ratings = {}
     for scale in allowed:
         value = _csv_rating(record_id, row, scale, values[scale])
@@ -426,11 +426,11 @@ def _csv_record(header: list[str], cells: list[str], row: int, allowed) -> Recor
     recorded = values.get("recorded_cluster", "").strip()
     if recorded and _csv_number(recorded) is None:
         raise RecordError(record_id, "recorded_cluster",
-                          f"must be a cluster number or blank, got {_shown(recorded)}", row=row)
+                          f"must be a cluster number or blank, got {shown(recorded)}", row=row)
     group = values.get("group", "").strip() or None
     return Record(
         id=record_id,
-        assessments=(Assessment(when, ratings, _scale8_type(record_id, "scale8_type", scale8)),),
+        assessments=(Assessment(when, ratings, problem_type(record_id, "scale8_type", scale8)),),
         recorded_cluster=_csv_number(recorded) if recorded else None,
         group=group,
     )

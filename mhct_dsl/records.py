@@ -66,7 +66,7 @@ MAX_ASSESSMENTS = 1000
 MAX_EVENTS = 10000
 MAX_FACTS = 1000
 PROBLEM_TYPES = tuple("ABCDEFGHIJ")
-_ASCII_INT = re.compile(r"[0-9]{1,9}")  # digits int() reads in bounded time; "³" is not one
+ASCII_INT = re.compile(r"[0-9]{1,9}")  # digits int() reads in bounded time; "³" is not one
 
 RECORD_KEYS = ("id", "current_cluster", "cluster_since", "in_service_since", "assessments",
                "facts", "events", "recorded_cluster", "group", "team_since")
@@ -201,7 +201,7 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _shown(value: object) -> str:
+def shown(value: object) -> str:
     """``repr`` for a message, bounded (the repr of a huge int would raise or flood)."""
     if _is_int(value) and abs(value) > 10 ** 40:
         return "a number of more than 40 digits"
@@ -209,7 +209,7 @@ def _shown(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _date(record_id, field: str, value: object) -> dt.date:
+def record_date(record_id, field: str, value: object) -> dt.date:
     try:
         return dates.parse_iso(value)
     except ValueError as error:
@@ -217,7 +217,7 @@ def _date(record_id, field: str, value: object) -> dt.date:
 
 
 def _optional_date(record_id, field: str, value: object) -> dt.date | None:
-    return None if value is None else _date(record_id, field, value)
+    return None if value is None else record_date(record_id, field, value)
 
 
 def _cluster_number(record_id, field: str, value: object) -> int | None:
@@ -225,7 +225,7 @@ def _cluster_number(record_id, field: str, value: object) -> int | None:
         return None
     if not _is_int(value) or value < 0:
         raise RecordError(record_id, field,
-                          f"must be a cluster number (an integer >= 0), got {_shown(value)}")
+                          f"must be a cluster number (an integer >= 0), got {shown(value)}")
     return value
 
 
@@ -259,24 +259,24 @@ def parse_ratings(ratings: object, *, record_id: str | None = None, field: str =
         scale = str(key) if _is_int(key) else key
         if not isinstance(scale, str) or scale not in allowed:
             raise RecordError(record_id, f"{field}.{key}",
-                              f"unknown scale {_shown(key)}; scales are {', '.join(allowed)}")
+                              f"unknown scale {shown(key)}; scales are {', '.join(allowed)}")
         if value is None:
             continue
-        if isinstance(value, str) and _ASCII_INT.fullmatch(value):
+        if isinstance(value, str) and ASCII_INT.fullmatch(value):
             value = int(value)  # "0" as a CSV cell or a form field gives it
         if not _is_int(value) or not (0 <= value <= 4 or value == NOT_KNOWN):
             raise RecordError(record_id, f"{field}.{scale}",
-                              f"rating must be 0-4, or 9 for not known; got {_shown(value)}")
+                              f"rating must be 0-4, or 9 for not known; got {shown(value)}")
         out[scale] = value
     return out
 
 
-def _scale8_type(record_id, field: str, value: object) -> str | None:
+def problem_type(record_id, field: str, value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or value not in PROBLEM_TYPES:
         raise RecordError(record_id, field,
-                          f"scale 8 problem type must be one letter A-J, got {_shown(value)}")
+                          f"scale 8 problem type must be one letter A-J, got {shown(value)}")
     return value
 
 
@@ -285,7 +285,7 @@ def _unexpected(record_id, prefix: str, data: Mapping, allowed: Iterable[str]) -
     if extra:
         key = extra[0]
         raise RecordError(record_id, f"{prefix}{key}" if prefix else str(key),
-                          f"unexpected key {_shown(key)}; allowed keys are {', '.join(allowed)}")
+                          f"unexpected key {shown(key)}; allowed keys are {', '.join(allowed)}")
 
 
 def assessment_from_ratings(ratings: Mapping, date: dt.date | None = None, scale8_type=None,
@@ -295,7 +295,7 @@ def assessment_from_ratings(ratings: Mapping, date: dt.date | None = None, scale
     The date defaults to 1 January 1 (allocation never looks at it).
     """
     return Assessment(date or dt.date.min, parse_ratings(ratings, ruleset=ruleset),
-                      _scale8_type(None, "scale8_type", scale8_type))
+                      problem_type(None, "scale8_type", scale8_type))
 
 
 def _assessment(record_id, i: int, data: object, ruleset) -> Assessment:
@@ -305,12 +305,12 @@ def _assessment(record_id, i: int, data: object, ruleset) -> Assessment:
     _unexpected(record_id, f"{field}.", data, ASSESSMENT_KEYS)
     if "date" not in data:
         raise RecordError(record_id, f"{field}.date", "is required")
-    when = _date(record_id, f"{field}.date", data["date"])
+    when = record_date(record_id, f"{field}.date", data["date"])
     if "ratings" not in data:
         raise RecordError(record_id, f"{field}.ratings", "is required")
     ratings = parse_ratings(data["ratings"], record_id=record_id, field=f"{field}.ratings",
                             ruleset=ruleset)
-    return Assessment(when, ratings, _scale8_type(record_id, f"{field}.scale8_type",
+    return Assessment(when, ratings, problem_type(record_id, f"{field}.scale8_type",
                                                   data.get("scale8_type")))
 
 
@@ -328,12 +328,12 @@ def _facts(record_id, data: object, ruleset) -> dict[str, bool]:
             raise RecordError(record_id, f"facts.{name}", "fact names must be non-empty strings")
         if declared is not None and name not in declared:
             raise RecordError(record_id, f"facts.{name}",
-                              f"unknown fact {_shown(name)}: the rule set does not declare it")
+                              f"unknown fact {shown(name)}: the rule set does not declare it")
         if value is None:
             continue
         if not isinstance(value, bool):
             raise RecordError(record_id, f"facts.{name}",
-                              f"must be true, false or null (not asserted), got {_shown(value)}")
+                              f"must be true, false or null (not asserted), got {shown(value)}")
         out[name] = value
     return out
 
@@ -357,10 +357,10 @@ def _events(record_id, data: object, ruleset) -> tuple[Event, ...] | None:
             raise RecordError(record_id, f"{field}.kind", "is required (an event name)")
         if declared is not None and kind not in declared:
             raise RecordError(record_id, f"{field}.kind",
-                              f"unknown event {_shown(kind)}: the rule set does not declare it")
+                              f"unknown event {shown(kind)}: the rule set does not declare it")
         if "date" not in item:
             raise RecordError(record_id, f"{field}.date", "is required")
-        start = _date(record_id, f"{field}.date", item["date"])
+        start = record_date(record_id, f"{field}.date", item["date"])
         end = _optional_date(record_id, f"{field}.end", item.get("end"))
         ongoing = item.get("ongoing", False)
         if not isinstance(ongoing, bool):
@@ -388,7 +388,7 @@ def _team_since(record_id, data: object, ruleset) -> dict[str, dt.date]:
             raise RecordError(record_id, f"team_since.{name}",
                               f"unknown team {name!r}: the rule set does not declare it")
         if value is not None:
-            out[name] = _date(record_id, f"team_since.{name}", value)
+            out[name] = record_date(record_id, f"team_since.{name}", value)
     return out
 
 
@@ -397,9 +397,9 @@ def _record_id(data: Mapping) -> str:
         raise RecordError(None, "id", "is required")
     value = data["id"]
     if _is_int(value) or isinstance(value, float):
-        shown = _shown(value)
-        raise RecordError(shown, "id", f"must be a string, got the number {shown}; quote it: "
-                          f'"{shown}"')
+        text = shown(value)
+        raise RecordError(text, "id", f"must be a string, got the number {text}; quote it: "
+                          f'"{text}"')
     if not isinstance(value, str):
         raise RecordError(None, "id", f"must be a string, got {type(value).__name__}")
     if not value.strip():
