@@ -322,10 +322,6 @@ class Deciding:
         return self.used.get(receipt.get("fingerprint"), self.default)
 
 
-# review_batch's names for these until it is switched to them (rev3 is editing it)
-_for, _Deciding, _internal, _outcome = escaped_for, Deciding, internal_error, result_for
-
-
 def _explainer(out: IO[str], deciding: Deciding, width: int | None) -> Callable:
     """Writes each result's ``explain()`` text, a blank line between records."""
     count = 0

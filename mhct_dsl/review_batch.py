@@ -29,7 +29,8 @@ from collections import deque
 from typing import IO, Callable, Iterable, Iterator
 
 from .batch import (
-    RecordIds, _Deciding, _for, _internal, _outcome, formula_safe, read_records, summary,
+    Deciding, RecordIds, escaped_for, formula_safe, internal_error, read_records, result_for,
+    summary,
 )
 from .diagnostics import escape_controls
 from .model import RuleSet
@@ -70,9 +71,9 @@ class _Reviewer:
                  explain: bool, width: int | None, encoding: str, utf8: bool = False):
         self.ruleset, self.as_of, self.fmt, self.explain, self.width, self.utf8 = (
             ruleset, as_of, fmt, explain, width, utf8)
-        self.deciding = _Deciding(ruleset, choose)
+        self.deciding = Deciding(ruleset, choose)
         self.chunks = 0
-        self.out = types.SimpleNamespace(encoding=encoding)  # what `_for` needs of the output
+        self.out = types.SimpleNamespace(encoding=encoding)  # all `escaped_for` reads of it
 
     def chunk(self, kind: str, data: list) -> Done:
         """A chunk reviewed and rendered with Python's cyclic garbage collector paused (a review
@@ -112,7 +113,7 @@ class _Reviewer:
         return ""
 
     def one(self, location, item) -> Rendered:
-        result = _outcome(item, location, lambda record: review(
+        result = result_for(item, location, lambda record: review(
             self.deciding.pick(record, self.as_of), record, self.as_of))
         try:
             text = self.render(result)
@@ -125,16 +126,16 @@ class _Reviewer:
 
     def render(self, result) -> str:
         if self.explain:
-            return _for(self.out, escape_controls(result.explain(
+            return escaped_for(self.out, escape_controls(result.explain(
                 width=self.width, ruleset=self.deciding.of(result))))
         if self.fmt == "csv":
             line = io.StringIO()
             csv.writer(line, lineterminator="\n").writerow(
-                [_for(self.out, formula_safe(cell)) for cell in review_row(result)])
+                [escaped_for(self.out, formula_safe(cell)) for cell in review_row(result)])
             return line.getvalue()
         text = (review_json.dumps(result) if isinstance(result, ReviewResult)
                 else json.dumps(result.to_json(), ensure_ascii=False))
-        return text if text == _for(self.out, text) else json.dumps(result.to_json())
+        return text if text == escaped_for(self.out, text) else json.dumps(result.to_json())
 
 
 _WORKER: _Reviewer | None = None
@@ -217,7 +218,7 @@ def run(ruleset: RuleSet, input, fmt: str, out: IO[str], err: IO[str], as_of, ex
                 ids.see(record_id, location)
     except Exception as error:  # reading failed midway (should not happen; never a traceback)
         out.write(reviewer.lead(total) + reviewer.joined(
-            [reviewer.render(_internal(None, error, {}))]))
+            [reviewer.render(internal_error(None, error, {}))]))
         total += 1
         failed += 1
     finally:
