@@ -314,16 +314,6 @@ def csv_row(line: str, clean: bool = False) -> list[str] | str:
         return _bad_row(line, reason)
 
 
-def _csv_header(rows: Iterator[tuple[int, list[str] | str]]
-               ) -> tuple[int, list[str] | str] | None:
-    """The header among numbered CSV ``rows``: the first row that is not blank (lines of only
-    whitespace before it are skipped, as they are after it), or None when there is none."""
-    for number, cells in rows:
-        if isinstance(cells, str) or any(c.strip() for c in cells):
-            return number, cells
-    return None
-
-
 def file_rows(lines: Iterable[str]) -> Iterator[tuple[int, list[str] | str]]:
     """`csv_lines` for a file's lines (each with its line break), read one at a time."""
     for number, line in enumerate(lines, start=1):
@@ -333,17 +323,17 @@ def file_rows(lines: Iterable[str]) -> Iterator[tuple[int, list[str] | str]]:
 def read_header(rows: Iterator[tuple[int, list[str] | str]],
                 problem: Callable[[list[str]], str | None]
                 ) -> tuple[int, list[str], str | None] | None:
-    """The header among numbered CSV ``rows`` (`_csv_header`) as ``(its row, its stripped column
+    """The header among numbered CSV ``rows``, the first row that is not blank (lines of only
+    whitespace before it are skipped, as they are after it), as ``(its row, its stripped column
     names, what ``problem`` finds wrong with them or why the row cannot be read, else None)``;
     None when there is no header. ``rows`` is left at the row after the header."""
-    first = _csv_header(rows)
-    if first is None:
-        return None
-    at, cells = first
-    if isinstance(cells, str):
-        return at, [], cells
-    header = [name.strip() for name in cells]
-    return at, header, problem(header)
+    for at, cells in rows:
+        if isinstance(cells, str):
+            return at, [], cells
+        if any(c.strip() for c in cells):
+            header = [name.strip() for name in cells]
+            return at, header, problem(header)
+    return None
 
 
 def header_problem(header: list[str], ruleset=None) -> str | None:
