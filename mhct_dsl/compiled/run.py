@@ -154,7 +154,6 @@ def _blocking_texts(compiled: Compiled, chunk, batch: Batch, far: np.ndarray) ->
     read = (values == 2) & (wording.orange | (wording.red & (suggested == NONE)[:, None]))
     hits = wording.hits(read, codes >= UNKNOWN_9)
     names, listed, of_cluster = wording.names, wording.listed, wording.of_cluster
-    spelled = wording.spelled
     said = {UNKNOWN_9: "rated 9 (not known)", UNRATED: "not rated"}
     out = []
     for k, (i, record_codes, ranking, count, record_hits) in enumerate(zip(
@@ -167,9 +166,7 @@ def _blocking_texts(compiled: Compiled, chunk, batch: Batch, far: np.ndarray) ->
             for c in ranking[:count]:
                 for j in of_cluster[c]:
                     if record_hits[j]:
-                        scales = spelled.get((j, record_hits[j])) or wording.scales(
-                            j, record_hits[j])
-                        for s in scales:
+                        for s in wording.scales(j, record_hits[j]):
                             clusters = who.setdefault(s, [])
                             if not clusters or clusters[-1] is not names[c]:
                                 clusters.append(names[c])
