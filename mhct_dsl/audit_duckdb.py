@@ -20,7 +20,7 @@ import datetime as dt
 import heapq
 import os
 import re
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from typing import IO, Any, Callable, Iterable, Iterator, NamedTuple
 
 from . import dates
 from .compiled.run import compiled_for
@@ -121,7 +121,7 @@ def open_input(source, ruleset: RuleSet) -> DuckDBInput:
 
 def _csv_header(path: str, ruleset: RuleSet) -> tuple[int, list[str], str | None] | None:
     """The CSV's header as the default engine finds, reads and checks it (`readers.read_header`)."""
-    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+    with _open_text(path) as handle:
         return read_header(file_rows(handle), lambda names: header_problem(names, ruleset))
 
 
@@ -159,19 +159,29 @@ def _rejected(connection, path: str, at: int, header: list[str], ruleset: RuleSe
     return rejected, lines
 
 
+def _open_text(path: str) -> IO[str]:
+    """The CSV as the default engine decodes it (a byte-order mark dropped at the very start)."""
+    return open(path, encoding="utf-8-sig", errors="surrogateescape", newline="")
+
+
 def _csv_rows(path: str, numbers: set[int]) -> Iterator[tuple[int, list[str] | str]]:
     """The cells of the CSV's lines ``numbers`` (or why a line cannot be read), as the default
-    engine reads them."""
-    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+    engine reads them; the file is read only as far as the last of them."""
+    last = max(numbers, default=0)
+    if not last:
+        return
+    with _open_text(path) as handle:
         for number, line in enumerate(handle, 1):
             if number in numbers:
                 yield number, csv_row(line.rstrip("\r\n"))
+            if number == last:
+                return
 
 
 def _misread(path: str, rows: int, expected: int) -> str:
     """Why DuckDB's ``rows`` are not the default engine's: the first quoted cell that does not
     end on its line, if any."""
-    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+    with _open_text(path) as handle:
         for number, line in enumerate(handle, 1):
             cells = csv_row(line.rstrip("\r\n")) if '"' in line else []
             if isinstance(cells, str) and "unclosed quote" in cells:
