@@ -46,6 +46,7 @@ from collections.abc import Collection
 
 import numpy as np
 
+from .compiled.kernel import LABELS, OUTCOMES
 from .compiled.tables import CODES, Compiled, row_truth
 from .sql_dialect import DIALECTS, WHITESPACE, Dialect
 
@@ -58,9 +59,6 @@ _OPEN = 2 ** (_KEY + 1) - 1  # the worst-case field when some red row is not met
 # The per-state ordering value: cannot fit (a red row false) | best key | worst key or _OPEN | fit.
 _WORST_AT, _BEST_AT, _CANNOT = 2 ** 2, 2 ** (2 + _KEY + 1), 2 ** (2 + _KEY + 1 + _KEY)
 _BIG = 2 ** 62  # above every ordering value: "no such candidate"
-_FITS = ("fits", "weaker", "unknown", "no")
-_OUTCOMES = ("fits", "weaker", "no_rated_needs", "further_assessment_required", "variance",
-             "group_needed", "no_fit_in_group")
 _NOT_A_NUMBER = "'recorded_cluster: must be a cluster number or blank'"
 _NOT_OURS = "'recorded_cluster: not a cluster of the rule set'"
 
@@ -268,13 +266,13 @@ def allocation_sql(compiled: Compiled, dialect: str = "duckdb", table: str = "ra
 
     # 4. Outcome, suggestion, the recorded cluster; text only here, of a small fixed set in each
     # column but the id, error and breaches (`Dialect.kind`).
-    fit_kind = d.kind(_FITS)
-    outcome_kind = d.kind(_OUTCOMES)
-    recorded_kind = d.kind(_FITS + ("variance", "not_allocatable"))
+    fit_kind = d.kind(LABELS)
+    outcome_kind = d.kind(OUTCOMES)
+    recorded_kind = d.kind(LABELS + ("variance", "not_allocatable"))
     adheres_kind = d.kind(("true", "false", "unknown"))
     source_kind = d.kind(("record", "recorded_cluster"))
 
-    def fit_of(value, kind=fit_kind, fits=_FITS):  # parts of an ordering value
+    def fit_of(value, kind=fit_kind, fits=LABELS):  # parts of an ordering value
         return d.at(d.words(list(fits), kind), d.bits(value, 0, 2))
 
     def worst_of(value):
@@ -296,7 +294,8 @@ def allocation_sql(compiled: Compiled, dialect: str = "duckdb", table: str = "ra
         f"WHEN {cannot('lowest')} THEN {d.word('variance', outcome_kind)} "
         f"WHEN g IS NULL THEN {d.word('group_needed', outcome_kind)} "
         f"WHEN {cannot('m1')} THEN {d.word('no_fit_in_group', outcome_kind)} "
-        f"WHEN {decided} AND {d.bits('m1', 0, 2)} < 2 THEN {fit_of('m1', outcome_kind, _FITS[:2])} "
+        f"WHEN {decided} AND {d.bits('m1', 0, 2)} < 2 "
+        f"THEN {fit_of('m1', outcome_kind, LABELS[:2])} "
         f"ELSE {d.word('further_assessment_required', outcome_kind)} END")
     suggested = (
         f"CASE WHEN {bad} OR known = 0 THEN NULL WHEN {cannot('lowest')} THEN {variance} "
