@@ -82,11 +82,11 @@ def fits_transition(cond: FitsTransition, ctx: Context) -> Outcome:
         return Outcome(None, cond, "no current cluster to take transitions from",
                        f"needs the ratings to fit {label}", (),
                        (Unknown("cluster", "current", "no current cluster"),))
-    _, targets, _, label = wording(ctx.cluster, direction)
+    words = wording(ctx.cluster, direction)
 
     def at(assessment: Assessment):
         found = ctx.step(direction, assessment)
-        return (found.value, [(targets, logic.to_json(found.value), found.note)],
+        return (found.value, [(words.listed, logic.to_json(found.value), found.note)],
                 list(found.unknowns))
 
-    return _fits(cond, label, ctx, at)
+    return _fits(cond, words.requirement, ctx, at)

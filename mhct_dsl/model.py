@@ -134,8 +134,7 @@ class Cluster:
         (remembered per transitions object)."""
         if self.transitions is None:
             return ()
-        if not isinstance(likelihoods, tuple):
-            return self._targets(direction, likelihoods)
+        likelihoods = tuple(likelihoods)
         return _TARGETS.get((id(self.transitions), direction, likelihoods), (self.transitions,),
                             lambda: self._targets(direction, likelihoods))
 

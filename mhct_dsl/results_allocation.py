@@ -68,11 +68,6 @@ class Tally(NamedTuple):
     orange_missed: int
     orange_unknown: int
 
-    @property
-    def truth(self) -> Truth:
-        """The red check (every red row met), as `Candidate.truth`."""
-        return False if self.red_missed else None if self.red_unknown else True
-
 
 def _tally(candidate: "Candidate") -> Tally:
     red, orange = candidate.red, candidate.orange
