@@ -44,15 +44,17 @@ def load_side(spec: str) -> Side:
         return Side(spec, load_ruleset(target / (inner or ".")))
 
 
-def _git(*args: str, unsaid: str = "failed") -> bytes:
-    """git's output; ``ValueError`` with git's last word, or ``unsaid`` when it says nothing."""
+def _git(*args: str, unsaid: str | None = None) -> bytes:
+    """git's output; ``ValueError`` with git's last word, or ``unsaid`` when it says nothing
+    (by default that the git command failed)."""
     try:
         done = subprocess.run(["git", *args], capture_output=True, check=False)
     except FileNotFoundError:
         raise ValueError("git is not installed; name the rule sets by directory") from None
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise ValueError(f"git {args[0]}: {message[-1]}" if message else unsaid)
+        raise ValueError(f"git {args[0]}: {message[-1] if message else 'failed'}"
+                         if message or unsaid is None else unsaid)
     return done.stdout
 
 
