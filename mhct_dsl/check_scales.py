@@ -81,7 +81,8 @@ class ScaleChecks(CheckerBase):
             if isinstance(entry, n.TextAttr):
                 texts[entry.key].append(entry.text)
         return m.Scale(
-            decl.id, decl.title, part.word if part else expected_part, dict(sorted(ratings.items())),
+            decl.id, decl.title, part.word if part else expected_part,
+            dict(sorted(ratings.items())),
             tuple(texts["include"]), tuple(texts["exclude"]), tuple(texts["note"]),
             problem_types, decl.source or n.Source("booklet"),
         )

@@ -1,4 +1,5 @@
-"""Name resolution and consistency: parsed files in, a `model.RuleSet` out, or every problem at once.
+"""Name resolution and consistency: parsed files in, a `model.RuleSet` out, or every problem at
+once.
 
 The checker never stops at the first problem: it walks everything, records a `Diagnostic` for each
 fault, and raises one `RuleError` at the end. A local rule set is checked against its base: its
@@ -66,7 +67,8 @@ class _Checker(ScaleChecks, ClusterChecks, AmendmentChecks, TreeChecks):
         return m.RuleSet(
             name=header.name,
             version=texts.get("version", ""),
-            header={**texts, **{e.key: e.date for e in header.entries if isinstance(e, n.DateAttr)}},
+            header={**texts,
+                    **{e.key: e.date for e in header.entries if isinstance(e, n.DateAttr)}},
             scales=scales,
             facts=facts,
             events=events,

@@ -82,7 +82,8 @@ def _source_and_caret(line: str, start: int, end: int) -> list[str]:
 
 
 class RuleError(Exception):
-    """Rule files that cannot be used: carries every diagnostic found and the texts they point at."""
+    """Rule files that cannot be used: carries every diagnostic found and the texts they point
+    at."""
 
     def __init__(self, diagnostics: list[Diagnostic], sources: dict[str, str] | None = None):
         self.diagnostics = list(diagnostics)

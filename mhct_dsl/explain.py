@@ -93,7 +93,8 @@ def in_words(text: str, words: dict[str, str]) -> str:
 
 def _quote(wording: str, limit: int = WORDING_WORDS) -> str:
     parts = wording.split()
-    return "“" + " ".join(parts[:limit]).rstrip(".,;:") + ("…" if len(parts) > limit else "") + "”"
+    more = "…" if len(parts) > limit else ""
+    return "“" + " ".join(parts[:limit]).rstrip(".,;:") + more + "”"
 
 
 def ruleset_line(receipt: dict[str, str]) -> str:

@@ -110,7 +110,8 @@ _TARGETS = IdentityMemo(4096)
 
 @attrs.frozen
 class Cluster:
-    """A care cluster with every attribute resolved; ``amended`` names entries a local set changed."""
+    """A care cluster with every attribute resolved; ``amended`` names entries a local set
+    changed."""
 
     number: int
     name: str

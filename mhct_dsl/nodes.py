@@ -85,7 +85,8 @@ class ProblemType:
 
 @attrs.frozen
 class Episode:
-    """``episode LOW[..HIGH|+] UNIT``: indicative episode of care; ``open_ended`` for '3 years +'."""
+    """``episode LOW[..HIGH|+] UNIT``: indicative episode of care; ``open_ended`` for
+    '3 years +'."""
 
     low: int
     high: int | None
@@ -161,7 +162,8 @@ class Criterion:
 
 @attrs.frozen
 class Column:
-    """A care-transition column: ``kind`` step_up/discharge/step_down, ``quantifier`` one/any/all/n/a."""
+    """A care-transition column: ``kind`` step_up/discharge/step_down, ``quantifier``
+    one/any/all/n/a."""
 
     kind: str
     quantifier: str

@@ -106,7 +106,8 @@ class FactIs:
 
 @attrs.frozen
 class EventWithin:
-    """``event NAME within D`` (``absent=False``) or ``no event NAME within D`` (``absent=True``)."""
+    """``event NAME within D`` (``absent=False``) or ``no event NAME within D``
+    (``absent=True``)."""
 
     name: str
     duration: Duration

@@ -1,9 +1,10 @@
 """Text to syntax tree: ``grammar/mhr.lark`` (LALR) and a builder that makes `nodes`.
 
-Lark is confined to this module and `parse_errors` (which turns a failed parse into diagnostics). Parsing is two steps: Lark's ``parse()`` keeping every token,
-then a direct walk (`_Build`) that gives each node a `Span` from the first and last token under
-it and drops the anonymous tokens (keywords, braces) before calling the rule's builder: what
-Lark's ``propagate_positions`` plus a ``Transformer`` would do, at well under half the cost.
+Lark is confined to this module and `parse_errors` (which turns a failed parse into diagnostics).
+Parsing is two steps: Lark's ``parse()`` keeping every token, then a direct walk (`_Build`) that
+gives each node a `Span` from the first and last token under it and drops the anonymous tokens
+(keywords, braces) before calling the rule's builder: what Lark's ``propagate_positions`` plus a
+``Transformer`` would do, at well under half the cost.
 Comments are ignored by the grammar and found by a small scan; each is attached to the next
 commentable node (or kept as the file's trailing comments), which lets the formatter keep them. A
 file that fails to parse goes to `parse_errors.syntax_errors` for its diagnostics.
@@ -147,10 +148,10 @@ def _unit(word: str) -> str:
 
 # Rules whose nodes keep the comments written above them.
 _COMMENTABLE = frozenset({
-    "ruleset", "scale", "fact", "event", "team", "cluster", "amend", "decision_tree", "group", "branch",
-    "text_attr", "word_attr", "date_attr", "rating", "problem_type", "episode", "review", "grid",
-    "grid_row", "column", "criterion", "add_criterion", "replace_criterion", "remove_criterion",
-    "quantifier_change", "transitions", "move", "discharge_move", "accept",
+    "ruleset", "scale", "fact", "event", "team", "cluster", "amend", "decision_tree", "group",
+    "branch", "text_attr", "word_attr", "date_attr", "rating", "problem_type", "episode", "review",
+    "grid", "grid_row", "column", "criterion", "add_criterion", "replace_criterion",
+    "remove_criterion", "quantifier_change", "transitions", "move", "discharge_move", "accept",
 })
 
 

@@ -14,7 +14,8 @@ from . import nodes as n
 
 @attrs.frozen
 class BlockSchema:
-    """The entries one kind of block accepts: text/word/date keys (repeatable ones) and node kinds."""
+    """The entries one kind of block accepts: text/word/date keys (repeatable ones) and node
+    kinds."""
 
     name: str
     text_keys: frozenset[str] = frozenset()

@@ -272,7 +272,8 @@ def allocation_rows(compiled: Compiled, names: dict[int, str], chunk, batch: Bat
             else made[e] for e in chunk.entries]
 
 
-def by_edition(chunk, choose) -> tuple[dict[int, tuple[RuleSet, list[int]]], dict[int, ErrorResult]]:
+def by_edition(chunk, choose
+               ) -> tuple[dict[int, tuple[RuleSet, list[int]]], dict[int, ErrorResult]]:
     """The chunk's records grouped by the rule set ``choose`` gives each (by its date: one call
     per distinct date), and the records it refuses as errors."""
     distinct = {date: k for k, date in enumerate(dict.fromkeys(chunk.dates))}

@@ -2,7 +2,8 @@
 
 `diff_rulesets` compares two checked rule sets item by item (`items`, `compare`); `load_side`
 reads a side from a directory, a file or a git revision; `replay` runs records through both;
-`coverage` compares `mhct lint`'s coverage of the two; `output` writes JSON (docs/diff.md), text or HTML.
+`coverage` compares `mhct lint`'s coverage of the two; `output` writes JSON (docs/diff.md), text or
+HTML.
 """
 
 from __future__ import annotations

@@ -206,8 +206,8 @@ def _header(out: _Collector, ruleset: m.RuleSet) -> None:
                     (*order, 1, index))
     for field in attrs.fields(type(ruleset)):
         if field.name not in _RULESET_FIELDS:
-            out.generic("ruleset", "ruleset", ("ruleset",), field.name, getattr(ruleset, field.name),
-                        (*order, 2, field.name))
+            out.generic("ruleset", "ruleset", ("ruleset",), field.name,
+                        getattr(ruleset, field.name), (*order, 2, field.name))
 
 
 def _scale(out: _Collector, scale: m.Scale, index: int) -> None:

@@ -59,9 +59,9 @@ def _git(*args: str, unsaid: str | None = None) -> bytes:
 
 
 def _archive(revision: str, inner: str) -> bytes:
+    unsaid = f"{revision}: not a commit (branch, tag or hash) of the git repository here"
     commit = _git("rev-parse", "--verify", "--quiet", "--end-of-options",
-                  f"{revision}^{{commit}}", unsaid=f"{revision}: not a commit (branch, tag or hash) "
-                  "of the git repository here").decode().strip()
+                  f"{revision}^{{commit}}", unsaid=unsaid).decode().strip()
     if not _git("ls-tree", commit, "--", inner).strip():
         raise ValueError(f"{revision}:{inner}: {inner} is not in revision {revision}")
     return _git("archive", "--format=tar", commit, "--", inner)

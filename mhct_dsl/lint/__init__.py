@@ -76,5 +76,6 @@ def _accept(ruleset: RuleSet, found: list[Finding]) -> list[Finding]:
         for entry in cluster.accepts:
             if (number, id(entry)) not in used:
                 out.append(Finding("unused_accept", f"nothing to accept: lint finds no "
-                                   f"`{entry.code}` here", entry.span, number, tuple(entry.clusters)))
+                                   f"`{entry.code}` here", entry.span, number,
+                                   tuple(entry.clusters)))
     return out

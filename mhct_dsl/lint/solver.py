@@ -20,8 +20,8 @@ profiles:
   contradiction hidden in a history (``scale 3 remained <= 2`` with ``scale 3 = 4``) is missed.
 
 `satisfy` runs the factor DP of `search` with a state holding each literal's value and each
-tracked red check, drops states the formula already rules out, and tries the atoms at the end. It returns a witness
-(a complete profile and the atoms' values) or None.
+tracked red check, drops states the formula already rules out, and tries the atoms at the end. It
+returns a witness (a complete profile and the atoms' values) or None.
 """
 
 from __future__ import annotations

@@ -87,7 +87,7 @@ def clusters_words(numbers) -> str:
     return format_int_list(numbers).replace("..", "–")
 
 
-# ---- the grid -------------------------------------------------------------------------------------
+# ---- the grid ------------------------------------------------------------------------------------
 
 
 @attrs.frozen
@@ -116,7 +116,7 @@ def grid_rows(cluster: m.Cluster, scales: dict[str, m.Scale]) -> list[GridRowVie
     return rows
 
 
-# ---- care transition protocol ---------------------------------------------------------------------
+# ---- care transition protocol --------------------------------------------------------------------
 
 
 @attrs.frozen
@@ -171,7 +171,7 @@ def columns(cluster: m.Cluster, local: bool) -> list[ColumnView]:
     return views
 
 
-# ---- transitions diagram --------------------------------------------------------------------------
+# ---- transitions diagram -------------------------------------------------------------------------
 
 LINE_STYLES = {  # likelihood is told by line weight, dash pattern and the word, not colour alone
     "likely": {"width": 4, "dash": "none", "word": "most likely"},
@@ -254,7 +254,7 @@ def diagram_height(boxes: list[Box]) -> float:
     return max((box.y + _BOX_H for box in boxes), default=_CENTRE[1] + _BOX_H) + 24
 
 
-# ---- index and decision tree ----------------------------------------------------------------------
+# ---- index and decision tree ---------------------------------------------------------------------
 
 
 @attrs.frozen
