@@ -217,17 +217,14 @@ def review(ruleset: RuleSet, record: Record | Mapping[str, Any], as_of: dt.date 
         named = _named_fits(ctx, latest, (t.outcome for t in criteria if t.column == decision))
         suggested = list(dict.fromkeys(found.suggested + named))
         if not suggested:
-            note += (f"; {found.note}, so no likely/possible target is suggested: re-cluster "
-                     "from the ratings (allocation)")
+            note = unsuggested_note(decision, found.note)
     elif stale is not None:
         note = f"complete a new MHCT (step 2): {stale.unknowns[0].reason}"
     elif decision == "needs_assessment":
-        note = f"further assessment required: the {deciding.replace('_', '-')} criteria " \
-               "cannot be decided until the unknowns listed are assessed"
+        note = undecided_note(deciding)
     elif decision == "remain" and current is not None and current.truth is False:
         flags.append(RED_ROWS_FAIL)
-        note += (f"; but the latest ratings miss cluster {cluster.number}'s red rows "
-                 f"({', '.join(current.red.missed)}): check the allocation")
+        note = red_rows_fail_note(cluster.number, current.red.missed)
 
     return ReviewResult(
         id=record.id, ruleset=ruleset.receipt(), current_cluster=cluster.number,
@@ -236,6 +233,24 @@ def review(ruleset: RuleSet, record: Record | Mapping[str, Any], as_of: dt.date 
         blocking_unknowns=tuple(blocking), next_review_due=_next_due(cluster, latest), note=note,
         current_fit=current, flags=tuple(flags),
     )
+
+
+def unsuggested_note(decision: str, step_note: str) -> str:
+    """The note of a step met with no target suggested (``step_note``: the step reading's)."""
+    return (f"{DECISION_TEXT[decision]}; {step_note}, so no likely/possible target is "
+            "suggested: re-cluster from the ratings (allocation)")
+
+
+def undecided_note(deciding: str) -> str:
+    """The note of a ``needs_assessment`` decided by the unknowns of column ``deciding``."""
+    return (f"further assessment required: the {deciding.replace('_', '-')} criteria cannot be "
+            "decided until the unknowns listed are assessed")
+
+
+def red_rows_fail_note(cluster: int, missed) -> str:
+    """The note of a ``remain`` while the latest ratings miss the cluster's red rows."""
+    return (f"{DECISION_TEXT['remain']}; but the latest ratings miss cluster {cluster}'s red rows "
+            f"({', '.join(missed)}): check the allocation")
 
 
 def _named_fits(ctx: Context, latest: Assessment, outcomes) -> tuple[int, ...]:

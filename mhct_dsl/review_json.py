@@ -120,23 +120,37 @@ def _receipt(receipt: dict) -> str:
     return _memo.get(key, (), lambda: json.dumps(receipt, ensure_ascii=False))
 
 
+def current_fit(fit: str, truth, missed, unknown) -> str:
+    """A result's ``current_fit`` object from the current cluster's fit label, red check and red
+    rows missed and unknown (the labels)."""
+    return (f'{{"fit": {_text(fit)}, "red_rules_met": {_TRUTHS[truth]}, '
+            f'"red_missed": {_texts(missed)}, "red_unknown": {_texts(unknown)}}}')
+
+
+def document(id: str, receipt: str, cluster: str, decision: str, criteria: str, suggested: str,
+             blocking: str, due: str, as_of: str, overdue: str, note: str, columns: str,
+             targets: str, current: str, flags: str, allocation: str) -> str:
+    """A result's JSON text from its members' JSON texts (the layout `dumps` and the compiled
+    review plan, `review_plan`, share)."""
+    return (f'{{"id": {id}, "ruleset": {receipt}, "trace_schema": {_text(TRACE_SCHEMA)}, '
+            f'"current_cluster": {cluster}, "decision": {decision}, "criteria": {criteria}, '
+            f'"suggested_clusters": {suggested}, "blocking_unknowns": {blocking}, '
+            f'"next_review_due": {due}, "as_of": {as_of}, "review_overdue": {overdue}, '
+            f'"note": {note}, "columns": {columns}, "targets": {targets}, '
+            f'"current_fit": {current}, "flags": {flags}, "allocation": {allocation}}}')
+
+
 def dumps(r: ReviewResult) -> str:
     """``json.dumps(r.to_json(), ensure_ascii=False)``, written directly."""
     fit = r.current_fit
-    current = "null" if fit is None else (
-        f'{{"fit": {_text(fit.fit)}, "red_rules_met": {_truth(fit.truth)}, '
-        f'"red_missed": {_texts(fit.red.missed)}, "red_unknown": {_texts(fit.red.unknown)}}}')
+    current = "null" if fit is None else current_fit(fit.fit, fit.truth, fit.red.missed,
+                                                     fit.red.unknown)
     due = "null" if r.next_review_due is None else _text(r.next_review_due.isoformat())
     allocation = "null" if r.allocation is None else json.dumps(r.allocation.to_json(),
                                                                  ensure_ascii=False)
-    return (f'{{"id": {_value(r.id)}, "ruleset": {_receipt(r.ruleset)}, '
-            f'"trace_schema": {_text(TRACE_SCHEMA)}, '
-            f'"current_cluster": {_value(r.current_cluster)}, "decision": {_text(r.decision)}, '
-            f'"criteria": {_list(r.criteria, _criterion)}, '
-            f'"suggested_clusters": {_list(r.suggested_clusters, _value)}, '
-            f'"blocking_unknowns": {_list(r.blocking_unknowns, _blocking)}, '
-            f'"next_review_due": {due}, "as_of": {_text(r.as_of.isoformat())}, '
-            f'"review_overdue": {_value(r.review_overdue)}, "note": {_text(r.note)}, '
-            f'"columns": {_list(r.columns, _column)}, "targets": {_list(r.targets, _target)}, '
-            f'"current_fit": {current}, "flags": {_texts(r.flags)}, '
-            f'"allocation": {allocation}}}')
+    return document(
+        _value(r.id), _receipt(r.ruleset), _value(r.current_cluster), _text(r.decision),
+        _list(r.criteria, _criterion), _list(r.suggested_clusters, _value),
+        _list(r.blocking_unknowns, _blocking), due, _text(r.as_of.isoformat()),
+        _value(r.review_overdue), _text(r.note), _list(r.columns, _column),
+        _list(r.targets, _target), current, _texts(r.flags), allocation)

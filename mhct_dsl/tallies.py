@@ -25,7 +25,7 @@ from .model import NOT_KNOWN, RATINGS, RuleSet
 from .results import Tally
 from .rows import plan, row_value, slot
 
-__all__ = ["counter"]
+__all__ = ["counter", "tables"]
 
 VALUES = (*RATINGS, NOT_KNOWN, None)  # every rating a validated record holds
 FIELDS = 6  # red met, missed, unknown, orange met, missed, unknown: `rows.slot` 0-5
@@ -99,9 +99,14 @@ def _build(ruleset: RuleSet) -> _Tables | None:
     return _Tables(at, len(counted) * FIELDS, tuple(singles), tuple(joint))
 
 
+def tables(ruleset: RuleSet) -> _Tables | None:
+    """The rule set's tables (built once), or None when a count could outgrow its byte."""
+    return _TABLES.get(id(ruleset), (ruleset,), lambda: _build(ruleset))
+
+
 def counter(ruleset: RuleSet, ratings) -> Callable[[int], Tally | None] | None:
     """``tally(cluster)`` at ``ratings`` (None for a cluster without a grid); None when a rating
     is not one the tables hold, or the rule set has no tables (check the rows instead)."""
-    tables = _TABLES.get(id(ruleset), (ruleset,), lambda: _build(ruleset))
-    counts = None if tables is None else tables.counts(ratings)
-    return None if counts is None else functools.partial(tables.tally, counts)
+    built = tables(ruleset)
+    counts = None if built is None else built.counts(ratings)
+    return None if counts is None else functools.partial(built.tally, counts)
