@@ -1,0 +1,225 @@
+"""A compiled review plan's criteria (`review_plan`): each writes its criterion's JSON text for a
+record, as `review_json._criterion` writes the interpreter's trace of it, in one of three ways.
+
+- `Template`: a condition of ``scale S <cmp>``, ``fact NAME``, ``event NAME within D``,
+  ``in_service/in_cluster/with_team >= D`` under ``not``/``all``/``any``. Its text depends only
+  on a *key* (the latest ratings of its scales, its facts) and on a few dates (the latest MHCT's,
+  the review's, each window's start) while the record has no event history and no start date for
+  its tenure. The text of each key is the interpreter's own: evaluated (`conditions.evaluate_in`)
+  and written (`review_json`) once for a made-up record of that key at two made-up sets of dates,
+  and kept as a format string with the dates as fields when both agree (else that key, and any
+  record with an event history or a start date, is interpreted).
+- `Step`: ``fits step_up|step_down`` without a window, from the plan's ranking of the step pool
+  (`stepfit.step_fit` reads it, as `fits.fits_transition` does).
+- `Interpreted`: anything else (windows, ``fits cluster``, and a template's records it cannot
+  key): the interpreter's ``evaluate_in`` and ``review_json._criterion`` for this criterion.
+
+``write(run, decisive)`` gives ``(value, text, unknowns, outcome)``: the criterion's truth value,
+its JSON text, the JSON list of its unknowns (for ``blocking_unknowns``) and, for `Interpreted`
+only, its `Outcome` (``fits cluster N`` criteria name the clusters a met step suggests from it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Callable
+
+from . import dates, review_json
+from .conditions import evaluate_in
+from .context import Context
+from .fits import TRANSITION_DIRECTIONS
+from .nodes import AllOf, AnyOf, EventWithin, FactIs, FitsTransition, Not, ScaleIs, Tenure
+from .records import Assessment, Record
+from .results import CriterionTrace, Outcome
+from .stepfit import wording
+
+__all__ = ["compile_criterion"]
+
+_TRUTHS = review_json._TRUTHS
+_text = review_json._text
+# Two made-up (latest MHCT, review) dates a template is written at: all its dates must differ.
+PROBES = ((dt.date(2001, 2, 3), dt.date(2003, 5, 17)),
+          (dt.date(2004, 7, 11), dt.date(2007, 10, 29)))
+_INTERPRET = object()  # a key a template cannot write: the criterion is interpreted
+_NEW = object()  # a key not yet compiled
+
+
+class Interpreted:
+    """FALLBACK: the interpreter evaluates and writes this criterion."""
+
+    def __init__(self, kind: str, quantifier: str, index: int, criterion, source):
+        self.kind, self.quantifier, self.index, self.source = kind, quantifier, index, source
+        self.wording, self.condition, self.span = (criterion.wording, criterion.condition,
+                                                   criterion.span)
+
+    def trace(self, outcome: Outcome, decisive: bool) -> CriterionTrace:
+        return CriterionTrace(self.kind, self.quantifier, self.index, self.wording, outcome,
+                              self.source, self.span, decisive)
+
+    def write(self, run, decisive: bool):
+        outcome = evaluate_in(self.condition, run.context())
+        unknowns = "[]" if outcome.value is not None else review_json._list(
+            outcome.unknowns, review_json._unknown)
+        return (outcome.value, review_json._criterion(self.trace(outcome, decisive)), unknowns,
+                outcome)
+
+
+class Step:
+    """``fits step_up`` / ``fits step_down`` without a window, from the plan's step reading."""
+
+    def __init__(self, interpreted: Interpreted, cluster, direction: str):
+        self.condition, self.direction = interpreted.condition, direction
+        words = wording(cluster, direction)
+        self.listed = _text(words.listed)
+        self.requirement = f"; needs the latest ratings to fit {words.requirement}"
+        probe = interpreted.trace(Outcome(None, interpreted.condition, "", ""), True)
+        self.head = review_json._head(probe)
+        self.tails = {d: _tail(interpreted.trace(Outcome(None, interpreted.condition, "", ""), d))
+                      for d in (True, False)}
+
+    def write(self, run, decisive: bool):
+        found = run.step(self.direction)
+        value, day = found.value, run.day
+        note = f"{day}: {found.note}"
+        truth = _TRUTHS[value]
+        unknowns = "[]" if value is not None or not found.unknowns else review_json._list(
+            found.unknowns, review_json._unknown)
+        return value, (
+            f'{self.head}{truth}, "evidence": [{{"kind": "fit", "name": {self.listed}, '
+            f'"value": {truth}, "date": "{day}", "note": {_text(note)}}}], '
+            f'"explanation": {_text(note + self.requirement)}, "unknowns": {unknowns}'
+            f'{self.tails[decisive]}'), unknowns, None
+
+
+def _tail(trace: CriterionTrace) -> str:
+    """A criterion's text from its source on (the same for every record)."""
+    text = review_json._criterion(trace)
+    return text[text.rindex(', "source": '):]
+
+
+class Template:
+    """A criterion whose text is one of a few format strings of dates (module docstring)."""
+
+    def __init__(self, interpreted: Interpreted, ruleset, cluster, leaves, durations):
+        self.interpreted, self.ruleset, self.cluster = interpreted, ruleset, cluster
+        self.condition = interpreted.condition
+        self.leaves, self.durations = leaves, durations
+        self.key = _key(leaves)
+        self.entries: dict = {}
+
+    def write(self, run, decisive: bool):
+        key = self.key(run)
+        entry = None if key is _INTERPRET else self.entries.get(key, _NEW)
+        if entry is _NEW:
+            entry = self.entries[key] = self._compile(key)
+        if entry is None:
+            return self.interpreted.write(run, decisive)  # FALLBACK: this record, this criterion
+        value, texts, unknowns, dated = entry
+        if not dated:
+            return value, texts[decisive], unknowns, None
+        fields = run.fields(self.durations)
+        return value, texts[decisive].format(*fields), unknowns.format(*fields), None
+
+    def _compile(self, key):
+        """The entry of ``key``: (value, {decisive: text}, unknowns, dated), with the dates as
+        format fields; None when the two made-up records do not give the same format."""
+        keys = key if len(self.leaves) > 1 else (key,)
+        ratings = {arg: v for (kind, arg), v in zip(self.leaves, keys)
+                   if kind == "rating" and v is not None}
+        facts = {arg: v for (kind, arg), v in zip(self.leaves, keys)
+                 if kind == "fact" and v is not None}
+        found = []
+        for latest, when in PROBES:
+            fields = [d.isoformat() for d in
+                      (latest, when, *(dates.window_start(when, d) for d in self.durations))]
+            if len(set(fields)) < len(fields):
+                return None
+            record = Record(None, (Assessment(latest, ratings),), self.cluster.number,
+                            facts=facts)
+            outcome = evaluate_in(self.condition,
+                                  Context(record, self.ruleset, self.cluster, when))
+            unknowns = review_json._list(outcome.unknowns, review_json._unknown) \
+                if outcome.value is None else "[]"
+            texts = [review_json._criterion(self.interpreted.trace(outcome, d))
+                     for d in (True, False)] + [unknowns]
+            dated = any(f in t for t in texts for f in fields)
+            found.append((outcome.value, dated, [_format(t, fields) if dated else t
+                                                 for t in texts]))
+        if found[0] != found[1]:
+            return None
+        value, dated, (on, off, unknowns) = found[0]
+        return value, {True: on, False: off}, unknowns, dated
+
+
+def _format(text: str, fields: list[str]) -> str:
+    """``text`` as a format string with each of ``fields`` (distinct dates) as its index."""
+    escaped = text.replace("{", "{{").replace("}", "}}")
+    pattern = re.compile("|".join(map(re.escape, fields)))
+    return pattern.sub(lambda m: "{" + str(fields.index(m.group())) + "}", escaped)
+
+
+def _leaves(condition, leaves: list, durations: list) -> bool:
+    """Collect a template's key leaves and window durations; False if it cannot be one."""
+    kind = type(condition)
+    if kind is Not:
+        return _leaves(condition.operand, leaves, durations)
+    if kind in (AllOf, AnyOf):
+        return all(_leaves(op, leaves, durations) for op in condition.operands)
+    if kind is ScaleIs:
+        leaf = ("rating", condition.scale)
+    elif kind is FactIs:
+        leaf = ("fact", condition.name)
+    elif kind is EventWithin:
+        leaf = ("events", None)
+    elif kind is Tenure:
+        leaf = ("since", (condition.scope, condition.team))
+    else:
+        return False
+    if leaf not in leaves:
+        leaves.append(leaf)
+    if kind in (EventWithin, Tenure) and condition.duration not in durations:
+        durations.append(condition.duration)
+    return True
+
+
+def _getter(kind: str, arg) -> Callable[[Any], Any]:
+    if kind == "rating":
+        return lambda run: run.ratings.get(arg)
+    if kind == "fact":
+        return lambda run: run.facts.get(arg)
+    if kind == "events":
+        return lambda run: None if run.record.events is None else _INTERPRET
+    scope, team = arg
+    if team is not None:
+        return lambda run: None if run.record.team_since.get(team) is None else _INTERPRET
+    field = "in_service_since" if scope == "in_service" else "cluster_since"
+    return lambda run: None if getattr(run.record, field) is None else _INTERPRET
+
+
+def _key(leaves) -> Callable[[Any], Any]:
+    """A record's key: its one leaf's value, or the tuple of them; `_INTERPRET` when a leaf
+    cannot be keyed (an event history, a start date)."""
+    getters = [_getter(kind, arg) for kind, arg in leaves]
+    if len(getters) == 1:
+        return getters[0]
+
+    def key(run):
+        found = tuple(get(run) for get in getters)
+        return _INTERPRET if _INTERPRET in found else found
+    return key
+
+
+def compile_criterion(ruleset, cluster, kind: str, quantifier: str, index: int, criterion,
+                      source):
+    """The compiled form of one criterion of ``cluster``'s column ``kind``."""
+    interpreted = Interpreted(kind, quantifier, index, criterion, source)
+    condition = criterion.condition
+    if (type(condition) is FitsTransition and condition.consistently is None
+            and condition.direction in TRANSITION_DIRECTIONS):
+        return Step(interpreted, cluster, TRANSITION_DIRECTIONS[condition.direction])
+    leaves: list = []
+    durations: list = []
+    if _leaves(condition, leaves, durations):
+        return Template(interpreted, ruleset, cluster, tuple(leaves), tuple(durations))
+    return interpreted  # FALLBACK: windows, fits cluster, fits step_* over a window

@@ -1,0 +1,336 @@
+"""A compiled review plan: `mhct review`'s JSON text for a record, written directly.
+
+`dumps(ruleset, record, as_of=None)` is ``review_json.dumps(review(ruleset, record, as_of))``,
+the same text (tests/test_review_plan.py, the review goldens), without the interpreter's trace
+objects (`Outcome`, `CriterionTrace`, `ReviewResult`). The interpreter stays the reference; the
+plan is its compiled mirror, as `mhct_dsl.compiled` mirrors allocation.
+
+Once per rule set and cluster, the plan compiles what a review of that cluster needs: its
+columns' criteria (`plan_criteria`), the step pool as byte offsets into the packed tallies
+(`tallies`), the red rows of its grid, its targets, and the JSON text of everything a record
+does not change (columns, sources, heads, the rule set's receipt), each written by `review_json`
+itself. Per record it ranks the step pool once from the tallies, evaluates the criteria, decides
+as `review.review` does and writes the text.
+
+FALLBACK, per record, to the interpreter (``review_json.dumps(review(...))``): the variance
+cluster, a latest MHCT older than the cluster allows (step 2), a rule set without tallies and a
+rating the tallies do not hold. Per criterion: see `plan_criteria`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+from . import dates, logic, review_json
+from .allocation import VARIANCE
+from .context import Context
+from .memo import IdentityMemo
+from .model import COLUMN_ORDER, Cluster, RuleSet
+from .nodes import FitsClusters
+from .plan_criteria import Interpreted, compile_criterion
+from .ranking import fit_of
+from .records import Record, parse_record
+from .results import (
+    DECISION_TEXT, RED_ROWS_FAIL, BlockingCriterion, ColumnTrace, RowCheck, Tally, TargetFit,
+)
+from .review import (
+    DIRECTION_BY_COLUMN, _as_of, _cluster, _named_fits, _provenance, _stale, red_rows_fail_note,
+    review, transition_targets, undecided_note, unsuggested_note,
+)
+from .rows import row_value, slot, slots
+from .stepfit import pool, step_fit
+from .tallies import FIELDS, tables
+
+__all__ = ["dumps"]
+
+_PLANS = IdentityMemo(1024)
+_text = review_json._text
+
+
+def dumps(ruleset: RuleSet, record, as_of: dt.date | str | None = None) -> str:
+    """``review_json.dumps(review(ruleset, record, as_of))``: from the plan of the record's
+    cluster, or from the interpreter for what the plan does not compile (module docstring).
+    Raises `RecordError` as `review` does."""
+    if not isinstance(record, Record):
+        record = parse_record(record, ruleset)
+    cluster = _cluster(ruleset, record)
+    when = _as_of(as_of, record, cluster)
+    plan = _PLANS.get((id(ruleset), id(cluster)), (ruleset, cluster),
+                      lambda: _compile(ruleset, cluster))
+    latest = record.latest(when)
+    counts = None if plan is None else plan.tables.counts(latest.ratings)
+    if counts is None or _stale(cluster, latest, when) is not None:
+        return review_json.dumps(review(ruleset, record, as_of))  # FALLBACK: this record
+    return plan.write(_Run(plan, record, when, latest, counts))
+
+
+def _compile(ruleset: RuleSet, cluster: Cluster) -> _Plan | None:
+    """The cluster's plan; None for what the interpreter reviews whole (the variance cluster,
+    a rule set without tallies)."""
+    built = tables(ruleset)
+    if cluster.kind == VARIANCE or built is None:
+        return None
+    return _Plan(ruleset, cluster, built)
+
+
+class _Column:
+    """A column's criteria and its JSON texts by (value, decisive); ``criteria`` None for a
+    column that is absent or ``n/a``."""
+
+    def __init__(self, ruleset: RuleSet, cluster: Cluster, kind: str):
+        column = cluster.columns.get(kind)
+        self.kind = kind
+        self.criteria = None
+        self.names = False  # may a met criterion name clusters for the suggestion
+        if column is None or column.quantifier == "n/a":
+            status = "absent" if column is None else "not_applicable"
+            quantifier = None if column is None else column.quantifier
+            self.texts = {d: review_json._column(ColumnTrace(kind, quantifier, None, status, d))
+                          for d in (True, False)}
+            return
+        self.quantifier = column.quantifier
+        self.texts = {(v, d): review_json._column(
+            ColumnTrace(kind, column.quantifier, v, "evaluated", d))
+            for v in (True, False, None) for d in (True, False)}
+        self.criteria = tuple(
+            compile_criterion(ruleset, cluster, kind, column.quantifier, index, criterion,
+                              _provenance(criterion, column, cluster))
+            for index, criterion in enumerate(column.criteria, start=1))
+        self.blocking = tuple(review_json._blocking(BlockingCriterion(
+            kind, index, criterion.wording, ())).removesuffix("[]}")
+            for index, criterion in enumerate(column.criteria, start=1))
+        self.names = any(isinstance(c, Interpreted) and _names(c.condition)
+                         for c in self.criteria)
+
+
+def _names(condition) -> bool:
+    """Whether ``fits cluster N`` occurs in ``condition``."""
+    if isinstance(condition, FitsClusters):
+        return True
+    return any(_names(op) for op in getattr(condition, "operands", None)
+               or ((condition.operand,) if hasattr(condition, "operand") else ()))
+
+
+class _Plan:
+    """One cluster's compiled review (module docstring)."""
+
+    def __init__(self, ruleset: RuleSet, cluster: Cluster, built):
+        self.ruleset, self.cluster, self.tables = ruleset, cluster, built
+        self.number = cluster.number
+        self.head = (review_json._receipt(ruleset.receipt()), review_json._value(cluster.number))
+        self.columns = tuple(_Column(ruleset, cluster, kind) for kind in COLUMN_ORDER)
+        self.pool = tuple((n, built.at[n]) for n in pool(ruleset, cluster) if n in built.at)
+        self.at = built.at.get(cluster.number)
+        self.counted = {n: tuple(entry for entry in slots(ruleset.clusters[n].grid)
+                                 if entry[3][2] in ("red", "orange")) for n, _ in self.pool}
+        self.red = () if cluster.grid is None else tuple(
+            entry for entry in slots(cluster.grid) if entry[3][2] == "red")
+        self.targets = {direction: tuple(_target(ruleset, built, number, likelihood)
+                                         for number, likelihood in
+                                         transition_targets(cluster, direction))
+                        for direction in DIRECTION_BY_COLUMN.values()}
+        self.every = None if cluster.review is None else cluster.review.every
+
+    def rank(self, counts: bytes) -> tuple[Tally | None, tuple[Tally, ...]]:
+        """`stepfit.best_fit` from the packed counts: `ranking.decide` under the step reading's
+        keys (the current cluster first among equally good fits), over the pool."""
+        current = self.number
+        open_ = []
+        for number, at in self.pool:
+            red_met, red_missed, red_unknown, orange_met, orange_missed, orange_unknown = \
+                counts[at:at + FIELDS]
+            if red_missed:
+                continue
+            stay = number != current
+            open_.append(((0, orange_missed, stay, -red_met - red_unknown,
+                           -orange_met - orange_unknown, number),
+                          (1 if red_unknown else 0, orange_missed + orange_unknown, stay,
+                           -red_met, -orange_met, number), number, at))
+        if not open_:
+            return None, ()
+        leader = min(open_, key=lambda entry: entry[1])
+        bar = leader[1]
+        contenders = [entry for entry in open_ if entry is leader or entry[0] < bar]
+        if len(contenders) == 1 and not bar[0]:
+            best = Tally(leader[2], *counts[leader[3]:leader[3] + FIELDS])
+            return best, (best,)
+        contenders.sort()
+        return None, tuple(Tally(n, *counts[at:at + FIELDS]) for _, _, n, at in contenders)
+
+    def undecided(self, number: int, assessment) -> tuple[RowCheck, ...]:
+        """`Context.undecided` from the rows' tables: cluster ``number``'s red and orange rows
+        that unknown ratings leave undecided (``number`` is in the pool)."""
+        ratings = assessment.ratings
+        found = []
+        for scale, table, label, row in self.counted[number]:
+            place = table.get(ratings.get(scale))
+            if place is None:  # a pair row (`row_value` decides), as `fit_cluster` does
+                scales, reading, colour, _, _, allowed, tails = row
+                place = slot(colour, row_value(scales, reading, allowed, tails, ratings))
+            if place == 2 or place == 5:  # red or orange, unknown (`rows.slot`)
+                scales, _, colour, bands = row[:4]
+                found.append(RowCheck(scales, colour, bands, tuple(map(ratings.get, scales)),
+                                      None, label))
+        return tuple(found)
+
+    def current(self, run: _Run) -> tuple[str, tuple[str, ...]]:
+        """``current_fit``'s JSON (``null`` without a grid) and the red rows missed."""
+        if self.at is None:
+            return "null", ()
+        tally = Tally(self.number, *run.counts[self.at:self.at + FIELDS])
+        missed, unknown = [], []
+        if tally.red_missed or tally.red_unknown:
+            ratings = run.ratings
+            for scale, table, label, row in self.red:
+                place = table.get(ratings.get(scale))
+                if place is None:  # a pair row (`row_value` decides), as `fit_cluster` does
+                    scales, reading, colour, _, _, allowed, tails = row
+                    place = slot(colour, row_value(scales, reading, allowed, tails, ratings))
+                if place == 1:
+                    missed.append(label)
+                elif place == 2:
+                    unknown.append(label)
+        truth = False if missed else None if unknown else True
+        return review_json.current_fit(fit_of(tally), truth, missed, unknown), tuple(missed)
+
+    def target(self, run: _Run, target: _Target) -> str:
+        """A target's JSON, as `review._target_fit` makes it."""
+        at, every, texts = target
+        fit = "no grid" if at is None else fit_of(Tally(0, *run.counts[at:at + FIELDS]))
+        return texts[fit] if every is None else texts[fit].format(run.due(every)[1])
+
+    def write(self, run: _Run) -> str:
+        """The record's review as `review.review` decides it, written as `review_json.dumps`."""
+        decision = deciding = None
+        criteria: list[str] = []
+        columns: list[str] = []
+        blocking = "[]"
+        decided = ()
+        for column in self.columns:
+            decisive = decision is None
+            if column.criteria is None:
+                columns.append(column.texts[decisive])
+                continue
+            found = [c.write(run, decisive) for c in column.criteria]
+            criteria.extend(text for _, text, _, _ in found)
+            value = logic.quantify(column.quantifier, [v for v, _, _, _ in found])
+            columns.append(column.texts[value, decisive])
+            if decision is not None:
+                continue
+            if value is True:
+                decision = deciding = column.kind
+                decided = (column, found)
+            elif value is None:
+                decision, deciding = "needs_assessment", column.kind
+                blocking = "[" + ", ".join(
+                    head + unknowns + "}" for head, (v, _, unknowns, _)
+                    in zip(column.blocking, found) if v is None) + "]"
+        if decision is None:
+            decision = "remain"
+
+        note = DECISION_TEXT[decision]
+        current, missed = self.current(run)
+        targets = suggested = flags = "[]"
+        if decision in DIRECTION_BY_COLUMN:
+            direction = DIRECTION_BY_COLUMN[decision]
+            targets = "[" + ", ".join(self.target(run, target)
+                                      for target in self.targets[direction]) + "]"
+            step = run.step(direction)
+            column, found = decided
+            named = _named_fits(run.context(), run.latest,
+                                [o for _, _, _, o in found if o is not None]) \
+                if column.names else ()
+            chosen = tuple(dict.fromkeys(step.suggested + named))
+            suggested = "[" + ", ".join(map(str, chosen)) + "]"
+            if not chosen:
+                note = unsuggested_note(decision, step.note)
+        elif decision == "needs_assessment":
+            note = undecided_note(deciding)
+        elif decision == "remain" and missed:
+            flags = review_json._texts((RED_ROWS_FAIL,))
+            note = red_rows_fail_note(self.number, missed)
+
+        due = overdue = "null"
+        if self.every is not None:
+            day, iso = run.due(self.every)
+            due, overdue = _text(iso), "true" if run.when > day else "false"
+        receipt, number = self.head
+        return review_json.document(
+            review_json._value(run.record.id), receipt, number, _text(decision),
+            "[" + ", ".join(criteria) + "]", suggested, blocking, due,
+            _text(run.when.isoformat()), overdue, _text(note), "[" + ", ".join(columns) + "]",
+            targets, current, flags, "null")
+
+
+# A target's byte offset in the tallies (None: no grid), review interval (None: none) and JSON
+# texts by fit label (with the next review's date as a format field when it has an interval).
+_Target = tuple
+
+
+def _target(ruleset: RuleSet, built, number: int, likelihood: str) -> _Target:
+    target = ruleset.clusters.get(number)
+    every = None if target is None or target.review is None else target.review.every
+    texts = {}
+    for fit in ("fits", "weaker", "no", "unknown", "no grid"):
+        text = review_json._target(TargetFit(
+            number, likelihood, fit, None if every is None else dates.describe(every), None))
+        texts[fit] = text if every is None else text.replace("{", "{{").replace(
+            "}", "}}").replace('"next_review_due": null', '"next_review_due": "{0}"')
+    return built.at.get(number), every, texts
+
+
+class _Run:
+    """One record's review under a plan: its dates, ratings and tallies, and what its criteria
+    share (the step reading, the interpreter's `Context` for those interpreted)."""
+
+    __slots__ = ("plan", "record", "when", "latest", "counts", "ratings", "facts", "day",
+                 "_fields", "_ranked", "_steps", "_context", "_dues")
+
+    def __init__(self, plan: _Plan, record: Record, when: dt.date, latest, counts: bytes):
+        self.plan, self.record, self.when, self.latest, self.counts = (
+            plan, record, when, latest, counts)
+        self.ratings, self.facts = latest.ratings, record.facts
+        self.day = latest.date.isoformat()
+        self._fields: dict = {}
+        self._ranked = self._context = None
+        self._steps: dict = {}
+        self._dues: dict = {}
+
+    def due(self, every) -> tuple[dt.date, str]:
+        """The latest MHCT's date moved by ``every`` (a review interval), and in ISO."""
+        found = self._dues.get(every)
+        if found is None:
+            day = dates.add(self.latest.date, every)
+            found = self._dues[every] = day, day.isoformat()
+        return found
+
+    def fields(self, durations: tuple) -> tuple[str, ...]:
+        """A template's dates: the latest MHCT's, the review's, each window's start."""
+        found = self._fields.get(durations)
+        if found is None:
+            found = self._fields[durations] = (self.day, self.when.isoformat(), *(
+                dates.window_start(self.when, d).isoformat() for d in durations))
+        return found
+
+    def ranked(self):
+        if self._ranked is None:
+            self._ranked = self.plan.rank(self.counts)
+        return self._ranked
+
+    def step(self, direction: str):
+        """`stepfit.step_fit` at the latest MHCT in ``direction``."""
+        found = self._steps.get(direction)
+        if found is None:
+            found = self._steps[direction] = step_fit(
+                self.plan.cluster, direction, self.latest, self.ranked(), self.plan.undecided)
+        return found
+
+    def context(self) -> Context:
+        """The interpreter's context for this review, holding the plan's tallies and ranking."""
+        if self._context is None:
+            plan = self.plan
+            ctx = self._context = Context(self.record, plan.ruleset, plan.cluster, self.when)
+            ctx.counters[self.latest.date] = functools.partial(plan.tables.tally, self.counts)
+            ctx.ranked[self.latest.date] = self.ranked()
+        return self._context
