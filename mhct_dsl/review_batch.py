@@ -34,7 +34,7 @@ from .batch import (
 )
 from .diagnostics import escape_controls
 from .model import RuleSet
-from . import review_json
+from . import review_json, review_plan
 from .readers import BOM, read_json_lines
 from .records import RecordError
 from .results import ErrorResult, ReviewResult
@@ -113,7 +113,9 @@ class _Reviewer:
         return ""
 
     def one(self, location, item) -> Rendered:
-        result = result_for(item, location, lambda record: review(
+        # JSON output: the compiled review plan writes a review's text (`review_plan`)
+        reviewer = review if self.explain or self.fmt == "csv" else review_plan.dumps
+        result = result_for(item, location, lambda record: reviewer(
             self.deciding.pick(record, self.as_of), record, self.as_of))
         try:
             text = self.render(result)
@@ -133,6 +135,9 @@ class _Reviewer:
             csv.writer(line, lineterminator="\n").writerow(
                 [escaped_for(self.out, formula_safe(cell)) for cell in review_row(result)])
             return line.getvalue()
+        if isinstance(result, str):  # a review's JSON text (`review_plan`); else in ASCII
+            return result if result == escaped_for(self.out, result) else json.dumps(
+                json.loads(result))
         text = (review_json.dumps(result) if isinstance(result, ReviewResult)
                 else json.dumps(result.to_json(), ensure_ascii=False))
         return text if text == escaped_for(self.out, text) else json.dumps(result.to_json())
