@@ -34,7 +34,7 @@ from .records import Assessment, Record
 from .results import CriterionTrace, Outcome
 from .stepfit import wording
 
-__all__ = ["compile_criterion"]
+__all__ = ["compile_criterion", "dated"]
 
 _TRUTHS = review_json._TRUTHS
 _text = review_json._text
@@ -77,19 +77,36 @@ class Step:
         self.head = review_json._head(probe)
         self.tails = {d: _tail(interpreted.trace(Outcome(None, interpreted.condition, "", ""), d))
                       for d in (True, False)}
+        self.entries: dict = {}  # (reading key, decisive) -> the text's format, or None
 
     def write(self, run, decisive: bool):
-        found = run.step(self.direction)
-        value, day = found.value, run.day
+        key, found = run.step(self.direction)
+        if found.value is None:  # its unknowns are this record's
+            unknowns = run.unknowns()
+            return None, self.text(found, run.day, decisive, unknowns), unknowns, None
+        text = self.entries.get((key, decisive), _NEW)
+        if text is _NEW:
+            text = self.entries[key, decisive] = dated(
+                lambda day: self.text(found, day, decisive, "[]"))
+        if text is None:
+            return found.value, self.text(found, run.day, decisive, "[]"), "[]", None
+        return found.value, text.format(run.day), "[]", None
+
+    def text(self, found, day: str, decisive: bool, unknowns: str) -> str:
+        """The criterion's text for the step reading ``found`` at the latest MHCT, ``day``."""
         note = f"{day}: {found.note}"
-        truth = _TRUTHS[value]
-        unknowns = "[]" if value is not None or not found.unknowns else review_json._list(
-            found.unknowns, review_json._unknown)
-        return value, (
-            f'{self.head}{truth}, "evidence": [{{"kind": "fit", "name": {self.listed}, '
-            f'"value": {truth}, "date": "{day}", "note": {_text(note)}}}], '
-            f'"explanation": {_text(note + self.requirement)}, "unknowns": {unknowns}'
-            f'{self.tails[decisive]}'), unknowns, None
+        truth = _TRUTHS[found.value]
+        return (f'{self.head}{truth}, "evidence": [{{"kind": "fit", "name": {self.listed}, '
+                f'"value": {truth}, "date": "{day}", "note": {_text(note)}}}], '
+                f'"explanation": {_text(note + self.requirement)}, "unknowns": {unknowns}'
+                f'{self.tails[decisive]}')
+
+
+def dated(write: Callable[[str], str]) -> str | None:
+    """``write(day)`` as a format string with the day as field 0, if writing it at the two
+    made-up days shows where the day goes (else None)."""
+    found = [_format(write(latest.isoformat()), [latest.isoformat()]) for latest, _ in PROBES]
+    return found[0] if found[0] == found[1] else None
 
 
 def _tail(trace: CriterionTrace) -> str:

@@ -22,17 +22,21 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
+import attrs
+
 from . import dates, logic, review_json
 from .allocation import VARIANCE
 from .context import Context
 from .memo import IdentityMemo
 from .model import COLUMN_ORDER, Cluster, RuleSet
 from .nodes import FitsClusters
+from . import plan_criteria
 from .plan_criteria import Interpreted, compile_criterion
 from .ranking import fit_of
 from .records import Record, parse_record
 from .results import (
     DECISION_TEXT, RED_ROWS_FAIL, BlockingCriterion, ColumnTrace, RowCheck, Tally, TargetFit,
+    scale_unknown,
 )
 from .review import (
     DIRECTION_BY_COLUMN, _as_of, _cluster, _named_fits, _provenance, _stale, red_rows_fail_note,
@@ -131,6 +135,29 @@ class _Plan:
                                          transition_targets(cluster, direction))
                         for direction in DIRECTION_BY_COLUMN.values()}
         self.every = None if cluster.review is None else cluster.review.every
+        self.readings: dict = {"up": {}, "down": {}}  # `reading` key -> a step's StepFit
+        self._moved: dict = {}
+        self._unknown: dict = {}  # (scale, rating) -> its unknown's JSON, the date a field
+
+    def moved(self, day: dt.date, duration, sign: int) -> tuple[dt.date, str]:
+        """`dates.add` (remembered), and its ISO text; ``duration`` is one of the plan's."""
+        key = (day, id(duration), sign)
+        found = self._moved.get(key)
+        if found is None:
+            if len(self._moved) >= 4096:
+                self._moved.clear()
+            moved = dates.add(day, duration, sign)
+            found = self._moved[key] = moved, moved.isoformat()
+        return found
+
+    @staticmethod
+    def reading(ranked) -> tuple:
+        """What `stepfit.step_fit` reads of a ranking besides the unknown ratings: the definite
+        best and its fit, else the contenders and whether one certainly meets its red rows."""
+        best, contenders = ranked
+        if best is not None:
+            return best.cluster, fit_of(best)
+        return tuple(c.cluster for c in contenders), any(not c.red_unknown for c in contenders)
 
     def rank(self, counts: bytes) -> tuple[Tally | None, tuple[Tally, ...]]:
         """`stepfit.best_fit` from the packed counts: `ranking.decide` under the step reading's
@@ -173,6 +200,26 @@ class _Plan:
                 found.append(RowCheck(scales, colour, bands, tuple(map(ratings.get, scales)),
                                       None, label))
         return tuple(found)
+
+    def unknowns(self, run: _Run) -> str:
+        """`_Run.unknowns`: what `undecided`'s rows of each contender, best first, give as
+        `RowCheck.unknowns`, once each (the same scale is the same unknown at one MHCT)."""
+        ratings = run.ratings
+        found: dict = {}
+        for contender in run.ranked()[1]:
+            for row in self.undecided(contender.cluster, run.latest):
+                for scale, raw in zip(row.scales, row.ratings):
+                    if (raw is None or raw == 9) and scale not in found:
+                        found[scale] = raw
+        texts = []
+        for scale, raw in found.items():
+            text = self._unknown.get((scale, raw))
+            if text is None:
+                text = self._unknown[scale, raw] = plan_criteria.dated(
+                    lambda day: review_json._unknown(scale_unknown(
+                        scale, raw, dt.date.fromisoformat(day))))
+            texts.append(text.format(run.day))
+        return "[" + ", ".join(texts) + "]"
 
     def current(self, run: _Run) -> tuple[str, tuple[str, ...]]:
         """``current_fit``'s JSON (``null`` without a grid) and the red rows missed."""
@@ -236,7 +283,7 @@ class _Plan:
             direction = DIRECTION_BY_COLUMN[decision]
             targets = "[" + ", ".join(self.target(run, target)
                                       for target in self.targets[direction]) + "]"
-            step = run.step(direction)
+            _, step = run.step(direction)
             column, found = decided
             named = _named_fits(run.context(), run.latest,
                                 [o for _, _, _, o in found if o is not None]) \
@@ -285,7 +332,7 @@ class _Run:
     share (the step reading, the interpreter's `Context` for those interpreted)."""
 
     __slots__ = ("plan", "record", "when", "latest", "counts", "ratings", "facts", "day",
-                 "_fields", "_ranked", "_steps", "_context", "_dues")
+                 "_fields", "_ranked", "_steps", "_context", "_unknowns")
 
     def __init__(self, plan: _Plan, record: Record, when: dt.date, latest, counts: bytes):
         self.plan, self.record, self.when, self.latest, self.counts = (
@@ -293,24 +340,20 @@ class _Run:
         self.ratings, self.facts = latest.ratings, record.facts
         self.day = latest.date.isoformat()
         self._fields: dict = {}
-        self._ranked = self._context = None
+        self._ranked = self._context = self._unknowns = None
         self._steps: dict = {}
-        self._dues: dict = {}
 
     def due(self, every) -> tuple[dt.date, str]:
         """The latest MHCT's date moved by ``every`` (a review interval), and in ISO."""
-        found = self._dues.get(every)
-        if found is None:
-            day = dates.add(self.latest.date, every)
-            found = self._dues[every] = day, day.isoformat()
-        return found
+        return self.plan.moved(self.latest.date, every, 1)
 
     def fields(self, durations: tuple) -> tuple[str, ...]:
         """A template's dates: the latest MHCT's, the review's, each window's start."""
         found = self._fields.get(durations)
         if found is None:
+            moved = self.plan.moved
             found = self._fields[durations] = (self.day, self.when.isoformat(), *(
-                dates.window_start(self.when, d).isoformat() for d in durations))
+                moved(self.when, d, -1)[1] for d in durations))
         return found
 
     def ranked(self):
@@ -319,12 +362,26 @@ class _Run:
         return self._ranked
 
     def step(self, direction: str):
-        """`stepfit.step_fit` at the latest MHCT in ``direction``."""
+        """``(key, fit)``: `stepfit.step_fit` at the latest MHCT in ``direction``, without its
+        unknowns (`unknowns` has them), and the key of the ranking it reads (`_Plan.reading`)."""
         found = self._steps.get(direction)
         if found is None:
-            found = self._steps[direction] = step_fit(
-                self.plan.cluster, direction, self.latest, self.ranked(), self.plan.undecided)
+            plan = self.plan
+            ranked = self.ranked()
+            key = plan.reading(ranked)
+            fit = plan.readings[direction].get(key)
+            if fit is None:  # the same for every ranking of that key, but for the unknowns
+                fit = plan.readings[direction][key] = attrs.evolve(step_fit(
+                    plan.cluster, direction, self.latest, ranked, plan.undecided), unknowns=())
+            found = self._steps[direction] = key, fit
         return found
+
+    def unknowns(self) -> str:
+        """The JSON list of an undecided step reading's unknowns (`stepfit.step_fit`'s): the
+        unknown ratings of the contenders' undecided red and orange rows."""
+        if self._unknowns is None:
+            self._unknowns = self.plan.unknowns(self)
+        return self._unknowns
 
     def context(self) -> Context:
         """The interpreter's context for this review, holding the plan's tallies and ranking."""
