@@ -10,9 +10,11 @@ record, as `review_json._criterion` writes the interpreter's trace of it, in one
   and kept as a format string with the dates as fields when both agree (else that key, and any
   record with an event history or a start date, is interpreted).
 - `Step`: ``fits step_up|step_down`` without a window, from the plan's ranking of the step pool
-  (`stepfit.step_fit` reads it, as `fits.fits_transition` does).
-- `Interpreted`: anything else (windows, ``fits cluster``, and a template's records it cannot
-  key): the interpreter's ``evaluate_in`` and ``review_json._criterion`` for this criterion.
+  (`stepfit.step_fit` reads it, as `fits.fits_transition` does); `WindowStep` the same
+  ``consistently for D``, over the interpreter's window.
+- `Interpreted`: anything else (``scale S remained/stable``, ``fits cluster``, connectives over
+  them, and a template's records it cannot key): the interpreter's ``evaluate_in`` and
+  ``review_json._criterion`` for this criterion.
 
 ``write(run, decisive)`` gives ``(value, text, unknowns, outcome)``: the criterion's truth value,
 its JSON text, the JSON list of its unknowns (for ``blocking_unknowns``) and, for `Interpreted`
@@ -25,13 +27,13 @@ import datetime as dt
 import re
 from typing import Any, Callable
 
-from . import dates, review_json
+from . import dates, logic, review_json
 from .conditions import evaluate_in
-from .context import Context
+from .context import Context, all_over_window, window
 from .fits import TRANSITION_DIRECTIONS
 from .nodes import AllOf, AnyOf, EventWithin, FactIs, FitsTransition, Not, ScaleIs, Tenure
 from .records import Assessment, Record
-from .results import CriterionTrace, Outcome
+from .results import CriterionTrace, Evidence, Outcome
 from .stepfit import wording
 
 __all__ = ["compile_criterion", "dated"]
@@ -107,6 +109,38 @@ def dated(write: Callable[[str], str]) -> str | None:
     made-up days shows where the day goes (else None)."""
     found = [_format(write(latest.isoformat()), [latest.isoformat()]) for latest, _ in PROBES]
     return found[0] if found[0] == found[1] else None
+
+
+class WindowStep:
+    """``fits step_up|step_down consistently for D``: the interpreter's window (`context.window`,
+    `context.all_over_window`) over the plan's step readings at each assessment it considers."""
+
+    def __init__(self, interpreted: Interpreted, cluster, direction: str):
+        self.interpreted, self.condition, self.direction = (
+            interpreted, interpreted.condition, direction)
+        words = wording(cluster, direction)
+        self.listed, self.label = words.listed, words.requirement
+
+    def write(self, run, decisive: bool):
+        win = window(run.record, run.when, self.condition.consistently)
+        span = win.span_text()
+
+        def steps():
+            for assessment in win.considered:
+                found = run.step_at(self.direction, assessment)
+                text = f"{assessment.date.isoformat()}: {found.note}"
+                yield (found.value, Evidence("fit", self.listed, logic.to_json(found.value),
+                                             assessment.date, text),
+                       found.unknowns, f"did not fit on {text}")
+
+        outcome = all_over_window(
+            self.condition, win, f"needs the ratings to fit {self.label} at every assessment "
+            f"{span} (including the rating in force at the start)", steps(),
+            f"fitted at all {len(win.considered)} assessments {span}")
+        unknowns = "[]" if outcome.value is not None else review_json._list(
+            outcome.unknowns, review_json._unknown)
+        return (outcome.value, review_json._criterion(self.interpreted.trace(outcome, decisive)),
+                unknowns, outcome)
 
 
 def _tail(trace: CriterionTrace) -> str:
@@ -232,9 +266,11 @@ def compile_criterion(ruleset, cluster, kind: str, quantifier: str, index: int, 
     """The compiled form of one criterion of ``cluster``'s column ``kind``."""
     interpreted = Interpreted(kind, quantifier, index, criterion, source)
     condition = criterion.condition
-    if (type(condition) is FitsTransition and condition.consistently is None
-            and condition.direction in TRANSITION_DIRECTIONS):
-        return Step(interpreted, cluster, TRANSITION_DIRECTIONS[condition.direction])
+    if type(condition) is FitsTransition and condition.direction in TRANSITION_DIRECTIONS:
+        direction = TRANSITION_DIRECTIONS[condition.direction]
+        if condition.consistently is None:
+            return Step(interpreted, cluster, direction)
+        return WindowStep(interpreted, cluster, direction)
     leaves: list = []
     durations: list = []
     if _leaves(condition, leaves, durations):

@@ -136,19 +136,7 @@ class _Plan:
                         for direction in DIRECTION_BY_COLUMN.values()}
         self.every = None if cluster.review is None else cluster.review.every
         self.readings: dict = {"up": {}, "down": {}}  # `reading` key -> a step's StepFit
-        self._moved: dict = {}
         self._unknown: dict = {}  # (scale, rating) -> its unknown's JSON, the date a field
-
-    def moved(self, day: dt.date, duration, sign: int) -> tuple[dt.date, str]:
-        """`dates.add` (remembered), and its ISO text; ``duration`` is one of the plan's."""
-        key = (day, id(duration), sign)
-        found = self._moved.get(key)
-        if found is None:
-            if len(self._moved) >= 4096:
-                self._moved.clear()
-            moved = dates.add(day, duration, sign)
-            found = self._moved[key] = moved, moved.isoformat()
-        return found
 
     @staticmethod
     def reading(ranked) -> tuple:
@@ -345,15 +333,15 @@ class _Run:
 
     def due(self, every) -> tuple[dt.date, str]:
         """The latest MHCT's date moved by ``every`` (a review interval), and in ISO."""
-        return self.plan.moved(self.latest.date, every, 1)
+        day = dates.add(self.latest.date, every)
+        return day, day.isoformat()
 
     def fields(self, durations: tuple) -> tuple[str, ...]:
         """A template's dates: the latest MHCT's, the review's, each window's start."""
         found = self._fields.get(durations)
         if found is None:
-            moved = self.plan.moved
             found = self._fields[durations] = (self.day, self.when.isoformat(), *(
-                moved(self.when, d, -1)[1] for d in durations))
+                dates.window_start(self.when, d).isoformat() for d in durations))
         return found
 
     def ranked(self):
@@ -375,6 +363,23 @@ class _Run:
                     plan.cluster, direction, self.latest, ranked, plan.undecided), unknowns=())
             found = self._steps[direction] = key, fit
         return found
+
+    def step_at(self, direction: str, assessment):
+        """`stepfit.step_fit` at ``assessment`` in ``direction``, with its unknowns."""
+        if assessment is self.latest:
+            key, fit = self.step(direction)
+            if fit.value is not None:
+                return fit
+            ranked = self.ranked()
+        else:
+            counts = self.plan.tables.counts(assessment.ratings)
+            if counts is None:  # a rating the tables do not hold: the interpreter's
+                return self.context().step(direction, assessment)
+            ranked = self.plan.rank(counts)
+            fit = self.plan.readings[direction].get(self.plan.reading(ranked))
+            if fit is not None and fit.value is not None:
+                return fit
+        return step_fit(self.plan.cluster, direction, assessment, ranked, self.plan.undecided)
 
     def unknowns(self) -> str:
         """The JSON list of an undecided step reading's unknowns (`stepfit.step_fit`'s): the

@@ -23,7 +23,7 @@ from evalkit import column as column_node, dur, transitions
 from mhct_dsl import nodes as n
 from mhct_dsl import review_json, review_plan
 from mhct_dsl.model import SCALE_IDS
-from mhct_dsl.plan_criteria import Interpreted, Step, Template
+from mhct_dsl.plan_criteria import Interpreted, Step, Template, WindowStep
 from mhct_dsl.records import Assessment, Event, Record, RecordError, parse_record
 from mhct_dsl.review import review
 from test_invariants import DURATIONS, RULES as MINI, conditions
@@ -203,7 +203,7 @@ def test_the_common_forms_are_compiled_and_the_rest_interpreted():
              for column in plan.columns for c in column.criteria or ()}
     assert kinds == {("FitsTransition", Step), ("Tenure", Template), ("FactIs", Template),
                      ("ScaleIs", Template), ("EventWithin", Template),
-                     ("FitsTransition", Interpreted), ("ScaleRemained", Interpreted)}  # windows
+                     ("FitsTransition", WindowStep), ("ScaleRemained", Interpreted)}
     assert review_plan._compile(NATIONAL, NATIONAL.clusters[0]) is None  # variance
 
 
