@@ -7,13 +7,15 @@ record, as `review_json._criterion` writes the interpreter's trace of it, in one
   the review's, each window's start) while the record has no event history and no start date for
   its tenure. The text of each key is the interpreter's own: evaluated (`conditions.evaluate_in`)
   and written (`review_json`) once for a made-up record of that key at two made-up sets of dates,
-  and kept as a format string with the dates as fields when both agree (else that key, and any
+  and kept as fragments between its dates (`split`, `fill`) when both agree (else that key, and any
   record with an event history or a start date, is interpreted).
 - `Step`: ``fits step_up|step_down`` without a window, from the plan's ranking of the step pool
   (`stepfit.step_fit` reads it, as `fits.fits_transition` does); `WindowStep` the same
   ``consistently for D``, over the interpreter's window.
-- `Interpreted`: anything else (``scale S remained/stable``, ``fits cluster``, connectives over
-  them, and a template's records it cannot key): the interpreter's ``evaluate_in`` and
+- `History`: ``scale S remained <cmp> for D`` / ``scale S stable for D``, templates as above
+  keyed by the ratings of S over the window.
+- `Interpreted`: anything else (``fits cluster``, connectives over windows or fits, and the
+  records a template cannot key): the interpreter's ``evaluate_in`` and
   ``review_json._criterion`` for this criterion.
 
 ``write(run, decisive)`` gives ``(value, text, unknowns, outcome)``: the criterion's truth value,
@@ -31,12 +33,15 @@ from . import dates, logic, review_json
 from .conditions import evaluate_in
 from .context import Context, all_over_window, window
 from .fits import TRANSITION_DIRECTIONS
-from .nodes import AllOf, AnyOf, EventWithin, FactIs, FitsTransition, Not, ScaleIs, Tenure
+from .nodes import (
+    AllOf, AnyOf, EventWithin, FactIs, FitsTransition, Not, ScaleIs, ScaleRemained, ScaleStable,
+    Tenure,
+)
 from .records import Assessment, Record
 from .results import CriterionTrace, Evidence, Outcome
 from .stepfit import wording
 
-__all__ = ["compile_criterion", "dated"]
+__all__ = ["compile_criterion", "dated", "fill"]
 
 _TRUTHS = review_json._TRUTHS
 _text = review_json._text
@@ -79,7 +84,7 @@ class Step:
         self.head = review_json._head(probe)
         self.tails = {d: _tail(interpreted.trace(Outcome(None, interpreted.condition, "", ""), d))
                       for d in (True, False)}
-        self.entries: dict = {}  # (reading key, decisive) -> the text's format, or None
+        self.entries: dict = {}  # (reading key, decisive) -> the text's `dated` fragments
 
     def write(self, run, decisive: bool):
         key, found = run.step(self.direction)
@@ -92,7 +97,7 @@ class Step:
                 lambda day: self.text(found, day, decisive, "[]"))
         if text is None:
             return found.value, self.text(found, run.day, decisive, "[]"), "[]", None
-        return found.value, text.format(run.day), "[]", None
+        return found.value, run.day.join(text), "[]", None
 
     def text(self, found, day: str, decisive: bool, unknowns: str) -> str:
         """The criterion's text for the step reading ``found`` at the latest MHCT, ``day``."""
@@ -104,10 +109,13 @@ class Step:
                 f'{self.tails[decisive]}')
 
 
-def dated(write: Callable[[str], str]) -> str | None:
-    """``write(day)`` as a format string with the day as field 0, if writing it at the two
-    made-up days shows where the day goes (else None)."""
-    found = [_format(write(latest.isoformat()), [latest.isoformat()]) for latest, _ in PROBES]
+def dated(write: Callable[[str], str]) -> tuple[str, ...] | None:
+    """``write(day)`` as the fragments between the day (``day.join(fragments)`` writes it), if
+    writing it at the two made-up days shows where the day goes (else None)."""
+    found = []
+    for latest, _ in PROBES:
+        day = latest.isoformat()
+        found.append(tuple(write(day).split(day)))
     return found[0] if found[0] == found[1] else None
 
 
@@ -166,15 +174,16 @@ class Template:
             entry = self.entries[key] = self._compile(key)
         if entry is None:
             return self.interpreted.write(run, decisive)  # FALLBACK: this record, this criterion
-        value, texts, unknowns, dated = entry
-        if not dated:
-            return value, texts[decisive], unknowns, None
+        value, texts, unknowns = entry
+        text = texts[decisive]
+        if text[1] is None and unknowns[1] is None:  # no dates
+            return value, text[0], unknowns[0], None
         fields = run.fields(self.durations)
-        return value, texts[decisive].format(*fields), unknowns.format(*fields), None
+        return value, fill(text, fields), fill(unknowns, fields), None
 
     def _compile(self, key):
-        """The entry of ``key``: (value, {decisive: text}, unknowns, dated), with the dates as
-        format fields; None when the two made-up records do not give the same format."""
+        """The entry of ``key``: (value, {decisive: text}, unknowns), each text a `split`
+        template; None when the two made-up records do not give the same templates."""
         keys = key if len(self.leaves) > 1 else (key,)
         ratings = {arg: v for (kind, arg), v in zip(self.leaves, keys)
                    if kind == "rating" and v is not None}
@@ -194,20 +203,93 @@ class Template:
                 if outcome.value is None else "[]"
             texts = [review_json._criterion(self.interpreted.trace(outcome, d))
                      for d in (True, False)] + [unknowns]
-            dated = any(f in t for t in texts for f in fields)
-            found.append((outcome.value, dated, [_format(t, fields) if dated else t
-                                                 for t in texts]))
+            found.append((outcome.value, [split(t, fields) for t in texts]))
         if found[0] != found[1]:
             return None
-        value, dated, (on, off, unknowns) = found[0]
-        return value, {True: on, False: off}, unknowns, dated
+        value, (on, off, unknowns) = found[0]
+        return value, {True: on, False: off}, unknowns
 
 
-def _format(text: str, fields: list[str]) -> str:
-    """``text`` as a format string with each of ``fields`` (distinct dates) as its index."""
-    escaped = text.replace("{", "{{").replace("}", "}}")
+class History:
+    """``scale S remained <cmp> for D`` / ``scale S stable for D``: its text depends only on
+    whether the history covers the window, the ratings of S at the assessments the window
+    considers (`context.window`), their dates and the window's; templates as `Template`'s, of
+    a made-up record with the same ratings at made-up dates, for up to `LIMIT` assessments."""
+
+    LIMIT = 4
+
+    def __init__(self, interpreted: Interpreted, ruleset, cluster):
+        self.interpreted, self.ruleset, self.cluster = interpreted, ruleset, cluster
+        self.condition = interpreted.condition
+        self.entries: dict = {}
+
+    def write(self, run, decisive: bool):
+        win = window(run.record, run.when, self.condition.duration)
+        if len(win.considered) > self.LIMIT:
+            return self.interpreted.write(run, decisive)  # FALLBACK: a long window
+        scale = self.condition.scale
+        key = (win.covered, tuple(a.ratings.get(scale) for a in win.considered))
+        entry = self.entries.get(key, _NEW)
+        if entry is _NEW:
+            entry = self.entries[key] = self._compile(key)
+        if entry is None:
+            return self.interpreted.write(run, decisive)  # FALLBACK: this record, this criterion
+        value, texts, unknowns = entry
+        fields = (win.end.isoformat(), win.start.isoformat(),
+                  *(a.date.isoformat() for a in win.considered))
+        return value, fill(texts[decisive], fields), fill(unknowns, fields), None
+
+    def _compile(self, key):
+        """The entry of ``key`` as `Template._compile` makes it."""
+        covered, raws = key
+        found = []
+        for _, when in PROBES:
+            start = dates.window_start(when, self.condition.duration)
+            inside = len(raws) - covered
+            span = (when - start).days
+            days = [start - dt.timedelta(3)] * covered + [
+                start + dt.timedelta(span * (i + 1) // (inside + 1)) for i in range(inside)]
+            fields = [d.isoformat() for d in (when, start, *days)]
+            if len(set(fields)) < len(fields):
+                return None
+            record = Record(None, tuple(Assessment(day, {} if raw is None else {
+                self.condition.scale: raw}) for day, raw in zip(days, raws)), self.cluster.number)
+            outcome = evaluate_in(self.condition,
+                                  Context(record, self.ruleset, self.cluster, when))
+            unknowns = review_json._list(outcome.unknowns, review_json._unknown) \
+                if outcome.value is None else "[]"
+            texts = [review_json._criterion(self.interpreted.trace(outcome, d))
+                     for d in (True, False)] + [unknowns]
+            found.append((outcome.value, [split(t, fields) for t in texts]))
+        if found[0] != found[1]:
+            return None
+        value, (on, off, unknowns) = found[0]
+        return value, {True: on, False: off}, unknowns
+
+
+def split(text: str, fields: list[str]):
+    """``text`` as a template of ``fields`` (distinct dates): ``(text, None)`` without them,
+    else its fragments between them and the index of the field between each two (one index
+    when it is always the same field); `fill` writes it."""
     pattern = re.compile("|".join(map(re.escape, fields)))
-    return pattern.sub(lambda m: "{" + str(fields.index(m.group())) + "}", escaped)
+    fragments = pattern.split(text)
+    if len(fragments) == 1:
+        return text, None
+    order = tuple(fields.index(found) for found in pattern.findall(text))
+    return tuple(fragments), order[0] if len(set(order)) == 1 else order
+
+
+def fill(template, fields) -> str:
+    """A `split` template written with ``fields``."""
+    fragments, order = template
+    if order is None:
+        return fragments
+    if type(order) is int:
+        return fields[order].join(fragments)
+    out = [fragments[0]]
+    for index, fragment in zip(order, fragments[1:]):
+        out += (fields[index], fragment)
+    return "".join(out)
 
 
 def _leaves(condition, leaves: list, durations: list) -> bool:
@@ -271,6 +353,8 @@ def compile_criterion(ruleset, cluster, kind: str, quantifier: str, index: int, 
         if condition.consistently is None:
             return Step(interpreted, cluster, direction)
         return WindowStep(interpreted, cluster, direction)
+    if type(condition) in (ScaleRemained, ScaleStable):
+        return History(interpreted, ruleset, cluster)
     leaves: list = []
     durations: list = []
     if _leaves(condition, leaves, durations):

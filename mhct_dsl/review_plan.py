@@ -49,6 +49,7 @@ from .tallies import FIELDS, tables
 __all__ = ["dumps"]
 
 _PLANS = IdentityMemo(1024)
+_NEW = object()  # not yet remembered
 _text = review_json._text
 
 
@@ -128,6 +129,11 @@ class _Plan:
         self.at = built.at.get(cluster.number)
         self.counted = {n: tuple(entry for entry in slots(ruleset.clusters[n].grid)
                                  if entry[3][2] in ("red", "orange")) for n, _ in self.pool}
+        # the rows of `counted` an unknown rating can leave undecided: (scale, None) for a
+        # one-scale row (undecided exactly when its rating is unknown), ("", row) a pair row
+        self.open = {n: tuple((scale, None if scale else row)
+                              for scale, _, _, row in rows if not scale or row[6][0] is None)
+                     for n, rows in self.counted.items()}
         self.red = () if cluster.grid is None else tuple(
             entry for entry in slots(cluster.grid) if entry[3][2] == "red")
         self.targets = {direction: tuple(_target(ruleset, built, number, likelihood)
@@ -195,18 +201,24 @@ class _Plan:
         ratings = run.ratings
         found: dict = {}
         for contender in run.ranked()[1]:
-            for row in self.undecided(contender.cluster, run.latest):
-                for scale, raw in zip(row.scales, row.ratings):
+            for scale, row in self.open[contender.cluster]:
+                if row is not None:  # a pair row: undecided as `row_value` says
+                    scales, reading, _, _, _, allowed, tails = row
+                    if row_value(scales, reading, allowed, tails, ratings) is not None:
+                        continue
+                for scale in row[0] if row is not None else (scale,):
+                    raw = ratings.get(scale)
                     if (raw is None or raw == 9) and scale not in found:
                         found[scale] = raw
         texts = []
         for scale, raw in found.items():
-            text = self._unknown.get((scale, raw))
-            if text is None:
+            text = self._unknown.get((scale, raw), _NEW)
+            if text is _NEW:
                 text = self._unknown[scale, raw] = plan_criteria.dated(
                     lambda day: review_json._unknown(scale_unknown(
                         scale, raw, dt.date.fromisoformat(day))))
-            texts.append(text.format(run.day))
+            texts.append(review_json._unknown(scale_unknown(scale, raw, run.latest.date))
+                         if text is None else run.day.join(text))
         return "[" + ", ".join(texts) + "]"
 
     def current(self, run: _Run) -> tuple[str, tuple[str, ...]]:
@@ -231,9 +243,15 @@ class _Plan:
 
     def target(self, run: _Run, target: _Target) -> str:
         """A target's JSON, as `review._target_fit` makes it."""
-        at, every, texts = target
+        number, likelihood, at, every, texts = target
         fit = "no grid" if at is None else fit_of(Tally(0, *run.counts[at:at + FIELDS]))
-        return texts[fit] if every is None else texts[fit].format(run.due(every)[1])
+        if every is None:
+            return texts[fit]
+        day, iso = run.due(every)
+        if texts[fit] is None:
+            return review_json._target(TargetFit(number, likelihood, fit,
+                                                 dates.describe(every), day))
+        return iso.join(texts[fit])
 
     def write(self, run: _Run) -> str:
         """The record's review as `review.review` decides it, written as `review_json.dumps`."""
@@ -298,8 +316,9 @@ class _Plan:
             targets, current, flags, "null")
 
 
-# A target's byte offset in the tallies (None: no grid), review interval (None: none) and JSON
-# texts by fit label (with the next review's date as a format field when it has an interval).
+# A target: its cluster, likelihood, byte offset in the tallies (None: no grid) and review
+# interval (None: none), and its JSON text by fit label (`plan_criteria.dated` fragments around
+# the next review's date when it has an interval, else the text; None: written per record).
 _Target = tuple
 
 
@@ -308,11 +327,10 @@ def _target(ruleset: RuleSet, built, number: int, likelihood: str) -> _Target:
     every = None if target is None or target.review is None else target.review.every
     texts = {}
     for fit in ("fits", "weaker", "no", "unknown", "no grid"):
-        text = review_json._target(TargetFit(
-            number, likelihood, fit, None if every is None else dates.describe(every), None))
-        texts[fit] = text if every is None else text.replace("{", "{{").replace(
-            "}", "}}").replace('"next_review_due": null', '"next_review_due": "{0}"')
-    return built.at.get(number), every, texts
+        texts[fit] = review_json._target(TargetFit(number, likelihood, fit)) if every is None \
+            else plan_criteria.dated(lambda day, fit=fit: review_json._target(TargetFit(
+                number, likelihood, fit, dates.describe(every), dt.date.fromisoformat(day))))
+    return number, likelihood, built.at.get(number), every, texts
 
 
 class _Run:

@@ -23,7 +23,7 @@ from evalkit import column as column_node, dur, transitions
 from mhct_dsl import nodes as n
 from mhct_dsl import review_json, review_plan
 from mhct_dsl.model import SCALE_IDS
-from mhct_dsl.plan_criteria import Interpreted, Step, Template, WindowStep
+from mhct_dsl.plan_criteria import History, Interpreted, Step, Template, WindowStep
 from mhct_dsl.records import Assessment, Event, Record, RecordError, parse_record
 from mhct_dsl.review import review
 from test_invariants import DURATIONS, RULES as MINI, conditions
@@ -203,8 +203,19 @@ def test_the_common_forms_are_compiled_and_the_rest_interpreted():
              for column in plan.columns for c in column.criteria or ()}
     assert kinds == {("FitsTransition", Step), ("Tenure", Template), ("FactIs", Template),
                      ("ScaleIs", Template), ("EventWithin", Template),
-                     ("FitsTransition", WindowStep), ("ScaleRemained", Interpreted)}
+                     ("FitsTransition", WindowStep), ("ScaleRemained", History)}
+    fits = review_plan._compile(NATIONAL, NATIONAL.clusters[17]).columns[0].criteria[0]
+    assert (type(fits), type(fits.condition)) == (Interpreted, n.FitsClusters)
     assert review_plan._compile(NATIONAL, NATIONAL.clusters[0]) is None  # variance
+
+
+def test_a_window_the_history_covers():
+    """``scale 4 stable for 12 months`` (cluster 18) over three assessments, one in force."""
+    data = {"id": "W", "current_cluster": 18, "assessments": [
+        {"date": day, "ratings": {s: 1 for s in SCALE_IDS} | {"4": rating}}
+        for day, rating in (("2012-01-05", 2), ("2012-08-01", 2), ("2013-01-10", 9))]}
+    text = assert_same(NATIONAL, parse_record(data, NATIONAL))
+    assert "scale 4 was 2 on 2012-01-05 (in force at the window start)" in text
 
 
 def test_a_record_with_events_and_start_dates_interprets_those_criteria_only():

@@ -116,6 +116,8 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("mhct_dsl/plan_criteria.py",
      "return lambda run: None if run.record.events is None else _INTERPRET",
      "return lambda run: None", "a template written for a record with an event history"),
+    ("mhct_dsl/plan_criteria.py", "key = (win.covered, tuple(", "key = (True, tuple(",
+     "a window template ignores whether the history covers the window"),
 ]
 
 
