@@ -16,16 +16,16 @@ input, a stream) is read whole first, as `batch.read_records` reads it, then rev
 from __future__ import annotations
 
 import codecs
-import concurrent.futures
 import csv
 import gc
 import io
+import itertools
 import json
 import multiprocessing
 import os
+import stat
 import sys
 import types
-from collections import deque
 from typing import IO, Callable, Iterable, Iterator
 
 from .batch import (
@@ -40,6 +40,7 @@ from .records import RecordError
 from .results import ErrorResult, ReviewResult
 from .review import review
 from .review_csv import REVIEW_COLUMNS, read_review_csv, review_row
+from .review_pipe import spread
 
 __all__ = ["run", "CHUNK_SIZE", "LARGE", "default_jobs"]
 
@@ -48,9 +49,10 @@ LARGE = 4 * 1024 * 1024  # bytes: ~1,000 review records and more are worth the w
 
 # One rendered record: (text, failed, record id for the repeated-ids warning, location).
 Rendered = tuple[str, bool, "str | None", dict]
-# One rendered chunk: (its records' text as the output holds them, joined, or that text in UTF-8;
-# how many records; how many failed; each record's (id, location) for the repeated-ids warning).
-Done = tuple["str | bytes", int, int, list]
+# One rendered chunk: (its records' text as the output holds them, joined, or that text in UTF-8,
+# or None once a worker has written it; how many records; how many failed; each record's (id,
+# location) for the repeated-ids warning).
+Done = tuple["str | bytes | None", int, int, list]
 
 
 def default_jobs(input) -> int:
@@ -84,7 +86,7 @@ class _Reviewer:
         was = gc.isenabled()
         gc.disable()
         try:
-            items = read_json_lines(data, self.ruleset) if kind == "lines" else data
+            items = read_json_lines(_numbered(*data[:2]), self.ruleset) if kind == "bytes" else data
             done = [self.one(location, item) for location, item in items]
         finally:
             if was:
@@ -143,24 +145,10 @@ class _Reviewer:
         return text if text == escaped_for(self.out, text) else json.dumps(result.to_json())
 
 
-_WORKER: _Reviewer | None = None
-
-
-def _start_worker(reviewer: _Reviewer) -> None:
-    """A worker's start: what it inherited (the rule sets, the parent's objects) is moved out of
-    the garbage collector's reach, so collecting a chunk's garbage does not walk it again."""
-    global _WORKER
-    _WORKER = reviewer
-    gc.freeze()
-
-
-def _work(kind: str, data: list) -> Done:
-    return _WORKER.chunk(kind, data)
-
-
-def _chunks(input, ruleset: RuleSet, size: int) -> Iterator[tuple[str, list]]:
-    """``("lines", [(number, line)])`` chunks of a JSON-lines file, else ``("items", [(location,
-    Record | RecordError)])`` chunks of the whole input as `read_records` reads it."""
+def _chunks(input, ruleset: RuleSet, size: int) -> Iterator[tuple[str, object]]:
+    """``("bytes", (number of the first line, the lines' bytes, (file descriptor, offset) when
+    the file is a regular file, else None))`` chunks of a JSON-lines file, else ``("items",
+    [(location, Record | RecordError)])`` chunks of the whole input as `read_records` reads it."""
     path = None if hasattr(input, "read") or str(input) == "-" else os.fspath(input)
     if path is not None and os.path.splitext(path)[1].lower() in (".jsonl", ".ndjson"):
         try:
@@ -169,19 +157,29 @@ def _chunks(input, ruleset: RuleSet, size: int) -> Iterator[tuple[str, list]]:
             yield "items", [({}, RecordError(None, "input", f"cannot read input: {error}"))]
             return
         with handle:
-            yield from _batches("lines", _lines(handle), size)
+            regular = stat.S_ISREG(os.fstat(handle.fileno()).st_mode)
+            first, offset = 1, 0
+            while lines := list(itertools.islice(handle, size)):
+                data = b"".join(lines)
+                yield "bytes", (first, data, (handle.fileno(), offset) if regular else None)
+                first += len(lines)
+                offset += len(data)
         return
     yield from _batches("items", read_records(input, ruleset, csv_reader=read_review_csv), size)
 
 
-def _lines(handle: IO[bytes]) -> Iterator[tuple[int, str]]:
+def _numbered(first: int, data: bytes) -> Iterator[tuple[int, str]]:
     """Numbered lines as `batch.read_records` decodes them (a byte-order mark dropped at the very
-    start only, bytes that are not UTF-8 kept as surrogate escapes), without their ``\\n``."""
-    for number, raw in enumerate(handle, start=1):
-        line = raw.decode("utf-8", "surrogateescape").removesuffix("\n")
-        if number == 1:
-            line = line.removeprefix(BOM)
-        yield number, line
+    start only, bytes that are not UTF-8 kept as surrogate escapes), without their ``\\n``. The
+    chunk is decoded at once: a ``\\n`` is never part of a UTF-8 sequence, so this is what
+    decoding each line gives."""
+    text = data.decode("utf-8", "surrogateescape")
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()  # after the last line's \\n
+    if first == 1:
+        lines[0] = lines[0].removeprefix(BOM)
+    return zip(itertools.count(first), lines)
 
 
 def _batches(kind: str, items: Iterable, size: int) -> Iterator[tuple[str, list]]:
@@ -209,8 +207,9 @@ def run(ruleset: RuleSet, input, fmt: str, out: IO[str], err: IO[str], as_of, ex
     if fmt == "csv" and not explain:
         csv.writer(out, lineterminator="\n").writerow(REVIEW_COLUMNS)
     try:
-        for text, count, bad, seen in _rendered(_chunks(input, ruleset, size), reviewer, jobs):
-            if count:
+        for text, count, bad, seen in _rendered(_chunks(input, ruleset, size), reviewer, jobs,
+                                                _descriptor(raw)):
+            if count and text is not None:
                 out.write(reviewer.lead(total))
                 if raw is None:
                     out.write(text)
@@ -246,20 +245,19 @@ def _utf8_buffer(out: IO[str]) -> IO[bytes] | None:
         return None
 
 
-def _rendered(chunks: Iterator[tuple[str, list]], reviewer: _Reviewer, jobs: int
-              ) -> Iterator[Done]:
-    """Each chunk reviewed and rendered, in input order: here, or over ``jobs`` workers."""
+def _descriptor(raw: IO[bytes] | None) -> int | None:
+    """The file descriptor under `_utf8_buffer`'s stream, for workers to write to, else None."""
+    try:
+        return None if raw is None else raw.fileno()
+    except (OSError, ValueError):  # io.UnsupportedOperation: a stream over no file
+        return None
+
+
+def _rendered(chunks: Iterator[tuple[str, object]], reviewer: _Reviewer, jobs: int,
+              fd: int | None) -> Iterator[Done]:
+    """Each chunk reviewed and rendered, in input order: here, or over ``jobs`` workers, which
+    inherit the rule sets when forked and write to ``fd`` themselves (`review_pipe`)."""
     if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield from (reviewer.chunk(kind, data) for kind, data in chunks)
         return
-    # Forked workers inherit the rule sets (nothing is pickled but chunks and rendered text).
-    with concurrent.futures.ProcessPoolExecutor(
-            jobs, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker,
-            initargs=(reviewer,)) as pool:
-        pending: deque = deque()
-        for kind, data in chunks:
-            pending.append(pool.submit(_work, kind, data))
-            if len(pending) >= 2 * jobs:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+    yield from spread(chunks, reviewer, jobs, fd)

@@ -7,10 +7,12 @@ import csv
 import io
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 
 import mhct_dsl
 from mhct_dsl import review_batch
@@ -108,6 +110,117 @@ def test_utf8_stdout_gets_the_same_bytes(seeded, fmt, monkeypatch):
     one_code, one_out, one_err = review(seeded, fmt, jobs=1)
     assert (code, stdout.buffer.getvalue(), err.getvalue()) == (
         one_code, one_out.encode("utf-8"), one_err)
+
+
+@pytest.mark.parametrize("fmt,explain", [("jsonl", False), ("json", False), ("csv", False),
+                                         ("jsonl", True)])
+def test_workers_write_to_standard_output_in_turn(seeded, fmt, explain, tmp_path, monkeypatch):
+    """Standard output on a file: the workers write their chunks to it themselves, in input
+    order, with the lead, the header and the closing bracket in their places."""
+    with open(tmp_path / "out", "w", encoding="utf-8") as stdout:
+        monkeypatch.setattr(sys, "stdout", stdout)
+        err = io.StringIO()
+        code = review_batch.run(RULES, seeded, fmt, stdout, err, None, explain, None, None,
+                                jobs=2, size=16)
+    one = io.StringIO()
+    one_code = review_batch.run(RULES, seeded, fmt, one, io.StringIO(), None, explain, None,
+                                None, jobs=1)
+    assert (code, (tmp_path / "out").read_bytes()) == (one_code, one.getvalue().encode())
+    assert "records in: 306, ok: 301, failed: 5\n" in err.getvalue()
+    assert "given more than once: 'SYN-0000003' (line 4, line 201)" in err.getvalue()
+
+
+AWKWARD = [b'{"id": "a", "assessments": []}\r\n', b"\r\n", b"{broken\r\n", b"\n", b"  \t\n",
+           b'{"id": "\xe2\x82", "assessments": []}\n', b'{"id": "\xe2\x82\xac"}\n']
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5])
+def test_awkward_lines_at_every_chunk_boundary(seeded, size, tmp_path):
+    """CRLF, blank lines, broken and non-UTF-8 lines, a byte-order mark and a last line without
+    its newline, in chunks of every small size: the same results as the text read whole."""
+    good = seeded.read_bytes().removeprefix(b"\xef\xbb\xbf").splitlines(keepends=True)[:7]
+    path = tmp_path / "awkward.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + b"".join(line for pair in zip(good, AWKWARD)
+                                                for line in pair) + good[0].rstrip(b"\n"))
+    whole = io.TextIOWrapper(io.BytesIO(path.read_bytes()), encoding="utf-8",
+                             errors="surrogateescape")
+    expected = review(whole, jobs=1)
+    assert expected[2].startswith("records in: 12, ok: 8, failed: 4\n")
+    assert review(path, jobs=1, size=size) == expected
+    assert review(path, jobs=2, size=size) == expected
+
+
+@given(st.lists(st.binary(max_size=12).map(lambda b: b.replace(b"\n", b"")), min_size=1),
+       st.booleans(), st.booleans())
+def test_a_chunk_decoded_at_once_is_its_lines_decoded_one_by_one(lines, first, ending):
+    """A chunk's lines as a file gives them: each ends at its ``\\n``, but for a file's last line
+    when that is not empty."""
+    data = b"\n".join(lines) + (b"\n" if ending or not lines[-1] else b"")
+    by_line = [(number, raw.decode("utf-8", "surrogateescape"))
+               for number, raw in enumerate(lines, start=1 if first else 7)]
+    if first:
+        by_line[0] = (1, by_line[0][1].removeprefix(review_batch.BOM))
+    assert list(review_batch._numbered(1 if first else 7, data)) == by_line
+
+
+def test_output_closed_early_stops_quietly(seeded):
+    """``mhct review --jobs 2 FILE | head``: the workers find the pipe closed; the command stops
+    with 141 as a shell reports a broken pipe, without a traceback."""
+    big = seeded.with_name("big.jsonl")
+    big.write_bytes(seeded.read_bytes() * 20)
+    command = subprocess.Popen([sys.executable, "-m", "mhct_dsl.cli", "review", "--jobs", "2",
+                                "--format", "jsonl", str(big)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    assert command.stdout.read(100)
+    command.stdout.close()
+    assert command.wait(timeout=120) == 141
+    assert b"Traceback" not in command.stderr.read()
+
+
+def test_a_fifo_named_jsonl_is_streamed(seeded, tmp_path):
+    """A named pipe cannot be read by byte range: its chunks go to the workers whole."""
+    fifo = tmp_path / "records.jsonl"
+    os.mkfifo(fifo)
+    feed = subprocess.Popen(["cp", str(seeded), str(fifo)])  # another process: the workers
+    two = review(fifo, jobs=2, size=16)                       # must not hold its end open
+    assert feed.wait(timeout=60) == 0
+    assert two == review(seeded, jobs=1)
+
+
+@pytest.mark.parametrize("stdout", [False, True])
+@pytest.mark.parametrize("how", ["dies", "fails"])
+def test_a_worker_that_dies_stops_the_run_with_an_error_record(seeded, how, stdout, tmp_path,
+                                                               monkeypatch):
+    """A worker killed (or failing outside any record) mid-run: the chunks written stay, whole
+    and in order (those the other worker had done, as far as they go on from the start), an
+    internal error record says what happened after them, the summary counts what is out; no
+    hang, no traceback."""
+    expected = json.loads(review(seeded, "json", jobs=1)[1])
+    real = review_batch._Reviewer.one
+
+    def one(self, location, item):
+        if location.get("line") == 40:
+            if how == "dies":
+                os._exit(9)
+            raise MemoryError("no room")
+        return real(self, location, item)
+
+    monkeypatch.setattr(review_batch._Reviewer, "one", one)
+    path = tmp_path / "out"
+    with open(path, "w", encoding="utf-8") as out:
+        if stdout:
+            monkeypatch.setattr(sys, "stdout", out)
+        err = io.StringIO()
+        code = review_batch.run(RULES, seeded, "json", out, err, None, False, None, None,
+                                jobs=2, size=16)
+    results = json.loads(path.read_text())
+    assert code == 1
+    assert results[-1]["error"]["field"] == "internal"
+    assert ("a worker process stopped (exit code 9)" if how == "dies"
+            else "a worker process failed (MemoryError: no room)") in results[-1]["error"]["message"]
+    assert results[:-1] == expected[:len(results) - 1]  # whole chunks, in order
+    assert len(results) - 1 in (0, 16, 32)  # line 40 is in the third chunk
+    assert err.getvalue().startswith(f"records in: {len(results)}, ok: ")
 
 
 def test_default_jobs(seeded, tmp_path):

@@ -1,0 +1,211 @@
+"""``mhct review --jobs N``'s worker processes, and the little the writing process does for them.
+
+Every µs the parent process spends is taken from the workers on a machine with as many CPUs as
+workers, so it hands out chunks, not their contents, and leaves the writing to the workers:
+
+- a chunk of a JSON-lines file that is a regular file goes out as its byte range and the number
+  of its first line; the worker reads the bytes itself (``os.pread`` on the file the parent opened
+  before the workers started, which they inherit). Other input is sent whole, as it is read;
+- when the output is a file descriptor taking UTF-8 (``mhct review > file``, ``| next``), each
+  worker writes its rendered chunk to it in input order: it waits its turn (every chunk before
+  it written), writes what goes before the chunk (`_Reviewer.lead`, from how many records are
+  out) and the chunk, passes the turn on, and tells the parent only how many records it wrote, how
+  many failed and their (id, location) pairs, for the summary and the repeated-ids warning.
+  Otherwise (a Python file object, ``StringIO``, another encoding) the rendered chunk goes back to
+  the parent, which writes it.
+
+At most ``2 × jobs`` chunks are out at once, so memory is bounded by the chunk size. A worker that
+dies, or fails, stops the run with an error the caller reports (`RuntimeError`); one whose output
+was closed (``| head``) with `BrokenPipeError`, as the parent's own write would. Workers ignore
+Ctrl-C: the parent stops them.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import signal
+import sys
+from multiprocessing.connection import wait
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    from .review_batch import Done, _Reviewer
+
+__all__ = ["spread"]
+
+
+class _Turn:
+    """Whose turn it is to write: the index of the next chunk to go out and how many records are
+    out already, shared by the workers. A worker holds `changed` from its turn until it has
+    written and reported its chunk, so what the parent was told is what is out whenever it can
+    take `changed` itself."""
+
+    def __init__(self, context):
+        self.changed = context.Condition()
+        self.state = context.RawArray("q", 2)
+
+    def wait(self, index: int) -> int:
+        """Take `changed` at chunk ``index``'s turn; how many records are out before it."""
+        self.changed.acquire()
+        self.changed.wait_for(lambda: self.state[0] == index)
+        return self.state[1]
+
+    def passed(self, count: int) -> None:
+        """Pass the turn on, after a chunk of ``count`` records, and let go of `changed`."""
+        self.state[0] += 1
+        self.state[1] += count
+        self.changed.notify_all()
+        self.changed.release()
+
+
+def _read(fd: int, offset: int, length: int) -> bytes:
+    parts = []
+    while length > 0:
+        part = os.pread(fd, length, offset)
+        if not part:  # the file was cut short while being read: what is left is the chunk
+            break
+        parts.append(part)
+        offset += len(part)
+        length -= len(part)
+    return b"".join(parts)
+
+
+def _write(fd: int, *parts: bytes) -> None:
+    for part in parts:
+        view = memoryview(part)
+        while view:
+            view = view[os.write(fd, view):]
+
+
+def _serve(reviewer: _Reviewer, tasks, reports, lock, turn: _Turn | None, fd: int | None
+           ) -> None:
+    """A worker: review and render chunks until told to stop (None), writing them to ``fd`` in
+    turn when given, else sending them back; any failure is reported, never raised."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.freeze()  # what it inherited (the rule sets) is kept out of the collector's walks
+    try:
+        while (task := tasks.get()) is not None:
+            index, kind, data = task
+            if kind == "range":
+                first, (source, offset, length) = data
+                kind, data = "bytes", (first, _read(source, offset, length), None)
+            text, count, bad, seen = reviewer.chunk(kind, data)
+            if turn is None:
+                with lock:
+                    reports.send((index, (text, count, bad, seen)))
+                continue
+            written = turn.wait(index)
+            try:
+                if count:
+                    _write(fd, reviewer.lead(written).encode("utf-8"), text)
+                with lock:
+                    reports.send((index, (None, count, bad, seen)))
+            finally:
+                turn.passed(count)
+    except BaseException as error:  # told to the parent, which stops the run
+        try:
+            with lock:
+                reports.send((None, (isinstance(error, BrokenPipeError),
+                                     f"{type(error).__name__}: {error}")))
+        except OSError:  # the parent has gone: there is no one to tell
+            pass
+
+
+def _sendable(index: int, kind: str, data) -> tuple:
+    """A task as it goes to a worker: a chunk of a regular file as its byte range."""
+    if kind == "bytes" and data[2] is not None:
+        first, lines, (source, offset) = data
+        return index, "range", (first, (source, offset, len(lines)))
+    return index, kind, data
+
+
+class _Reports:
+    """The workers' reports, handed on in input order."""
+
+    def __init__(self, reader):
+        self.reader = reader
+        self.received = self.next = 0
+        self.early: dict[int, Done] = {}  # chunks back before one that goes out ahead of them
+
+    def take(self) -> Iterator[Done]:
+        """Read one report: the chunks now due, in order; a worker's failure raised."""
+        index, done = self.reader.recv()
+        if index is None:
+            broken, said = done
+            if broken:
+                raise BrokenPipeError(said)
+            raise RuntimeError(f"a worker process failed ({said})")
+        self.received += 1
+        self.early[index] = done
+        while self.next in self.early:
+            yield self.early.pop(self.next)
+            self.next += 1
+
+    def settled(self, turn: _Turn | None) -> Iterator[Done]:
+        """After a worker died or failed: what the others have written and reported, the turn
+        taken from them first, so that none is midway through a chunk."""
+        for _ in range(100):  # 5 s at most: the dead worker may have been holding the turn
+            if turn is None or turn.changed.acquire(timeout=0.05):
+                break
+            while self.reader.poll():
+                yield from self.take()
+        while self.reader.poll():
+            yield from self.take()
+
+
+def spread(chunks: Iterator[tuple[str, object]], reviewer: _Reviewer, jobs: int,
+           fd: int | None) -> Iterator[Done]:
+    """Each chunk reviewed and rendered by one of ``jobs`` forked workers, in input order; with
+    ``fd``, already written there (the text in each `Done` is None). The first chunk is read
+    before the workers start, so they inherit the open input."""
+    first = next(chunks, None)
+    if first is None:
+        return
+    context = multiprocessing.get_context("fork")
+    tasks = context.Queue()
+    tasks.cancel_join_thread()  # never wait at exit for a task no worker will take
+    reader, reports = context.Pipe(duplex=False)
+    lock = context.Lock()
+    turn = _Turn(context) if fd is not None else None
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()  # a worker flushes its copies when it ends: they must be empty
+    workers = [context.Process(target=_serve, args=(reviewer, tasks, reports, lock, turn, fd),
+                               daemon=True) for _ in range(jobs)]
+    for worker in workers:
+        worker.start()
+    reports.close()
+    back = _Reports(reader)
+    finished = False
+    try:
+        sent = 0
+        pending: object = first
+        while True:
+            while pending is not None and sent - back.received < 2 * jobs:
+                tasks.put(_sendable(sent, *pending))
+                sent += 1
+                pending = next(chunks, None)
+            if back.received == sent:
+                break
+            ready = wait([reader, *(worker.sentinel for worker in workers)])
+            try:
+                if reader not in ready:
+                    dead = next(worker for worker in workers if worker.sentinel in ready)
+                    dead.join()  # its sentinel is ready as it exits, its exit code soon after
+                    raise RuntimeError(f"a worker process stopped (exit code {dead.exitcode})")
+                yield from back.take()
+            except (RuntimeError, BrokenPipeError):
+                yield from back.settled(turn)
+                raise
+        finished = True
+    finally:
+        for worker in workers:
+            if finished:
+                tasks.put(None)
+            else:
+                worker.terminate()
+        for worker in workers:
+            worker.join()
+        tasks.close()
+        reader.close()
