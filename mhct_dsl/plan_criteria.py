@@ -178,6 +178,8 @@ class Template:
         text = texts[decisive]
         if text[1] is None and unknowns[1] is None:  # no dates
             return value, text[0], unknowns[0], None
+        if text[1] == 0 and unknowns[1] is None:  # the latest MHCT's date alone
+            return value, run.day.join(text[0]), unknowns[0], None
         fields = run.fields(self.durations)
         return value, fill(text, fields), fill(unknowns, fields), None
 

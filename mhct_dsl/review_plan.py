@@ -22,8 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-import attrs
-
 from . import dates, logic, review_json
 from .allocation import VARIANCE
 from .context import Context
@@ -333,12 +331,25 @@ def _target(ruleset: RuleSet, built, number: int, likelihood: str) -> _Target:
     return number, likelihood, built.at.get(number), every, texts
 
 
+@functools.lru_cache(maxsize=65536)
+def _moved(day: dt.date, duration, sign: int) -> tuple[dt.date, str]:
+    """`dates.add` and its ISO text (a review moves the same few dates by the same few
+    durations)."""
+    moved = dates.add(day, duration, sign)
+    return moved, moved.isoformat()
+
+
+def _no_rows(number: int, assessment) -> tuple:
+    """No undecided rows: a step reading without unknowns (`_Run.unknowns` has them)."""
+    return ()
+
+
 class _Run:
     """One record's review under a plan: its dates, ratings and tallies, and what its criteria
     share (the step reading, the interpreter's `Context` for those interpreted)."""
 
     __slots__ = ("plan", "record", "when", "latest", "counts", "ratings", "facts", "day",
-                 "_fields", "_ranked", "_steps", "_context", "_unknowns")
+                 "_fields", "_ranked", "_key", "_steps", "_context", "_unknowns")
 
     def __init__(self, plan: _Plan, record: Record, when: dt.date, latest, counts: bytes):
         self.plan, self.record, self.when, self.latest, self.counts = (
@@ -346,20 +357,19 @@ class _Run:
         self.ratings, self.facts = latest.ratings, record.facts
         self.day = latest.date.isoformat()
         self._fields: dict = {}
-        self._ranked = self._context = self._unknowns = None
+        self._ranked = self._key = self._context = self._unknowns = None
         self._steps: dict = {}
 
     def due(self, every) -> tuple[dt.date, str]:
         """The latest MHCT's date moved by ``every`` (a review interval), and in ISO."""
-        day = dates.add(self.latest.date, every)
-        return day, day.isoformat()
+        return _moved(self.latest.date, every, 1)
 
     def fields(self, durations: tuple) -> tuple[str, ...]:
         """A template's dates: the latest MHCT's, the review's, each window's start."""
         found = self._fields.get(durations)
         if found is None:
             found = self._fields[durations] = (self.day, self.when.isoformat(), *(
-                dates.window_start(self.when, d).isoformat() for d in durations))
+                _moved(self.when, d, -1)[1] for d in durations))
         return found
 
     def ranked(self):
@@ -374,11 +384,13 @@ class _Run:
         if found is None:
             plan = self.plan
             ranked = self.ranked()
-            key = plan.reading(ranked)
+            key = self._key
+            if key is None:
+                key = self._key = plan.reading(ranked)
             fit = plan.readings[direction].get(key)
             if fit is None:  # the same for every ranking of that key, but for the unknowns
-                fit = plan.readings[direction][key] = attrs.evolve(step_fit(
-                    plan.cluster, direction, self.latest, ranked, plan.undecided), unknowns=())
+                fit = plan.readings[direction][key] = step_fit(
+                    plan.cluster, direction, self.latest, ranked, _no_rows)
             found = self._steps[direction] = key, fit
         return found
 
