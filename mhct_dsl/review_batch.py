@@ -50,8 +50,8 @@ LARGE = 4 * 1024 * 1024  # bytes: ~1,000 review records and more are worth the w
 # One rendered record: (text, failed, record id for the repeated-ids warning, location).
 Rendered = tuple[str, bool, "str | None", dict]
 # One rendered chunk: (its records' text as the output holds them, joined, or that text in UTF-8,
-# or None once a worker has written it; how many records; how many failed; each record's (id,
-# location) for the repeated-ids warning).
+# or None once a worker has written it; how many records; how many failed; the records' ids and
+# their locations, two lists, for the repeated-ids warning).
 Done = tuple["str | bytes | None", int, int, list]
 
 
@@ -94,17 +94,21 @@ class _Reviewer:
             self.chunks += 1
             if self.chunks % 8 == 0:
                 gc.collect()
-        text = self.joined([text for text, _, _, _ in done])
-        return (text.encode("utf-8") if self.utf8 else text, len(done),
-                sum(bad for _, bad, _, _ in done), [(i, where) for _, _, i, where in done])
+        texts = [text for text, _, _, _ in done]
+        return (self.joined([text.encode("utf-8") for text in texts] if self.utf8 else texts),
+                len(done), sum(bad for _, bad, _, _ in done),
+                ([i for _, _, i, _ in done], [where for _, _, _, where in done]))
 
-    def joined(self, texts: list[str]) -> str:
-        """Records' texts as the output holds them, without what goes before a chunk (`lead`)."""
-        if self.explain:
-            return "\n".join(text + "\n" for text in texts)
-        if self.fmt == "json":
-            return ",\n".join(texts)
-        return "".join(texts) if self.fmt == "csv" else "".join(text + "\n" for text in texts)
+    def joined(self, texts: list) -> str | bytes:
+        """Records' texts (str, or bytes in UTF-8) as the output holds them, without what goes
+        before a chunk (`lead`); one join, each record's text copied once."""
+        if not texts:
+            return ""
+        between, after = (("\n\n", "\n") if self.explain else (",\n", "") if self.fmt == "json"
+                          else ("", "") if self.fmt == "csv" else ("\n", "\n"))
+        if isinstance(texts[0], bytes):
+            between, after = between.encode(), after.encode()
+        return between.join([*texts[:-1], texts[-1] + after])
 
     def lead(self, written: int) -> str:
         """What goes before a chunk when ``written`` records are out already."""
@@ -218,8 +222,7 @@ def run(ruleset: RuleSet, input, fmt: str, out: IO[str], err: IO[str], as_of, ex
                     raw.write(text)
             total += count
             failed += bad
-            for record_id, location in seen:
-                ids.see(record_id, location)
+            ids.see_all(*seen)
     except Exception as error:  # reading failed midway (should not happen; never a traceback)
         out.write(reviewer.lead(total) + reviewer.joined(
             [reviewer.render(internal_error(None, error, {}))]))
