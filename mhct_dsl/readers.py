@@ -28,6 +28,7 @@ from typing import Callable, Iterable, Iterator
 
 from .diagnostics import did_you_mean
 from .model import NOT_KNOWN
+from .records_usual import usual
 from .records import (
     ASCII_INT, CSV_OPTIONAL, MAX_ID_LENGTH, Assessment, Record, RecordError, parse_record,
     problem_type, record_date, scale_ids, shown,
@@ -228,7 +229,8 @@ def _parse_item(value: object, ruleset, repeated: bool) -> Record:
         raise RecordError(record_id if isinstance(record_id, str) else None, field,
                           f"the key {shown(key)} is given twice; which value counts would be a "
                           "guess")
-    return parse_record(value, ruleset)
+    record = usual(value, ruleset)  # the usual shape on a short path, else the full checks
+    return record if record is not None else parse_record(value, ruleset)
 
 
 def read_json(text: str, ruleset=None, *, jsonl: bool | None = None) -> Iterator[Item]:
