@@ -47,8 +47,9 @@ __all__ = ["run", "CHUNK_SIZE", "LARGE", "default_jobs"]
 CHUNK_SIZE = 512
 LARGE = 4 * 1024 * 1024  # bytes: ~1,000 review records and more are worth the workers' start
 
-# One rendered record: (text, failed, record id for the repeated-ids warning, location).
-Rendered = tuple[str, bool, "str | None", dict]
+# One rendered record: (text, or a review's JSON in UTF-8 for a UTF-8 output (`render`); failed;
+# record id for the repeated-ids warning; location).
+Rendered = tuple["str | bytes", bool, "str | None", dict]
 # One rendered chunk: (its records' text as the output holds them, joined, or that text in UTF-8,
 # or None once a worker has written it; how many records; how many failed; the records' ids and
 # their locations, two lists, for the repeated-ids warning).
@@ -95,8 +96,9 @@ class _Reviewer:
             if self.chunks % 8 == 0:
                 gc.collect()
         texts = [text for text, _, _, _ in done]
-        return (self.joined([text.encode("utf-8") for text in texts] if self.utf8 else texts),
-                len(done), sum(bad for _, bad, _, _ in done),
+        if self.utf8:  # a review's JSON comes encoded from `render`
+            texts = [t if type(t) is bytes else t.encode("utf-8") for t in texts]
+        return (self.joined(texts), len(done), sum(bad for _, bad, _, _ in done),
                 ([i for _, _, i, _ in done], [where for _, _, _, where in done]))
 
     def joined(self, texts: list) -> str | bytes:
@@ -132,7 +134,7 @@ class _Reviewer:
         record_id = getattr(item, "record_id", None) or getattr(item, "id", None)
         return text, isinstance(result, ErrorResult), record_id, location
 
-    def render(self, result) -> str:
+    def render(self, result) -> str | bytes:
         if self.explain:
             return escaped_for(self.out, escape_controls(result.explain(
                 width=self.width, ruleset=self.deciding.of(result))))
@@ -142,6 +144,11 @@ class _Reviewer:
                 [escaped_for(self.out, formula_safe(cell)) for cell in review_row(result)])
             return line.getvalue()
         if isinstance(result, str):  # a review's JSON text (`review_plan`); else in ASCII
+            if self.utf8:  # in UTF-8 already (`encoded`): encoding it is the check
+                try:
+                    return result.encode("utf-8")
+                except UnicodeEncodeError:
+                    return json.dumps(json.loads(result))
             return result if result == escaped_for(self.out, result) else json.dumps(
                 json.loads(result))
         text = (review_json.dumps(result) if isinstance(result, ReviewResult)
