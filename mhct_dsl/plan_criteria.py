@@ -29,16 +29,16 @@ import datetime as dt
 import re
 from typing import Any, Callable
 
-from . import dates, logic, review_json
+from . import dates, review_json
 from .conditions import evaluate_in
-from .context import Context, all_over_window, window
+from .context import Context, window
 from .fits import TRANSITION_DIRECTIONS
 from .nodes import (
     AllOf, AnyOf, EventWithin, FactIs, FitsTransition, Not, ScaleIs, ScaleRemained, ScaleStable,
     Tenure,
 )
 from .records import Assessment, Record
-from .results import CriterionTrace, Evidence, Outcome
+from .results import CriterionTrace, Outcome
 from .stepfit import wording
 
 __all__ = ["compile_criterion", "dated", "fill"]
@@ -50,6 +50,7 @@ PROBES = ((dt.date(2001, 2, 3), dt.date(2003, 5, 17)),
           (dt.date(2004, 7, 11), dt.date(2007, 10, 29)))
 _INTERPRET = object()  # a key a template cannot write: the criterion is interpreted
 _NEW = object()  # a key not yet compiled
+ENTRIES = 2048  # a window criterion's templates kept (its keys grow with the histories seen)
 
 
 class Interpreted:
@@ -120,35 +121,68 @@ def dated(write: Callable[[str], str]) -> tuple[str, ...] | None:
 
 
 class WindowStep:
-    """``fits step_up|step_down consistently for D``: the interpreter's window (`context.window`,
-    `context.all_over_window`) over the plan's step readings at each assessment it considers."""
+    """``fits step_up|step_down consistently for D``: its text depends only on whether the
+    history covers the window, the step reading at each assessment the window considers (the
+    key of its ranking, and the unknown ratings of an undecided one: `_Run.reading_at`), their
+    dates and the window's; templates as `History`'s, of a made-up record with those
+    assessments' ratings at made-up dates, for up to `History.LIMIT` assessments."""
 
-    def __init__(self, interpreted: Interpreted, cluster, direction: str):
-        self.interpreted, self.condition, self.direction = (
-            interpreted, interpreted.condition, direction)
-        words = wording(cluster, direction)
-        self.listed, self.label = words.listed, words.requirement
+    def __init__(self, interpreted: Interpreted, ruleset, cluster, direction: str):
+        self.interpreted, self.ruleset, self.cluster = interpreted, ruleset, cluster
+        self.condition, self.direction = interpreted.condition, direction
+        self.entries: dict = {}
 
     def write(self, run, decisive: bool):
         win = window(run.record, run.when, self.condition.consistently)
-        span = win.span_text()
+        readings = tuple(run.reading_at(self.direction, a) for a in win.considered)
+        if len(readings) > History.LIMIT or None in readings:
+            return self.interpreted.write(run, decisive)  # FALLBACK: a long window, odd ratings
+        key = (win.covered, readings)
+        entry = self.entries.get(key, _NEW)
+        if entry is _NEW:
+            if len(self.entries) >= ENTRIES:
+                self.entries.clear()
+            entry = self.entries[key] = _window_entry(self, win.covered, win.considered,
+                                                      lambda a: a.ratings)
+        if entry is None:
+            return self.interpreted.write(run, decisive)  # FALLBACK: this record, this criterion
+        value, texts, unknowns = entry
+        fields = (win.end.isoformat(), win.start.isoformat(),
+                  *(a.date.isoformat() for a in win.considered))
+        return value, fill(texts[decisive], fields), fill(unknowns, fields), None
 
-        def steps():
-            for assessment in win.considered:
-                found = run.step_at(self.direction, assessment)
-                text = f"{assessment.date.isoformat()}: {found.note}"
-                yield (found.value, Evidence("fit", self.listed, logic.to_json(found.value),
-                                             assessment.date, text),
-                       found.unknowns, f"did not fit on {text}")
 
-        outcome = all_over_window(
-            self.condition, win, f"needs the ratings to fit {self.label} at every assessment "
-            f"{span} (including the rating in force at the start)", steps(),
-            f"fitted at all {len(win.considered)} assessments {span}")
-        unknowns = "[]" if outcome.value is not None else review_json._list(
-            outcome.unknowns, review_json._unknown)
-        return (outcome.value, review_json._criterion(self.interpreted.trace(outcome, decisive)),
-                unknowns, outcome)
+def _window_entry(criterion, covered: bool, considered, ratings):
+    """A window criterion's entry as `Template._compile` makes it: its condition evaluated for
+    a made-up record of ``ratings(item)`` for each item of ``considered`` at made-up dates in
+    its window (the first before its start when ``covered``); None when they do not give one
+    template."""
+    condition = criterion.condition
+    duration = getattr(condition, "duration", None) or condition.consistently
+    found = []
+    for _, when in PROBES:
+        start = dates.window_start(when, duration)
+        inside = len(considered) - covered
+        span = (when - start).days
+        days = [start - dt.timedelta(3)] * covered + [
+            start + dt.timedelta(span * (i + 1) // (inside + 1)) for i in range(inside)]
+        fields = [d.isoformat() for d in (when, start, *days)]
+        if len(set(fields)) < len(fields):
+            return None
+        record = Record(None, tuple(Assessment(day, ratings(item))
+                                    for day, item in zip(days, considered)),
+                        criterion.cluster.number)
+        outcome = evaluate_in(condition, Context(record, criterion.ruleset, criterion.cluster,
+                                                 when))
+        unknowns = review_json._list(outcome.unknowns, review_json._unknown) \
+            if outcome.value is None else "[]"
+        texts = [review_json._criterion(criterion.interpreted.trace(outcome, d))
+                 for d in (True, False)] + [unknowns]
+        found.append((outcome.value, [split(t, fields) for t in texts]))
+    if found[0] != found[1]:
+        return None
+    value, (on, off, unknowns) = found[0]
+    return value, {True: on, False: off}, unknowns
 
 
 def _tail(trace: CriterionTrace) -> str:
@@ -233,6 +267,8 @@ class History:
         key = (win.covered, tuple(a.ratings.get(scale) for a in win.considered))
         entry = self.entries.get(key, _NEW)
         if entry is _NEW:
+            if len(self.entries) >= ENTRIES:
+                self.entries.clear()
             entry = self.entries[key] = self._compile(key)
         if entry is None:
             return self.interpreted.write(run, decisive)  # FALLBACK: this record, this criterion
@@ -242,31 +278,11 @@ class History:
         return value, fill(texts[decisive], fields), fill(unknowns, fields), None
 
     def _compile(self, key):
-        """The entry of ``key`` as `Template._compile` makes it."""
+        """The entry of ``key``: `_window_entry` of its ratings of S."""
         covered, raws = key
-        found = []
-        for _, when in PROBES:
-            start = dates.window_start(when, self.condition.duration)
-            inside = len(raws) - covered
-            span = (when - start).days
-            days = [start - dt.timedelta(3)] * covered + [
-                start + dt.timedelta(span * (i + 1) // (inside + 1)) for i in range(inside)]
-            fields = [d.isoformat() for d in (when, start, *days)]
-            if len(set(fields)) < len(fields):
-                return None
-            record = Record(None, tuple(Assessment(day, {} if raw is None else {
-                self.condition.scale: raw}) for day, raw in zip(days, raws)), self.cluster.number)
-            outcome = evaluate_in(self.condition,
-                                  Context(record, self.ruleset, self.cluster, when))
-            unknowns = review_json._list(outcome.unknowns, review_json._unknown) \
-                if outcome.value is None else "[]"
-            texts = [review_json._criterion(self.interpreted.trace(outcome, d))
-                     for d in (True, False)] + [unknowns]
-            found.append((outcome.value, [split(t, fields) for t in texts]))
-        if found[0] != found[1]:
-            return None
-        value, (on, off, unknowns) = found[0]
-        return value, {True: on, False: off}, unknowns
+        scale = self.condition.scale
+        return _window_entry(self, covered, raws,
+                             lambda raw: {} if raw is None else {scale: raw})
 
 
 def split(text: str, fields: list[str]):
@@ -354,7 +370,7 @@ def compile_criterion(ruleset, cluster, kind: str, quantifier: str, index: int, 
         direction = TRANSITION_DIRECTIONS[condition.direction]
         if condition.consistently is None:
             return Step(interpreted, cluster, direction)
-        return WindowStep(interpreted, cluster, direction)
+        return WindowStep(interpreted, ruleset, cluster, direction)
     if type(condition) in (ScaleRemained, ScaleStable):
         return History(interpreted, ruleset, cluster)
     leaves: list = []

@@ -193,12 +193,11 @@ class _Plan:
                                       None, label))
         return tuple(found)
 
-    def unknowns(self, run: _Run) -> str:
-        """`_Run.unknowns`: what `undecided`'s rows of each contender, best first, give as
+    def unknown_ratings(self, ratings, contenders) -> tuple[tuple[str, int | None], ...]:
+        """(scale, rating) of what `undecided`'s rows of each contender, best first, give as
         `RowCheck.unknowns`, once each (the same scale is the same unknown at one MHCT)."""
-        ratings = run.ratings
         found: dict = {}
-        for contender in run.ranked()[1]:
+        for contender in contenders:
             for scale, row in self.open[contender.cluster]:
                 if row is not None:  # a pair row: undecided as `row_value` says
                     scales, reading, _, _, _, allowed, tails = row
@@ -208,8 +207,13 @@ class _Plan:
                     raw = ratings.get(scale)
                     if (raw is None or raw == 9) and scale not in found:
                         found[scale] = raw
+        return tuple(found.items())
+
+    def unknowns(self, run: _Run) -> str:
+        """`_Run.unknowns`: what `undecided`'s rows of each contender, best first, give as
+        `RowCheck.unknowns`, once each (the same scale is the same unknown at one MHCT)."""
         texts = []
-        for scale, raw in found.items():
+        for scale, raw in self.unknown_ratings(run.ratings, run.ranked()[1]):
             text = self._unknown.get((scale, raw), _NEW)
             if text is _NEW:
                 text = self._unknown[scale, raw] = plan_criteria.dated(
@@ -394,22 +398,25 @@ class _Run:
             found = self._steps[direction] = key, fit
         return found
 
-    def step_at(self, direction: str, assessment):
-        """`stepfit.step_fit` at ``assessment`` in ``direction``, with its unknowns."""
+    def reading_at(self, direction: str, assessment) -> tuple | None:
+        """What `stepfit.step_fit` at ``assessment`` in ``direction`` depends on: the key of the
+        ranking it reads and, when it is undecided, the unknown ratings it names; None for a
+        rating the tables do not hold."""
         if assessment is self.latest:
             key, fit = self.step(direction)
-            if fit.value is not None:
-                return fit
-            ranked = self.ranked()
+            ranked, ratings = self._ranked, self.ratings
         else:
-            counts = self.plan.tables.counts(assessment.ratings)
-            if counts is None:  # a rating the tables do not hold: the interpreter's
-                return self.context().step(direction, assessment)
-            ranked = self.plan.rank(counts)
-            fit = self.plan.readings[direction].get(self.plan.reading(ranked))
-            if fit is not None and fit.value is not None:
-                return fit
-        return step_fit(self.plan.cluster, direction, assessment, ranked, self.plan.undecided)
+            plan = self.plan
+            counts = plan.tables.counts(assessment.ratings)
+            if counts is None:
+                return None
+            ranked, ratings = plan.rank(counts), assessment.ratings
+            key = plan.reading(ranked)
+            fit = plan.readings[direction].get(key)
+            if fit is None:
+                fit = plan.readings[direction][key] = step_fit(
+                    plan.cluster, direction, assessment, ranked, _no_rows)
+        return key, () if fit.value is not None else self.plan.unknown_ratings(ratings, ranked[1])
 
     def unknowns(self) -> str:
         """The JSON list of an undecided step reading's unknowns (`stepfit.step_fit`'s): the

@@ -118,6 +118,9 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "return lambda run: None", "a template written for a record with an event history"),
     ("mhct_dsl/plan_criteria.py", "key = (win.covered, tuple(", "key = (True, tuple(",
      "a window template ignores whether the history covers the window"),
+    ("mhct_dsl/review_plan.py",
+     "return key, () if fit.value is not None else self.plan.unknown_ratings(ratings, ranked[1])",
+     "return key, ()", "a windowed step's template ignores an undecided reading's unknowns"),
 ]
 
 
