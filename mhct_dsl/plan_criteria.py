@@ -34,8 +34,8 @@ from .conditions import evaluate_in
 from .context import Context, window
 from .fits import TRANSITION_DIRECTIONS
 from .nodes import (
-    AllOf, AnyOf, EventWithin, FactIs, FitsTransition, Not, ScaleIs, ScaleRemained, ScaleStable,
-    Tenure,
+    AllOf, AnyOf, EventWithin, FactIs, FitsClusters, FitsTransition, Not, ScaleIs, ScaleRemained,
+    ScaleStable, Tenure,
 )
 from .records import Assessment, Record
 from .results import CriterionTrace, Outcome
@@ -218,32 +218,76 @@ class Template:
         return value, fill(text, fields), fill(unknowns, fields), None
 
     def _compile(self, key):
-        """The entry of ``key``: (value, {decisive: text}, unknowns), each text a `split`
-        template; None when the two made-up records do not give the same templates."""
+        """The entry of ``key``: `_latest_entry` of a record of its ratings and facts."""
         keys = key if len(self.leaves) > 1 else (key,)
         ratings = {arg: v for (kind, arg), v in zip(self.leaves, keys)
                    if kind == "rating" and v is not None}
         facts = {arg: v for (kind, arg), v in zip(self.leaves, keys)
                  if kind == "fact" and v is not None}
-        found = []
-        for latest, when in PROBES:
-            fields = [d.isoformat() for d in
-                      (latest, when, *(dates.window_start(when, d) for d in self.durations))]
-            if len(set(fields)) < len(fields):
-                return None
-            record = Record(None, (Assessment(latest, ratings),), self.cluster.number,
-                            facts=facts)
-            outcome = evaluate_in(self.condition,
-                                  Context(record, self.ruleset, self.cluster, when))
-            unknowns = review_json._list(outcome.unknowns, review_json._unknown) \
-                if outcome.value is None else "[]"
-            texts = [review_json._criterion(self.interpreted.trace(outcome, d))
-                     for d in (True, False)] + [unknowns]
-            found.append((outcome.value, [split(t, fields) for t in texts]))
-        if found[0] != found[1]:
+        return _latest_entry(self, ratings, facts, self.durations)
+
+
+def _latest_entry(criterion, ratings, facts, durations):
+    """A criterion's entry: (value, {decisive: text}, unknowns), each text a `split` template
+    of the latest MHCT's date, the review's and each of ``durations``' window start, written by
+    the interpreter for a made-up record of ``ratings`` and ``facts`` at two made-up sets of
+    dates; None when the two do not give the same templates."""
+    found = []
+    for latest, when in PROBES:
+        fields = [d.isoformat() for d in
+                  (latest, when, *(dates.window_start(when, d) for d in durations))]
+        if len(set(fields)) < len(fields):
             return None
-        value, (on, off, unknowns) = found[0]
-        return value, {True: on, False: off}, unknowns
+        record = Record(None, (Assessment(latest, ratings),), criterion.cluster.number,
+                        facts=facts)
+        outcome = evaluate_in(criterion.condition,
+                              Context(record, criterion.ruleset, criterion.cluster, when))
+        unknowns = review_json._list(outcome.unknowns, review_json._unknown) \
+            if outcome.value is None else "[]"
+        texts = [review_json._criterion(criterion.interpreted.trace(outcome, d))
+                 for d in (True, False)] + [unknowns]
+        found.append((outcome.value, [split(t, fields) for t in texts]))
+    if found[0] != found[1]:
+        return None
+    value, (on, off, unknowns) = found[0]
+    return value, {True: on, False: off}, unknowns
+
+
+class Fits:
+    """``fits cluster N, M [consistently for D]``: its text depends only on the named clusters'
+    rows at the assessment (or each one the window considers), met, missed or unknown, the
+    ratings behind the undecided red ones (`_Plan.fits`), and the dates; templates as
+    `Template`'s (`WindowStep`'s over a window) of made-up records with the same ratings."""
+
+    def __init__(self, interpreted: Interpreted, ruleset, cluster):
+        self.interpreted, self.ruleset, self.cluster = interpreted, ruleset, cluster
+        self.condition = interpreted.condition
+        self.entries: dict = {}
+
+    def write(self, run, decisive: bool):
+        numbers = self.condition.clusters
+        if self.condition.consistently is None:
+            win = None
+            key = run.plan.fits(numbers, run.ratings)
+        else:
+            win = window(run.record, run.when, self.condition.consistently)
+            if len(win.considered) > History.LIMIT:
+                return self.interpreted.write(run, decisive)  # FALLBACK: a long window
+            key = (win.covered, tuple(run.plan.fits(numbers, a.ratings) for a in win.considered))
+        entry = self.entries.get(key, _NEW)
+        if entry is _NEW:
+            if len(self.entries) >= ENTRIES:
+                self.entries.clear()
+            entry = self.entries[key] = (
+                _latest_entry(self, run.ratings, {}, ()) if win is None else
+                _window_entry(self, win.covered, win.considered, lambda a: a.ratings))
+        if entry is None:
+            return self.interpreted.write(run, decisive)  # FALLBACK: this record, this criterion
+        value, texts, unknowns = entry
+        fields = run.fields(()) if win is None else (
+            win.end.isoformat(), win.start.isoformat(),
+            *(a.date.isoformat() for a in win.considered))
+        return value, fill(texts[decisive], fields), fill(unknowns, fields), None
 
 
 class History:
@@ -373,6 +417,8 @@ def compile_criterion(ruleset, cluster, kind: str, quantifier: str, index: int, 
         return WindowStep(interpreted, ruleset, cluster, direction)
     if type(condition) in (ScaleRemained, ScaleStable):
         return History(interpreted, ruleset, cluster)
+    if type(condition) is FitsClusters:
+        return Fits(interpreted, ruleset, cluster)
     leaves: list = []
     durations: list = []
     if _leaves(condition, leaves, durations):

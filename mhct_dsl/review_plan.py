@@ -24,12 +24,13 @@ import functools
 
 from . import dates, logic, review_json
 from .allocation import VARIANCE
+from .conditions import evaluate_in
 from .context import Context
 from .memo import IdentityMemo
 from .model import COLUMN_ORDER, Cluster, RuleSet
 from .nodes import FitsClusters
 from . import plan_criteria
-from .plan_criteria import Interpreted, compile_criterion
+from .plan_criteria import compile_criterion
 from .ranking import fit_of
 from .records import Record, parse_record
 from .results import (
@@ -85,7 +86,7 @@ class _Column:
         column = cluster.columns.get(kind)
         self.kind = kind
         self.criteria = None
-        self.names = False  # may a met criterion name clusters for the suggestion
+        self.names = ()  # the criteria that may name clusters for the suggestion
         if column is None or column.quantifier == "n/a":
             status = "absent" if column is None else "not_applicable"
             quantifier = None if column is None else column.quantifier
@@ -103,8 +104,7 @@ class _Column:
         self.blocking = tuple(review_json._blocking(BlockingCriterion(
             kind, index, criterion.wording, ())).removesuffix("[]}")
             for index, criterion in enumerate(column.criteria, start=1))
-        self.names = any(isinstance(c, Interpreted) and _names(c.condition)
-                         for c in self.criteria)
+        self.names = tuple(c for c in self.criteria if _names(c.condition))
 
 
 def _names(condition) -> bool:
@@ -141,6 +141,7 @@ class _Plan:
         self.every = None if cluster.review is None else cluster.review.every
         self.readings: dict = {"up": {}, "down": {}}  # `reading` key -> a step's StepFit
         self._unknown: dict = {}  # (scale, rating) -> its unknown's JSON, the date a field
+        self._rows: dict = {}  # cluster -> its red and orange rows' `slots` (None: no grid)
 
     @staticmethod
     def reading(ranked) -> tuple:
@@ -191,6 +192,32 @@ class _Plan:
                 scales, _, colour, bands = row[:4]
                 found.append(RowCheck(scales, colour, bands, tuple(map(ratings.get, scales)),
                                       None, label))
+        return tuple(found)
+
+    def fits(self, numbers, ratings) -> tuple:
+        """What ``fits cluster N, M`` at ``ratings`` depends on: each named cluster's red and
+        orange rows' places (`rows.slot`) and the ratings of the scales its undecided red rows
+        read (None for a cluster without a grid)."""
+        found = []
+        for number in numbers:
+            rows = self._rows.get(number, _NEW)
+            if rows is _NEW:
+                cluster = self.ruleset.clusters.get(number)
+                rows = self._rows[number] = None if cluster is None or cluster.grid is None \
+                    else tuple(e for e in slots(cluster.grid) if e[3][2] in ("red", "orange"))
+            if rows is None:
+                found.append(None)
+                continue
+            places = []
+            for scale, table, label, row in rows:
+                place = table.get(ratings.get(scale))
+                if place is None:  # a pair row (`row_value` decides), as `fit_cluster` does
+                    scales, reading, colour, _, _, allowed, tails = row
+                    place = slot(colour, row_value(scales, reading, allowed, tails, ratings))
+                places.append(place)
+                if place == 2:  # red, unknown: its ratings name the unknowns
+                    places.extend(ratings.get(s) for s in row[0])
+            found.append(tuple(places))
         return tuple(found)
 
     def unknown_ratings(self, ratings, contenders) -> tuple[tuple[str, int | None], ...]:
@@ -261,7 +288,7 @@ class _Plan:
         criteria: list[str] = []
         columns: list[str] = []
         blocking = "[]"
-        decided = ()
+        decided = None
         for column in self.columns:
             decisive = decision is None
             if column.criteria is None:
@@ -275,7 +302,7 @@ class _Plan:
                 continue
             if value is True:
                 decision = deciding = column.kind
-                decided = (column, found)
+                decided = column
             elif value is None:
                 decision, deciding = "needs_assessment", column.kind
                 blocking = "[" + ", ".join(
@@ -292,10 +319,10 @@ class _Plan:
             targets = "[" + ", ".join(self.target(run, target)
                                       for target in self.targets[direction]) + "]"
             _, step = run.step(direction)
-            column, found = decided
-            named = _named_fits(run.context(), run.latest,
-                                [o for _, _, _, o in found if o is not None]) \
-                if column.names else ()
+            column = decided
+            ctx = run.context()  # the interpreter names them (rare: a step met that way)
+            named = _named_fits(ctx, run.latest, [evaluate_in(c.condition, ctx)
+                                                  for c in column.names])
             chosen = tuple(dict.fromkeys(step.suggested + named))
             suggested = "[" + ", ".join(map(str, chosen)) + "]"
             if not chosen:

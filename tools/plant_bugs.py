@@ -106,8 +106,8 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "                elif place == 5:\n", "current_fit's red_unknown read from the orange rows"),
     ("mhct_dsl/review_plan.py", "if counts is None or _stale(cluster, latest, when) is not None:",
      "if counts is None:", "the review plan writes a stale MHCT's review itself (no step 2)"),
-    ("mhct_dsl/review_plan.py", "texts[fit].format(run.due(every)[1])",
-     "texts[fit].format(run.day)", "a target's next review is the latest MHCT's date"),
+    ("mhct_dsl/review_plan.py", "return iso.join(texts[fit])",
+     "return run.day.join(texts[fit])", "a target's next review is the latest MHCT's date"),
     ("mhct_dsl/review_plan.py", "and scale not in found:", ":",
      "an undecided step reading names an unknown rating twice"),
     ("mhct_dsl/review_plan.py", "in zip(column.blocking, found) if v is None)",
@@ -116,11 +116,14 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("mhct_dsl/plan_criteria.py",
      "return lambda run: None if run.record.events is None else _INTERPRET",
      "return lambda run: None", "a template written for a record with an event history"),
-    ("mhct_dsl/plan_criteria.py", "key = (win.covered, tuple(", "key = (True, tuple(",
+    ("mhct_dsl/plan_criteria.py", "key = (win.covered, tuple(a.ratings.get(scale)",
+     "key = (True, tuple(a.ratings.get(scale)",
      "a window template ignores whether the history covers the window"),
     ("mhct_dsl/review_plan.py",
      "return key, () if fit.value is not None else self.plan.unknown_ratings(ratings, ranked[1])",
      "return key, ()", "a windowed step's template ignores an undecided reading's unknowns"),
+    ("mhct_dsl/review_plan.py", "for c in column.names])", "for c in column.names][:0])",
+     "a step met by `fits cluster N` suggests none of the clusters it names"),
 ]
 
 
