@@ -1,5 +1,5 @@
 """A compiled review plan's criteria (`review_plan`): each writes its criterion's JSON text for a
-record, as `review_json._criterion` writes the interpreter's trace of it, in one of three ways.
+record, as `review_json._criterion` writes the interpreter's trace of it.
 
 - `Template`: a condition of ``scale S <cmp>``, ``fact NAME``, ``event NAME within D``,
   ``in_service/in_cluster/with_team >= D`` under ``not``/``all``/``any``. Its text depends only
@@ -10,17 +10,16 @@ record, as `review_json._criterion` writes the interpreter's trace of it, in one
   and kept as fragments between its dates (`split`, `fill`) when both agree (else that key, and any
   record with an event history or a start date, is interpreted).
 - `Step`: ``fits step_up|step_down`` without a window, from the plan's ranking of the step pool
-  (`stepfit.step_fit` reads it, as `fits.fits_transition` does); `WindowStep` the same
-  ``consistently for D``, over the interpreter's window.
+  (`stepfit.step_fit` reads it, as `fits.fits_transition` does).
 - `History`: ``scale S remained <cmp> for D`` / ``scale S stable for D``, templates as above
-  keyed by the ratings of S over the window.
+  keyed by the ratings of S over the window; `WindowStep`: ``fits step_up|step_down
+  consistently for D``, keyed by the step reading at each assessment of the window.
 - `Interpreted`: anything else (``fits cluster``, connectives over windows or fits, and the
   records a template cannot key): the interpreter's ``evaluate_in`` and
   ``review_json._criterion`` for this criterion.
 
-``write(run, decisive)`` gives ``(value, text, unknowns, outcome)``: the criterion's truth value,
-its JSON text, the JSON list of its unknowns (for ``blocking_unknowns``) and, for `Interpreted`
-only, its `Outcome` (``fits cluster N`` criteria name the clusters a met step suggests from it).
+``write(run, decisive)`` gives ``(value, text, unknowns)``: the criterion's truth value, its JSON
+text and the JSON list of its unknowns (for ``blocking_unknowns``).
 """
 
 from __future__ import annotations
@@ -34,8 +33,8 @@ from .conditions import evaluate_in
 from .context import Context, window
 from .fits import TRANSITION_DIRECTIONS
 from .nodes import (
-    AllOf, AnyOf, EventWithin, FactIs, FitsClusters, FitsTransition, Not, ScaleIs, ScaleRemained,
-    ScaleStable, Tenure,
+    AllOf, AnyOf, EventWithin, FactIs, FitsTransition, Not, ScaleIs, ScaleRemained, ScaleStable,
+    Tenure,
 )
 from .records import Assessment, Record
 from .results import CriterionTrace, Outcome
@@ -50,7 +49,7 @@ PROBES = ((dt.date(2001, 2, 3), dt.date(2003, 5, 17)),
           (dt.date(2004, 7, 11), dt.date(2007, 10, 29)))
 _INTERPRET = object()  # a key a template cannot write: the criterion is interpreted
 _NEW = object()  # a key not yet compiled
-ENTRIES = 2048  # a window criterion's templates kept (its keys grow with the histories seen)
+ENTRIES = 2048  # templates a criterion keeps whose keys grow with the records seen (then cleared)
 
 
 class Interpreted:
@@ -69,8 +68,7 @@ class Interpreted:
         outcome = evaluate_in(self.condition, run.context())
         unknowns = "[]" if outcome.value is not None else review_json._list(
             outcome.unknowns, review_json._unknown)
-        return (outcome.value, review_json._criterion(self.trace(outcome, decisive)), unknowns,
-                outcome)
+        return outcome.value, review_json._criterion(self.trace(outcome, decisive)), unknowns
 
 
 class Step:
@@ -91,14 +89,16 @@ class Step:
         key, found = run.step(self.direction)
         if found.value is None:  # its unknowns are this record's
             unknowns = run.unknowns()
-            return None, self.text(found, run.day, decisive, unknowns), unknowns, None
+            return None, self.text(found, run.day, decisive, unknowns), unknowns
         text = self.entries.get((key, decisive), _NEW)
         if text is _NEW:
+            if len(self.entries) >= ENTRIES:
+                self.entries.clear()
             text = self.entries[key, decisive] = dated(
                 lambda day: self.text(found, day, decisive, "[]"))
         if text is None:
-            return found.value, self.text(found, run.day, decisive, "[]"), "[]", None
-        return found.value, run.day.join(text), "[]", None
+            return found.value, self.text(found, run.day, decisive, "[]"), "[]"
+        return found.value, run.day.join(text), "[]"
 
     def text(self, found, day: str, decisive: bool, unknowns: str) -> str:
         """The criterion's text for the step reading ``found`` at the latest MHCT, ``day``."""
@@ -149,7 +149,7 @@ class WindowStep:
         value, texts, unknowns = entry
         fields = (win.end.isoformat(), win.start.isoformat(),
                   *(a.date.isoformat() for a in win.considered))
-        return value, fill(texts[decisive], fields), fill(unknowns, fields), None
+        return value, fill(texts[decisive], fields), fill(unknowns, fields)
 
 
 def _window_entry(criterion, covered: bool, considered, ratings):
@@ -211,11 +211,11 @@ class Template:
         value, texts, unknowns = entry
         text = texts[decisive]
         if text[1] is None and unknowns[1] is None:  # no dates
-            return value, text[0], unknowns[0], None
+            return value, text[0], unknowns[0]
         if text[1] == 0 and unknowns[1] is None:  # the latest MHCT's date alone
-            return value, run.day.join(text[0]), unknowns[0], None
+            return value, run.day.join(text[0]), unknowns[0]
         fields = run.fields(self.durations)
-        return value, fill(text, fields), fill(unknowns, fields), None
+        return value, fill(text, fields), fill(unknowns, fields)
 
     def _compile(self, key):
         """The entry of ``key``: `_latest_entry` of a record of its ratings and facts."""
@@ -253,43 +253,6 @@ def _latest_entry(criterion, ratings, facts, durations):
     return value, {True: on, False: off}, unknowns
 
 
-class Fits:
-    """``fits cluster N, M [consistently for D]``: its text depends only on the named clusters'
-    rows at the assessment (or each one the window considers), met, missed or unknown, the
-    ratings behind the undecided red ones (`_Plan.fits`), and the dates; templates as
-    `Template`'s (`WindowStep`'s over a window) of made-up records with the same ratings."""
-
-    def __init__(self, interpreted: Interpreted, ruleset, cluster):
-        self.interpreted, self.ruleset, self.cluster = interpreted, ruleset, cluster
-        self.condition = interpreted.condition
-        self.entries: dict = {}
-
-    def write(self, run, decisive: bool):
-        numbers = self.condition.clusters
-        if self.condition.consistently is None:
-            win = None
-            key = run.plan.fits(numbers, run.ratings)
-        else:
-            win = window(run.record, run.when, self.condition.consistently)
-            if len(win.considered) > History.LIMIT:
-                return self.interpreted.write(run, decisive)  # FALLBACK: a long window
-            key = (win.covered, tuple(run.plan.fits(numbers, a.ratings) for a in win.considered))
-        entry = self.entries.get(key, _NEW)
-        if entry is _NEW:
-            if len(self.entries) >= ENTRIES:
-                self.entries.clear()
-            entry = self.entries[key] = (
-                _latest_entry(self, run.ratings, {}, ()) if win is None else
-                _window_entry(self, win.covered, win.considered, lambda a: a.ratings))
-        if entry is None:
-            return self.interpreted.write(run, decisive)  # FALLBACK: this record, this criterion
-        value, texts, unknowns = entry
-        fields = run.fields(()) if win is None else (
-            win.end.isoformat(), win.start.isoformat(),
-            *(a.date.isoformat() for a in win.considered))
-        return value, fill(texts[decisive], fields), fill(unknowns, fields), None
-
-
 class History:
     """``scale S remained <cmp> for D`` / ``scale S stable for D``: its text depends only on
     whether the history covers the window, the ratings of S at the assessments the window
@@ -319,7 +282,7 @@ class History:
         value, texts, unknowns = entry
         fields = (win.end.isoformat(), win.start.isoformat(),
                   *(a.date.isoformat() for a in win.considered))
-        return value, fill(texts[decisive], fields), fill(unknowns, fields), None
+        return value, fill(texts[decisive], fields), fill(unknowns, fields)
 
     def _compile(self, key):
         """The entry of ``key``: `_window_entry` of its ratings of S."""
@@ -417,10 +380,8 @@ def compile_criterion(ruleset, cluster, kind: str, quantifier: str, index: int, 
         return WindowStep(interpreted, ruleset, cluster, direction)
     if type(condition) in (ScaleRemained, ScaleStable):
         return History(interpreted, ruleset, cluster)
-    if type(condition) is FitsClusters:
-        return Fits(interpreted, ruleset, cluster)
     leaves: list = []
     durations: list = []
     if _leaves(condition, leaves, durations):
         return Template(interpreted, ruleset, cluster, tuple(leaves), tuple(durations))
-    return interpreted  # FALLBACK: windows, fits cluster, fits step_* over a window
+    return interpreted  # FALLBACK: fits cluster, not/all/any over fits or windows

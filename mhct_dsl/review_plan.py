@@ -141,7 +141,17 @@ class _Plan:
         self.every = None if cluster.review is None else cluster.review.every
         self.readings: dict = {"up": {}, "down": {}}  # `reading` key -> a step's StepFit
         self._unknown: dict = {}  # (scale, rating) -> its unknown's JSON, the date a field
-        self._rows: dict = {}  # cluster -> its red and orange rows' `slots` (None: no grid)
+
+    def step(self, direction: str, key: tuple, ranked, assessment):
+        """`stepfit.step_fit` of ``ranked`` (whose `reading` is ``key``) without its unknowns:
+        the same for every ranking of that key, so remembered (up to 8,192 a direction)."""
+        memo = self.readings[direction]
+        fit = memo.get(key)
+        if fit is None:
+            if len(memo) >= 8192:
+                memo.clear()
+            fit = memo[key] = step_fit(self.cluster, direction, assessment, ranked, _no_rows)
+        return fit
 
     @staticmethod
     def reading(ranked) -> tuple:
@@ -192,32 +202,6 @@ class _Plan:
                 scales, _, colour, bands = row[:4]
                 found.append(RowCheck(scales, colour, bands, tuple(map(ratings.get, scales)),
                                       None, label))
-        return tuple(found)
-
-    def fits(self, numbers, ratings) -> tuple:
-        """What ``fits cluster N, M`` at ``ratings`` depends on: each named cluster's red and
-        orange rows' places (`rows.slot`) and the ratings of the scales its undecided red rows
-        read (None for a cluster without a grid)."""
-        found = []
-        for number in numbers:
-            rows = self._rows.get(number, _NEW)
-            if rows is _NEW:
-                cluster = self.ruleset.clusters.get(number)
-                rows = self._rows[number] = None if cluster is None or cluster.grid is None \
-                    else tuple(e for e in slots(cluster.grid) if e[3][2] in ("red", "orange"))
-            if rows is None:
-                found.append(None)
-                continue
-            places = []
-            for scale, table, label, row in rows:
-                place = table.get(ratings.get(scale))
-                if place is None:  # a pair row (`row_value` decides), as `fit_cluster` does
-                    scales, reading, colour, _, _, allowed, tails = row
-                    place = slot(colour, row_value(scales, reading, allowed, tails, ratings))
-                places.append(place)
-                if place == 2:  # red, unknown: its ratings name the unknowns
-                    places.extend(ratings.get(s) for s in row[0])
-            found.append(tuple(places))
         return tuple(found)
 
     def unknown_ratings(self, ratings, contenders) -> tuple[tuple[str, int | None], ...]:
@@ -295,8 +279,8 @@ class _Plan:
                 columns.append(column.texts[decisive])
                 continue
             found = [c.write(run, decisive) for c in column.criteria]
-            criteria.extend(text for _, text, _, _ in found)
-            value = logic.quantify(column.quantifier, [v for v, _, _, _ in found])
+            criteria.extend(text for _, text, _ in found)
+            value = logic.quantify(column.quantifier, [v for v, _, _ in found])
             columns.append(column.texts[value, decisive])
             if decision is not None:
                 continue
@@ -306,7 +290,7 @@ class _Plan:
             elif value is None:
                 decision, deciding = "needs_assessment", column.kind
                 blocking = "[" + ", ".join(
-                    head + unknowns + "}" for head, (v, _, unknowns, _)
+                    head + unknowns + "}" for head, (v, _, unknowns)
                     in zip(column.blocking, found) if v is None) + "]"
         if decision is None:
             decision = "remain"
@@ -362,7 +346,7 @@ def _target(ruleset: RuleSet, built, number: int, likelihood: str) -> _Target:
     return number, likelihood, built.at.get(number), every, texts
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
 def _moved(day: dt.date, duration, sign: int) -> tuple[dt.date, str]:
     """`dates.add` and its ISO text (a review moves the same few dates by the same few
     durations)."""
@@ -418,11 +402,7 @@ class _Run:
             key = self._key
             if key is None:
                 key = self._key = plan.reading(ranked)
-            fit = plan.readings[direction].get(key)
-            if fit is None:  # the same for every ranking of that key, but for the unknowns
-                fit = plan.readings[direction][key] = step_fit(
-                    plan.cluster, direction, self.latest, ranked, _no_rows)
-            found = self._steps[direction] = key, fit
+            found = self._steps[direction] = key, plan.step(direction, key, ranked, self.latest)
         return found
 
     def reading_at(self, direction: str, assessment) -> tuple | None:
@@ -439,10 +419,7 @@ class _Run:
                 return None
             ranked, ratings = plan.rank(counts), assessment.ratings
             key = plan.reading(ranked)
-            fit = plan.readings[direction].get(key)
-            if fit is None:
-                fit = plan.readings[direction][key] = step_fit(
-                    plan.cluster, direction, assessment, ranked, _no_rows)
+            fit = plan.step(direction, key, ranked, assessment)
         return key, () if fit.value is not None else self.plan.unknown_ratings(ratings, ranked[1])
 
     def unknowns(self) -> str:

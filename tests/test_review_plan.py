@@ -23,7 +23,7 @@ from evalkit import column as column_node, dur, transitions
 from mhct_dsl import nodes as n
 from mhct_dsl import review_json, review_plan
 from mhct_dsl.model import SCALE_IDS
-from mhct_dsl.plan_criteria import Fits, History, Interpreted, Step, Template, WindowStep
+from mhct_dsl.plan_criteria import History, Interpreted, Step, Template, WindowStep
 from mhct_dsl.records import Assessment, Event, Record, RecordError, parse_record
 from mhct_dsl.review import review
 from test_invariants import DURATIONS, RULES as MINI, conditions
@@ -205,11 +205,11 @@ def test_the_common_forms_are_compiled_and_the_rest_interpreted():
                      ("ScaleIs", Template), ("EventWithin", Template),
                      ("FitsTransition", WindowStep), ("ScaleRemained", History)}
     fits = review_plan._compile(NATIONAL, NATIONAL.clusters[17]).columns[0].criteria[0]
-    assert (type(fits), type(fits.condition)) == (Fits, n.FitsClusters)
+    assert (type(fits), type(fits.condition)) == (Interpreted, n.FitsClusters)
     interpreted = [(type(c.condition), [type(op) for op in c.condition.operands])
                    for column in review_plan._compile(NATIONAL, NATIONAL.clusters[10]).columns
                    for c in column.criteria or () if isinstance(c, Interpreted)]
-    assert interpreted == [(n.AllOf, [n.FitsTransition, n.FactIs])]
+    assert interpreted == [(n.AllOf, [n.FitsTransition, n.FactIs])]  # all { fits step_down ...
     assert review_plan._compile(NATIONAL, NATIONAL.clusters[0]) is None  # variance
 
 
