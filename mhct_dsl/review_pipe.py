@@ -25,8 +25,10 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import queue
 import signal
 import sys
+import threading
 from multiprocessing.connection import wait
 from typing import TYPE_CHECKING, Iterator
 
@@ -81,36 +83,65 @@ def _write(fd: int, *parts: bytes) -> None:
 
 def _serve(reviewer: _Reviewer, tasks, reports, lock, turn: _Turn | None, fd: int | None
            ) -> None:
-    """A worker: review and render chunks until told to stop (None), writing them to ``fd`` in
-    turn when given, else sending them back; any failure is reported, never raised."""
+    """A worker: review and render chunks until told to stop (None). With ``turn``, a thread of
+    its own writes each chunk to ``fd`` at its turn while the next is rendered (one more waits
+    at most), so waiting for a slower worker, or for a slow reader of a pipe, costs no rendering
+    time; else the chunks go back to the parent. Any failure is reported, never raised."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.freeze()  # what it inherited (the rule sets) is kept out of the collector's walks
+
+    def report(message: tuple) -> None:
+        with lock:
+            reports.send(message)
+
     try:
+        rendered: queue.Queue | None = None
+        if turn is not None:
+            rendered = queue.Queue(1)
+            # Not a daemon: a worker that fails ends only once no write of it is midway.
+            writer = threading.Thread(target=_write_in_turn,
+                                      args=(reviewer, rendered, turn, fd, report))
+            writer.start()
         while (task := tasks.get()) is not None:
             index, kind, data = task
             if kind == "range":
                 first, (source, offset, length) = data
                 kind, data = "bytes", (first, _read(source, offset, length), None)
-            text, count, bad, seen = reviewer.chunk(kind, data)
-            if turn is None:
-                with lock:
-                    reports.send((index, (text, count, bad, seen)))
-                continue
+            done = reviewer.chunk(kind, data)
+            if rendered is None:
+                report((index, done))
+            else:
+                rendered.put((index, done))
+        if rendered is not None:
+            rendered.put(None)
+            writer.join()
+    except BaseException as error:  # told to the parent, which stops the run
+        _failed(report, error)
+
+
+def _write_in_turn(reviewer: _Reviewer, rendered: queue.Queue, turn: _Turn, fd: int,
+                   report) -> None:
+    """A worker's writing thread: each rendered chunk written to ``fd`` at its turn, and
+    reported."""
+    try:
+        while (item := rendered.get()) is not None:
+            index, (text, count, bad, seen) = item
             written = turn.wait(index)
             try:
                 if count:
                     _write(fd, reviewer.lead(written).encode("utf-8"), text)
-                with lock:
-                    reports.send((index, (None, count, bad, seen)))
+                report((index, (None, count, bad, seen)))
             finally:
                 turn.passed(count)
-    except BaseException as error:  # told to the parent, which stops the run
-        try:
-            with lock:
-                reports.send((None, (isinstance(error, BrokenPipeError),
-                                     f"{type(error).__name__}: {error}")))
-        except OSError:  # the parent has gone: there is no one to tell
-            pass
+    except BaseException as error:
+        _failed(report, error)
+
+
+def _failed(report, error: BaseException) -> None:
+    try:
+        report((None, (isinstance(error, BrokenPipeError), f"{type(error).__name__}: {error}")))
+    except OSError:  # the parent has gone: there is no one to tell
+        pass
 
 
 def _sendable(index: int, kind: str, data) -> tuple:
