@@ -1,12 +1,14 @@
 """``mhct review`` over many records: streamed in chunks, optionally over parallel workers.
 
 `run` reads the input a chunk of `CHUNK_SIZE` records at a time, reviews and renders each chunk
-(in this process, or with ``jobs`` > 1 in a pool of worker processes, each holding the rule sets
-once), and writes the rendered chunks in input order as they are done, so the output is byte for
-byte the same whatever ``jobs`` is. At most two chunks per worker are in flight: memory is bounded
-by the chunk size, not the input's size.
+(in this process, or with ``jobs`` > 1 over worker processes, each holding the rule sets once,
+which read their chunks and write their output themselves where they can: `review_pipe`), and
+writes the rendered chunks in input order as they are done, so the output is byte for byte the
+same whatever ``jobs`` is. At most two chunks per worker are in flight: memory is bounded by the
+chunk size, not the input's size.
 
-A ``.jsonl``/``.ndjson`` file is streamed line by line (`readers.read_json_lines`); other input (a
+A ``.jsonl``/``.ndjson`` file is streamed a chunk of lines at a time (`readers.read_json_lines`,
+its records of the usual shape on `records_usual`'s short path); other input (a
 ``.json`` document, a review CSV whose rows of one record may be anywhere in the file, standard
 input, a stream) is read whole first, as `batch.read_records` reads it, then reviewed in chunks.
 

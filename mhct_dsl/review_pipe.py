@@ -7,12 +7,13 @@ workers, so it hands out chunks, not their contents, and leaves the writing to t
   of its first line; the worker reads the bytes itself (``os.pread`` on the file the parent opened
   before the workers started, which they inherit). Other input is sent whole, as it is read;
 - when the output is a file descriptor taking UTF-8 (``mhct review > file``, ``| next``), each
-  worker writes its rendered chunk to it in input order: it waits its turn (every chunk before
-  it written), writes what goes before the chunk (`_Reviewer.lead`, from how many records are
-  out) and the chunk, passes the turn on, and tells the parent only how many records it wrote, how
-  many failed and their (id, location) pairs, for the summary and the repeated-ids warning.
-  Otherwise (a Python file object, ``StringIO``, another encoding) the rendered chunk goes back to
-  the parent, which writes it.
+  worker writes its rendered chunks to it in input order, from a thread of its own while it
+  renders the next: the thread waits its turn (every chunk before it written, `_Turn`), writes
+  what goes before the chunk (`_Reviewer.lead`, from how many records are out) and the chunk,
+  passes the turn on, and tells the parent only how many records it wrote, how many failed and
+  their ids and locations, for the summary and the repeated-ids warning. Otherwise (a Python file
+  object, ``StringIO``, another encoding) the rendered chunk goes back to the parent, which
+  writes it.
 
 At most ``2 × jobs`` chunks are out at once, so memory is bounded by the chunk size. A worker that
 dies, or fails, stops the run with an error the caller reports (`RuntimeError`); one whose output
@@ -201,7 +202,8 @@ def spread(chunks: Iterator[tuple[str, object]], reviewer: _Reviewer, jobs: int,
     lock = context.Lock()
     turn = _Turn(context) if fd is not None else None
     for stream in (sys.stdout, sys.stderr):
-        stream.flush()  # a worker flushes its copies when it ends: they must be empty
+        if stream is not None:
+            stream.flush()  # a worker flushes its copies when it ends: they must be empty
     workers = [context.Process(target=_serve, args=(reviewer, tasks, reports, lock, turn, fd),
                                daemon=True) for _ in range(jobs)]
     for worker in workers:
