@@ -131,21 +131,23 @@ def test_workers_write_to_standard_output_in_turn(seeded, fmt, explain, tmp_path
 
 
 AWKWARD = [b'{"id": "a", "assessments": []}\r\n', b"\r\n", b"{broken\r\n", b"\n", b"  \t\n",
-           b'{"id": "\xe2\x82", "assessments": []}\n', b'{"id": "\xe2\x82\xac"}\n']
+           b'{"id": "\xe2\x82", "assessments": []}\n', b'{"id": "\xe2\x82\xac"}\n',
+           b'\xef\xbb\xbf{"id": "a byte-order mark past the start is content"}\n']
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 5])
 def test_awkward_lines_at_every_chunk_boundary(seeded, size, tmp_path):
-    """CRLF, blank lines, broken and non-UTF-8 lines, a byte-order mark and a last line without
-    its newline, in chunks of every small size: the same results as the text read whole."""
-    good = seeded.read_bytes().removeprefix(b"\xef\xbb\xbf").splitlines(keepends=True)[:7]
+    """CRLF, blank lines, broken and non-UTF-8 lines, a byte-order mark at the start and one at
+    the start of a later line (content: an error), a last line without its newline, in chunks of
+    every small size: the same results as the text read whole."""
+    good = seeded.read_bytes().removeprefix(b"\xef\xbb\xbf").splitlines(keepends=True)[:8]
     path = tmp_path / "awkward.jsonl"
     path.write_bytes(b"\xef\xbb\xbf" + b"".join(line for pair in zip(good, AWKWARD)
                                                 for line in pair) + good[0].rstrip(b"\n"))
     whole = io.TextIOWrapper(io.BytesIO(path.read_bytes()), encoding="utf-8",
                              errors="surrogateescape")
     expected = review(whole, jobs=1)
-    assert expected[2].startswith("records in: 12, ok: 8, failed: 4\n")
+    assert expected[2].startswith("records in: 14, ok: 9, failed: 5\n")
     assert review(path, jobs=1, size=size) == expected
     assert review(path, jobs=2, size=size) == expected
 

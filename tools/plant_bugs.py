@@ -124,6 +124,13 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "return key, ()", "a windowed step's template ignores an undecided reading's unknowns"),
     ("mhct_dsl/review_plan.py", "for c in column.names])", "for c in column.names][:0])",
      "a step met by `fits cluster N` suggests none of the clusters it names"),
+    ("mhct_dsl/review_batch.py", "    if first == 1:\n        lines[0] = lines[0].removeprefix(BOM)",
+     "    if first >= 1:\n        lines[0] = lines[0].removeprefix(BOM)",
+     "a chunk of JSON lines drops a byte-order mark at its start, not only the file's"),
+    ("mhct_dsl/review_pipe.py", "        self.state[1] += count\n", "",
+     "workers writing in turn think no record is out yet (json's [ before every chunk)"),
+    ("mhct_dsl/records_usual.py", "(type(current) is not int or current < 0)",
+     "(type(current) is not int)", "the short path reads a negative current cluster"),
 ]
 
 
