@@ -49,7 +49,7 @@ PROBES = ((dt.date(2001, 2, 3), dt.date(2003, 5, 17)),
           (dt.date(2004, 7, 11), dt.date(2007, 10, 29)))
 _INTERPRET = object()  # a key a template cannot write: the criterion is interpreted
 _NEW = object()  # a key not yet compiled
-ENTRIES = 2048  # templates a criterion keeps whose keys grow with the records seen (then cleared)
+ENTRIES = 512  # templates a window criterion keeps (its keys grow with the histories seen)
 
 
 class Interpreted:
@@ -72,7 +72,10 @@ class Interpreted:
 
 
 class Step:
-    """``fits step_up`` / ``fits step_down`` without a window, from the plan's step reading."""
+    """``fits step_up`` / ``fits step_down`` without a window, from the plan's step reading:
+    its text kept as `dated` fragments per reading (the usual few; up to `LIMIT`)."""
+
+    LIMIT = 256
 
     def __init__(self, interpreted: Interpreted, cluster, direction: str):
         self.condition, self.direction = interpreted.condition, direction
@@ -92,7 +95,7 @@ class Step:
             return None, self.text(found, run.day, decisive, unknowns), unknowns
         text = self.entries.get((key, decisive), _NEW)
         if text is _NEW:
-            if len(self.entries) >= ENTRIES:
+            if len(self.entries) >= self.LIMIT:
                 self.entries.clear()
             text = self.entries[key, decisive] = dated(
                 lambda day: self.text(found, day, decisive, "[]"))

@@ -144,11 +144,11 @@ class _Plan:
 
     def step(self, direction: str, key: tuple, ranked, assessment):
         """`stepfit.step_fit` of ``ranked`` (whose `reading` is ``key``) without its unknowns:
-        the same for every ranking of that key, so remembered (up to 8,192 a direction)."""
+        the same for every ranking of that key, so remembered (up to 2,048 a direction)."""
         memo = self.readings[direction]
         fit = memo.get(key)
         if fit is None:
-            if len(memo) >= 8192:
+            if len(memo) >= 2048:
                 memo.clear()
             fit = memo[key] = step_fit(self.cluster, direction, assessment, ranked, _no_rows)
         return fit
