@@ -49,7 +49,7 @@ PROBES = ((dt.date(2001, 2, 3), dt.date(2003, 5, 17)),
           (dt.date(2004, 7, 11), dt.date(2007, 10, 29)))
 _INTERPRET = object()  # a key a template cannot write: the criterion is interpreted
 _NEW = object()  # a key not yet compiled
-ENTRIES = 512  # templates a window criterion keeps (its keys grow with the histories seen)
+ENTRIES = 512  # templates (and keys seen once) a window criterion keeps: `_Windows`
 
 
 class Interpreted:
@@ -123,6 +123,32 @@ def dated(write: Callable[[str], str]) -> tuple[str, ...] | None:
     return found[0] if found[0] == found[1] else None
 
 
+class _Windows:
+    """A window criterion's templates by key, made at a key's second sighting: a key seen once is
+    interpreted (`get` gives None), since making a template evaluates the condition twice and
+    many keys (an undecided step reading's unknown ratings) are never seen again. At most
+    `ENTRIES` templates and as many keys seen once, each set cleared when full."""
+
+    def __init__(self):
+        self.made: dict = {}
+        self.seen: set = set()
+
+    def get(self, key, make: Callable):
+        """The template of ``key`` (``make()`` at its second sighting), None to interpret."""
+        entry = self.made.get(key, _NEW)
+        if entry is not _NEW:
+            return entry
+        if key not in self.seen:
+            if len(self.seen) >= ENTRIES:
+                self.seen.clear()
+            self.seen.add(key)
+            return None
+        if len(self.made) >= ENTRIES:
+            self.made.clear()
+        entry = self.made[key] = make()
+        return entry
+
+
 class WindowStep:
     """``fits step_up|step_down consistently for D``: its text depends only on whether the
     history covers the window, the step reading at each assessment the window considers (the
@@ -133,22 +159,17 @@ class WindowStep:
     def __init__(self, interpreted: Interpreted, ruleset, cluster, direction: str):
         self.interpreted, self.ruleset, self.cluster = interpreted, ruleset, cluster
         self.condition, self.direction = interpreted.condition, direction
-        self.entries: dict = {}
+        self.entries = _Windows()
 
     def write(self, run, decisive: bool):
         win = window(run.record, run.when, self.condition.consistently)
         readings = tuple(run.reading_at(self.direction, a) for a in win.considered)
         if len(readings) > History.LIMIT or None in readings:
             return self.interpreted.write(run, decisive)  # FALLBACK: a long window, odd ratings
-        key = (win.covered, readings)
-        entry = self.entries.get(key, _NEW)
-        if entry is _NEW:
-            if len(self.entries) >= ENTRIES:
-                self.entries.clear()
-            entry = self.entries[key] = _window_entry(self, win.covered, win.considered,
-                                                      lambda a: a.ratings)
+        entry = self.entries.get((win.covered, readings), lambda: _window_entry(
+            self, win.covered, win.considered, lambda a: a.ratings))
         if entry is None:
-            return self.interpreted.write(run, decisive)  # FALLBACK: this record, this criterion
+            return self.interpreted.write(run, decisive)  # FALLBACK: a new key, or no template
         value, texts, unknowns = entry
         fields = (win.end.isoformat(), win.start.isoformat(),
                   *(a.date.isoformat() for a in win.considered))
@@ -267,7 +288,7 @@ class History:
     def __init__(self, interpreted: Interpreted, ruleset, cluster):
         self.interpreted, self.ruleset, self.cluster = interpreted, ruleset, cluster
         self.condition = interpreted.condition
-        self.entries: dict = {}
+        self.entries = _Windows()
 
     def write(self, run, decisive: bool):
         win = window(run.record, run.when, self.condition.duration)
@@ -275,13 +296,9 @@ class History:
             return self.interpreted.write(run, decisive)  # FALLBACK: a long window
         scale = self.condition.scale
         key = (win.covered, tuple(a.ratings.get(scale) for a in win.considered))
-        entry = self.entries.get(key, _NEW)
-        if entry is _NEW:
-            if len(self.entries) >= ENTRIES:
-                self.entries.clear()
-            entry = self.entries[key] = self._compile(key)
+        entry = self.entries.get(key, lambda: self._compile(key))
         if entry is None:
-            return self.interpreted.write(run, decisive)  # FALLBACK: this record, this criterion
+            return self.interpreted.write(run, decisive)  # FALLBACK: a new key, or no template
         value, texts, unknowns = entry
         fields = (win.end.isoformat(), win.start.isoformat(),
                   *(a.date.isoformat() for a in win.considered))
