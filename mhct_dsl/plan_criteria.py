@@ -1,5 +1,5 @@
 """A compiled review plan's criteria (`review_plan`): each writes its criterion's JSON text for a
-record, as `review_json._criterion` writes the interpreter's trace of it.
+record, as `review_json.encode_criterion` writes the interpreter's trace of it.
 
 - `Template`: a condition of ``scale S <cmp>``, ``fact NAME``, ``event NAME within D``,
   ``in_service/in_cluster/with_team >= D`` under ``not``/``all``/``any``. Its text depends only
@@ -16,7 +16,7 @@ record, as `review_json._criterion` writes the interpreter's trace of it.
   consistently for D``, keyed by the step reading at each assessment of the window.
 - `Interpreted`: anything else (``fits cluster``, connectives over windows or fits, and the
   records a template cannot key): the interpreter's ``evaluate_in`` and
-  ``review_json._criterion`` for this criterion.
+  ``review_json.encode_criterion`` for this criterion.
 
 ``write(run, decisive)`` gives ``(value, text, unknowns)``: the criterion's truth value, its JSON
 text and the JSON list of its unknowns (for ``blocking_unknowns``).
@@ -38,18 +38,19 @@ from .nodes import (
 )
 from .records import Assessment, Record
 from .results import CriterionTrace, Outcome
+from .review_json import TRUTHS, encode_text
 from .stepfit import wording
 
 __all__ = ["compile_criterion", "dated", "fill"]
 
-_TRUTHS = review_json._TRUTHS
-_text = review_json._text
 # Two made-up (latest MHCT, review) dates a template is written at: all its dates must differ.
 PROBES = ((dt.date(2001, 2, 3), dt.date(2003, 5, 17)),
           (dt.date(2004, 7, 11), dt.date(2007, 10, 29)))
 _INTERPRET = object()  # a key a template cannot write: the criterion is interpreted
 _NEW = object()  # a key not yet compiled
-ENTRIES = 512  # templates (and keys seen once) a window criterion keeps: `_Windows`
+ENTRIES = 512  # templates (and keys seen once) a criterion keeps: `_Templates`
+STEP_ENTRIES = 256  # step texts a `Step` keeps
+MAX_WINDOW = 4  # assessments a window template holds; a longer window is interpreted
 
 
 class Interpreted:
@@ -66,24 +67,22 @@ class Interpreted:
 
     def write(self, run, decisive: bool):
         outcome = evaluate_in(self.condition, run.context())
-        unknowns = "[]" if outcome.value is not None else review_json._list(
-            outcome.unknowns, review_json._unknown)
-        return outcome.value, review_json._criterion(self.trace(outcome, decisive)), unknowns
+        unknowns = "[]" if outcome.value is not None else review_json.encode_list(
+            outcome.unknowns, review_json.encode_unknown)
+        return outcome.value, review_json.encode_criterion(self.trace(outcome, decisive)), unknowns
 
 
 class Step:
     """``fits step_up`` / ``fits step_down`` without a window, from the plan's step reading:
-    its text kept as `dated` fragments per reading (the usual few; up to `LIMIT`)."""
-
-    LIMIT = 256
+    its text kept as `dated` fragments per reading (the usual few; up to `STEP_ENTRIES`)."""
 
     def __init__(self, interpreted: Interpreted, cluster, direction: str):
         self.condition, self.direction = interpreted.condition, direction
         words = wording(cluster, direction)
-        self.listed = _text(words.listed)
+        self.listed = encode_text(words.listed)
         self.requirement = f"; needs the latest ratings to fit {words.requirement}"
         probe = interpreted.trace(Outcome(None, interpreted.condition, "", ""), True)
-        self.head = review_json._head(probe)
+        self.head = review_json.criterion_head(probe)
         self.tails = {d: _tail(interpreted.trace(Outcome(None, interpreted.condition, "", ""), d))
                       for d in (True, False)}
         self.entries: dict = {}  # (reading key, decisive) -> the text's `dated` fragments
@@ -95,7 +94,7 @@ class Step:
             return None, self.text(found, run.day, decisive, unknowns), unknowns
         text = self.entries.get((key, decisive), _NEW)
         if text is _NEW:
-            if len(self.entries) >= self.LIMIT:
+            if len(self.entries) >= STEP_ENTRIES:
                 self.entries.clear()
             text = self.entries[key, decisive] = dated(
                 lambda day: self.text(found, day, decisive, "[]"))
@@ -106,10 +105,10 @@ class Step:
     def text(self, found, day: str, decisive: bool, unknowns: str) -> str:
         """The criterion's text for the step reading ``found`` at the latest MHCT, ``day``."""
         note = f"{day}: {found.note}"
-        truth = _TRUTHS[found.value]
+        truth = TRUTHS[found.value]
         return (f'{self.head}{truth}, "evidence": [{{"kind": "fit", "name": {self.listed}, '
-                f'"value": {truth}, "date": "{day}", "note": {_text(note)}}}], '
-                f'"explanation": {_text(note + self.requirement)}, "unknowns": {unknowns}'
+                f'"value": {truth}, "date": "{day}", "note": {encode_text(note)}}}], '
+                f'"explanation": {encode_text(note + self.requirement)}, "unknowns": {unknowns}'
                 f'{self.tails[decisive]}')
 
 
@@ -123,11 +122,12 @@ def dated(write: Callable[[str], str]) -> tuple[str, ...] | None:
     return found[0] if found[0] == found[1] else None
 
 
-class _Windows:
-    """A window criterion's templates by key, made at a key's second sighting: a key seen once is
+class _Templates:
+    """A criterion's templates by key, made at a key's second sighting: a key seen once is
     interpreted (`get` gives None), since making a template evaluates the condition twice and
-    many keys (an undecided step reading's unknown ratings) are never seen again. At most
-    `ENTRIES` templates and as many keys seen once, each set cleared when full."""
+    many keys are never seen again (an undecided step reading's unknown ratings; a local
+    criterion over many scales). At most `ENTRIES` templates and as many keys seen once, each
+    set cleared when full."""
 
     def __init__(self):
         self.made: dict = {}
@@ -154,17 +154,17 @@ class WindowStep:
     history covers the window, the step reading at each assessment the window considers (the
     key of its ranking, and the unknown ratings of an undecided one: `_Run.reading_at`), their
     dates and the window's; templates as `History`'s, of a made-up record with those
-    assessments' ratings at made-up dates, for up to `History.LIMIT` assessments."""
+    assessments' ratings at made-up dates, for up to `MAX_WINDOW` assessments."""
 
     def __init__(self, interpreted: Interpreted, ruleset, cluster, direction: str):
         self.interpreted, self.ruleset, self.cluster = interpreted, ruleset, cluster
         self.condition, self.direction = interpreted.condition, direction
-        self.entries = _Windows()
+        self.entries = _Templates()
 
     def write(self, run, decisive: bool):
         win = window(run.record, run.when, self.condition.consistently)
         readings = tuple(run.reading_at(self.direction, a) for a in win.considered)
-        if len(readings) > History.LIMIT or None in readings:
+        if len(readings) > MAX_WINDOW or None in readings:
             return self.interpreted.write(run, decisive)  # FALLBACK: a long window, odd ratings
         entry = self.entries.get((win.covered, readings), lambda: _window_entry(
             self, win.covered, win.considered, lambda a: a.ratings))
@@ -177,30 +177,40 @@ class WindowStep:
 
 
 def _window_entry(criterion, covered: bool, considered, ratings):
-    """A window criterion's entry as `Template._compile` makes it: its condition evaluated for
-    a made-up record of ``ratings(item)`` for each item of ``considered`` at made-up dates in
-    its window (the first before its start when ``covered``); None when they do not give one
-    template."""
+    """A window criterion's `_entry`, of a made-up record of ``ratings(item)`` for each item of
+    ``considered`` at made-up dates in its window (the first before its start when
+    ``covered``)."""
     condition = criterion.condition
     duration = getattr(condition, "duration", None) or condition.consistently
-    found = []
-    for _, when in PROBES:
+
+    def made_up(_, when):
         start = dates.window_start(when, duration)
         inside = len(considered) - covered
         span = (when - start).days
         days = [start - dt.timedelta(3)] * covered + [
             start + dt.timedelta(span * (i + 1) // (inside + 1)) for i in range(inside)]
         fields = [d.isoformat() for d in (when, start, *days)]
+        return Record(None, tuple(Assessment(day, ratings(item))
+                                  for day, item in zip(days, considered)),
+                      criterion.cluster.number), fields
+    return _entry(criterion, made_up)
+
+
+def _entry(criterion, made_up: Callable):
+    """A criterion's entry: (value, {decisive: text}, unknowns), each text a `split` template
+    of its dates, written by the interpreter for the made-up record and its dates that
+    ``made_up(latest, when)`` gives at each of the two `PROBES`; None when the dates collide
+    or the two do not give the same templates."""
+    found = []
+    for latest, when in PROBES:
+        record, fields = made_up(latest, when)
         if len(set(fields)) < len(fields):
             return None
-        record = Record(None, tuple(Assessment(day, ratings(item))
-                                    for day, item in zip(days, considered)),
-                        criterion.cluster.number)
-        outcome = evaluate_in(condition, Context(record, criterion.ruleset, criterion.cluster,
-                                                 when))
-        unknowns = review_json._list(outcome.unknowns, review_json._unknown) \
+        outcome = evaluate_in(criterion.condition,
+                              Context(record, criterion.ruleset, criterion.cluster, when))
+        unknowns = review_json.encode_list(outcome.unknowns, review_json.encode_unknown) \
             if outcome.value is None else "[]"
-        texts = [review_json._criterion(criterion.interpreted.trace(outcome, d))
+        texts = [review_json.encode_criterion(criterion.interpreted.trace(outcome, d))
                  for d in (True, False)] + [unknowns]
         found.append((outcome.value, [split(t, fields) for t in texts]))
     if found[0] != found[1]:
@@ -211,27 +221,26 @@ def _window_entry(criterion, covered: bool, considered, ratings):
 
 def _tail(trace: CriterionTrace) -> str:
     """A criterion's text from its source on (the same for every record)."""
-    text = review_json._criterion(trace)
+    text = review_json.encode_criterion(trace)
     return text[text.rindex(', "source": '):]
 
 
 class Template:
-    """A criterion whose text is one of a few format strings of dates (module docstring)."""
+    """A criterion whose text, for each key, is one template of a few dates (module
+    docstring)."""
 
     def __init__(self, interpreted: Interpreted, ruleset, cluster, leaves, durations):
         self.interpreted, self.ruleset, self.cluster = interpreted, ruleset, cluster
         self.condition = interpreted.condition
         self.leaves, self.durations = leaves, durations
         self.key = _key(leaves)
-        self.entries: dict = {}
+        self.entries = _Templates()
 
     def write(self, run, decisive: bool):
         key = self.key(run)
-        entry = None if key is _INTERPRET else self.entries.get(key, _NEW)
-        if entry is _NEW:
-            entry = self.entries[key] = self._compile(key)
-        if entry is None:
-            return self.interpreted.write(run, decisive)  # FALLBACK: this record, this criterion
+        entry = None if key is _INTERPRET else self.entries.get(key, lambda: self._compile(key))
+        if entry is None:  # FALLBACK: a record the key cannot write, a new key, or no template
+            return self.interpreted.write(run, decisive)
         value, texts, unknowns = entry
         text = texts[decisive]
         if text[1] is None and unknowns[1] is None:  # no dates
@@ -252,47 +261,30 @@ class Template:
 
 
 def _latest_entry(criterion, ratings, facts, durations):
-    """A criterion's entry: (value, {decisive: text}, unknowns), each text a `split` template
-    of the latest MHCT's date, the review's and each of ``durations``' window start, written by
-    the interpreter for a made-up record of ``ratings`` and ``facts`` at two made-up sets of
-    dates; None when the two do not give the same templates."""
-    found = []
-    for latest, when in PROBES:
+    """A criterion's `_entry`, of a made-up record of one MHCT of ``ratings`` and of ``facts``;
+    its dates: the latest MHCT's, the review's and each of ``durations``' window start."""
+    def made_up(latest, when):
         fields = [d.isoformat() for d in
                   (latest, when, *(dates.window_start(when, d) for d in durations))]
-        if len(set(fields)) < len(fields):
-            return None
-        record = Record(None, (Assessment(latest, ratings),), criterion.cluster.number,
-                        facts=facts)
-        outcome = evaluate_in(criterion.condition,
-                              Context(record, criterion.ruleset, criterion.cluster, when))
-        unknowns = review_json._list(outcome.unknowns, review_json._unknown) \
-            if outcome.value is None else "[]"
-        texts = [review_json._criterion(criterion.interpreted.trace(outcome, d))
-                 for d in (True, False)] + [unknowns]
-        found.append((outcome.value, [split(t, fields) for t in texts]))
-    if found[0] != found[1]:
-        return None
-    value, (on, off, unknowns) = found[0]
-    return value, {True: on, False: off}, unknowns
+        return Record(None, (Assessment(latest, ratings),), criterion.cluster.number,
+                      facts=facts), fields
+    return _entry(criterion, made_up)
 
 
 class History:
     """``scale S remained <cmp> for D`` / ``scale S stable for D``: its text depends only on
     whether the history covers the window, the ratings of S at the assessments the window
     considers (`context.window`), their dates and the window's; templates as `Template`'s, of
-    a made-up record with the same ratings at made-up dates, for up to `LIMIT` assessments."""
-
-    LIMIT = 4
+    a made-up record with the same ratings at made-up dates, for up to `MAX_WINDOW` assessments."""
 
     def __init__(self, interpreted: Interpreted, ruleset, cluster):
         self.interpreted, self.ruleset, self.cluster = interpreted, ruleset, cluster
         self.condition = interpreted.condition
-        self.entries = _Windows()
+        self.entries = _Templates()
 
     def write(self, run, decisive: bool):
         win = window(run.record, run.when, self.condition.duration)
-        if len(win.considered) > self.LIMIT:
+        if len(win.considered) > MAX_WINDOW:
             return self.interpreted.write(run, decisive)  # FALLBACK: a long window
         scale = self.condition.scale
         key = (win.covered, tuple(a.ratings.get(scale) for a in win.considered))

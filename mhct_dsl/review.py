@@ -73,7 +73,7 @@ STEP_2 = ("2. After completing an appropriate re-assessment of risks and needs c
           "MHCT.")
 
 
-def _as_of(value, record: Record, cluster: Cluster) -> dt.date:
+def review_date(value, record: Record, cluster: Cluster) -> dt.date:
     first = record.assessments[0].date if record.assessments else None
     if first is None:
         raise RecordError(record.id, "assessments", "a review needs at least one assessment")
@@ -102,7 +102,7 @@ def _as_of(value, record: Record, cluster: Cluster) -> dt.date:
     return value
 
 
-def _cluster(ruleset: RuleSet, record: Record) -> Cluster:
+def reviewed_cluster(ruleset: RuleSet, record: Record) -> Cluster:
     number = record.current_cluster
     if number is None:
         raise RecordError(record.id, "current_cluster", "is required for a review")
@@ -116,7 +116,7 @@ def _cluster(ruleset: RuleSet, record: Record) -> Cluster:
     return cluster
 
 
-def _stale(cluster: Cluster, latest: Assessment, when: dt.date) -> BlockingCriterion | None:
+def stale_blocker(cluster: Cluster, latest: Assessment, when: dt.date) -> BlockingCriterion | None:
     """Step 2's blocker when the latest MHCT is older than the cluster allows at ``when``."""
     if cluster.review is None:
         return None
@@ -148,7 +148,7 @@ def transition_targets(cluster: Cluster, direction: str) -> list[tuple[int, str]
     return out
 
 
-def _provenance(criterion, column, cluster: Cluster):
+def provenance(criterion, column, cluster: Cluster):
     for item in (criterion, column):
         if getattr(item, "source", None) is not None:
             return item.source
@@ -163,10 +163,10 @@ def review(ruleset: RuleSet, record: Record | Mapping[str, Any], as_of: dt.date 
     """
     if not isinstance(record, Record):
         record = parse_record(record, ruleset)
-    cluster = _cluster(ruleset, record)
-    when = _as_of(as_of, record, cluster)
+    cluster = reviewed_cluster(ruleset, record)
+    when = review_date(as_of, record, cluster)
     latest = record.latest(when)
-    stale = _stale(cluster, latest, when)
+    stale = stale_blocker(cluster, latest, when)
     if cluster.kind == VARIANCE:
         return _variance_review(ruleset, record, cluster, when, latest, stale)
     ctx = Context(record, ruleset, cluster, when)
@@ -189,7 +189,7 @@ def review(ruleset: RuleSet, record: Record | Mapping[str, Any], as_of: dt.date 
             outcome = evaluate_in(criterion.condition, ctx)
             traces.append(CriterionTrace(
                 kind, column.quantifier, index, criterion.wording, outcome,
-                _provenance(criterion, column, cluster), criterion.span, decisive))
+                provenance(criterion, column, cluster), criterion.span, decisive))
         value = logic.quantify(column.quantifier, (t.value for t in traces))
         criteria.extend(traces)
         columns.append(ColumnTrace(kind, column.quantifier, value, "evaluated", decisive))
@@ -214,7 +214,7 @@ def review(ruleset: RuleSet, record: Record | Mapping[str, Any], as_of: dt.date 
         targets = [_target_fit(ctx, latest, number, likelihood)
                    for number, likelihood in transition_targets(cluster, direction)]
         found = ctx.step(direction, latest)
-        named = _named_fits(ctx, latest, (t.outcome for t in criteria if t.column == decision))
+        named = named_fits(ctx, latest, (t.outcome for t in criteria if t.column == decision))
         suggested = list(dict.fromkeys(found.suggested + named))
         if not suggested:
             note = unsuggested_note(decision, found.note)
@@ -253,7 +253,7 @@ def red_rows_fail_note(cluster: int, missed) -> str:
             f"({', '.join(missed)}): check the allocation")
 
 
-def _named_fits(ctx: Context, latest: Assessment, outcomes) -> tuple[int, ...]:
+def named_fits(ctx: Context, latest: Assessment, outcomes) -> tuple[int, ...]:
     """The clusters a met ``fits cluster N, M`` criterion of the deciding column names that fit
     the latest ratings, best first: a step met that way suggests them."""
     found = []

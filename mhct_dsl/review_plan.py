@@ -15,6 +15,11 @@ as `review.review` does and writes the text.
 FALLBACK, per record, to the interpreter (``review_json.dumps(review(...))``): the variance
 cluster, a latest MHCT older than the cluster allows (step 2), a rule set without tallies and a
 rating the tallies do not hold. Per criterion: see `plan_criteria`.
+
+Unlike the interpreter, the plan keeps state between calls: its memos (plans, templates, step
+readings) fill as it writes. They are safe to share between threads under the GIL: each entry is
+stored whole (``memo[key] = make()``), an entry made twice is the same, and clearing a full memo
+only forgets.
 """
 
 from __future__ import annotations
@@ -34,13 +39,14 @@ from .plan_criteria import compile_criterion
 from .ranking import fit_of
 from .records import Record, parse_record
 from .results import (
-    DECISION_TEXT, RED_ROWS_FAIL, BlockingCriterion, ColumnTrace, RowCheck, Tally, TargetFit,
+    DECISION_TEXT, RED_ROWS_FAIL, BlockingCriterion, ColumnTrace, Tally, TargetFit,
     scale_unknown,
 )
 from .review import (
-    DIRECTION_BY_COLUMN, _as_of, _cluster, _named_fits, _provenance, _stale, red_rows_fail_note,
-    review, transition_targets, undecided_note, unsuggested_note,
+    DIRECTION_BY_COLUMN, named_fits, provenance, red_rows_fail_note, review, review_date,
+    reviewed_cluster, stale_blocker, transition_targets, undecided_note, unsuggested_note,
 )
+from .review_json import encode_text
 from .rows import row_value, slot, slots
 from .stepfit import pool, step_fit
 from .tallies import FIELDS, tables
@@ -49,7 +55,6 @@ __all__ = ["dumps"]
 
 _PLANS = IdentityMemo(1024)
 _NEW = object()  # not yet remembered
-_text = review_json._text
 
 
 def dumps(ruleset: RuleSet, record, as_of: dt.date | str | None = None) -> str:
@@ -58,13 +63,13 @@ def dumps(ruleset: RuleSet, record, as_of: dt.date | str | None = None) -> str:
     Raises `RecordError` as `review` does."""
     if not isinstance(record, Record):
         record = parse_record(record, ruleset)
-    cluster = _cluster(ruleset, record)
-    when = _as_of(as_of, record, cluster)
+    cluster = reviewed_cluster(ruleset, record)
+    when = review_date(as_of, record, cluster)
     plan = _PLANS.get((id(ruleset), id(cluster)), (ruleset, cluster),
                       lambda: _compile(ruleset, cluster))
     latest = record.latest(when)
     counts = None if plan is None else plan.tables.counts(latest.ratings)
-    if counts is None or _stale(cluster, latest, when) is not None:
+    if counts is None or stale_blocker(cluster, latest, when) is not None:
         return review_json.dumps(review(ruleset, record, as_of))  # FALLBACK: this record
     return plan.write(_Run(plan, record, when, latest, counts))
 
@@ -79,8 +84,8 @@ def _compile(ruleset: RuleSet, cluster: Cluster) -> _Plan | None:
 
 
 class _Column:
-    """A column's criteria and its JSON texts by (value, decisive); ``criteria`` None for a
-    column that is absent or ``n/a``."""
+    """A column's criteria and its JSON texts by (value, decisive); for a column that is absent
+    or ``n/a``, ``criteria`` None and its texts by decisive alone."""
 
     def __init__(self, ruleset: RuleSet, cluster: Cluster, kind: str):
         column = cluster.columns.get(kind)
@@ -90,18 +95,18 @@ class _Column:
         if column is None or column.quantifier == "n/a":
             status = "absent" if column is None else "not_applicable"
             quantifier = None if column is None else column.quantifier
-            self.texts = {d: review_json._column(ColumnTrace(kind, quantifier, None, status, d))
-                          for d in (True, False)}
+            self.texts = {d: review_json.encode_column(
+                ColumnTrace(kind, quantifier, None, status, d)) for d in (True, False)}
             return
         self.quantifier = column.quantifier
-        self.texts = {(v, d): review_json._column(
+        self.texts = {(v, d): review_json.encode_column(
             ColumnTrace(kind, column.quantifier, v, "evaluated", d))
             for v in (True, False, None) for d in (True, False)}
         self.criteria = tuple(
             compile_criterion(ruleset, cluster, kind, column.quantifier, index, criterion,
-                              _provenance(criterion, column, cluster))
+                              provenance(criterion, column, cluster))
             for index, criterion in enumerate(column.criteria, start=1))
-        self.blocking = tuple(review_json._blocking(BlockingCriterion(
+        self.blocking = tuple(review_json.encode_blocking(BlockingCriterion(
             kind, index, criterion.wording, ())).removesuffix("[]}")
             for index, criterion in enumerate(column.criteria, start=1))
         self.names = tuple(c for c in self.criteria if _names(c.condition))
@@ -121,7 +126,8 @@ class _Plan:
     def __init__(self, ruleset: RuleSet, cluster: Cluster, built):
         self.ruleset, self.cluster, self.tables = ruleset, cluster, built
         self.number = cluster.number
-        self.head = (review_json._receipt(ruleset.receipt()), review_json._value(cluster.number))
+        self.head = (review_json.encode_receipt(ruleset.receipt()),
+                     review_json.encode_value(cluster.number))
         self.columns = tuple(_Column(ruleset, cluster, kind) for kind in COLUMN_ORDER)
         self.pool = tuple((n, built.at[n]) for n in pool(ruleset, cluster) if n in built.at)
         self.at = built.at.get(cluster.number)
@@ -188,25 +194,10 @@ class _Plan:
         contenders.sort()
         return None, tuple(Tally(n, *counts[at:at + FIELDS]) for _, _, n, at in contenders)
 
-    def undecided(self, number: int, assessment) -> tuple[RowCheck, ...]:
-        """`Context.undecided` from the rows' tables: cluster ``number``'s red and orange rows
-        that unknown ratings leave undecided (``number`` is in the pool)."""
-        ratings = assessment.ratings
-        found = []
-        for scale, table, label, row in self.counted[number]:
-            place = table.get(ratings.get(scale))
-            if place is None:  # a pair row (`row_value` decides), as `fit_cluster` does
-                scales, reading, colour, _, _, allowed, tails = row
-                place = slot(colour, row_value(scales, reading, allowed, tails, ratings))
-            if place == 2 or place == 5:  # red or orange, unknown (`rows.slot`)
-                scales, _, colour, bands = row[:4]
-                found.append(RowCheck(scales, colour, bands, tuple(map(ratings.get, scales)),
-                                      None, label))
-        return tuple(found)
-
     def unknown_ratings(self, ratings, contenders) -> tuple[tuple[str, int | None], ...]:
-        """(scale, rating) of what `undecided`'s rows of each contender, best first, give as
-        `RowCheck.unknowns`, once each (the same scale is the same unknown at one MHCT)."""
+        """(scale, rating) of the unknown ratings behind each contender's undecided red and orange
+        rows, best first, once each (the same scale is the same unknown at one MHCT): what
+        `stepfit.step_fit` names through `Context.undecided` and `RowCheck.unknowns`."""
         found: dict = {}
         for contender in contenders:
             for scale, row in self.open[contender.cluster]:
@@ -221,16 +212,15 @@ class _Plan:
         return tuple(found.items())
 
     def unknowns(self, run: _Run) -> str:
-        """`_Run.unknowns`: what `undecided`'s rows of each contender, best first, give as
-        `RowCheck.unknowns`, once each (the same scale is the same unknown at one MHCT)."""
+        """`_Run.unknowns`: the JSON list of `unknown_ratings`' unknowns."""
         texts = []
         for scale, raw in self.unknown_ratings(run.ratings, run.ranked()[1]):
             text = self._unknown.get((scale, raw), _NEW)
             if text is _NEW:
                 text = self._unknown[scale, raw] = plan_criteria.dated(
-                    lambda day: review_json._unknown(scale_unknown(
+                    lambda day: review_json.encode_unknown(scale_unknown(
                         scale, raw, dt.date.fromisoformat(day))))
-            texts.append(review_json._unknown(scale_unknown(scale, raw, run.latest.date))
+            texts.append(review_json.encode_unknown(scale_unknown(scale, raw, run.latest.date))
                          if text is None else run.day.join(text))
         return "[" + ", ".join(texts) + "]"
 
@@ -262,7 +252,7 @@ class _Plan:
             return texts[fit]
         day, iso = run.due(every)
         if texts[fit] is None:
-            return review_json._target(TargetFit(number, likelihood, fit,
+            return review_json.encode_target(TargetFit(number, likelihood, fit,
                                                  dates.describe(every), day))
         return iso.join(texts[fit])
 
@@ -303,10 +293,11 @@ class _Plan:
             targets = "[" + ", ".join(self.target(run, target)
                                       for target in self.targets[direction]) + "]"
             _, step = run.step(direction)
-            column = decided
-            ctx = run.context()  # the interpreter names them (rare: a step met that way)
-            named = _named_fits(ctx, run.latest, [evaluate_in(c.condition, ctx)
-                                                  for c in column.names])
+            named = ()
+            if decided.names:  # the interpreter names them (rare: a step met that way)
+                ctx = run.context()
+                named = named_fits(ctx, run.latest, [evaluate_in(c.condition, ctx)
+                                                      for c in decided.names])
             chosen = tuple(dict.fromkeys(step.suggested + named))
             suggested = "[" + ", ".join(map(str, chosen)) + "]"
             if not chosen:
@@ -314,19 +305,19 @@ class _Plan:
         elif decision == "needs_assessment":
             note = undecided_note(deciding)
         elif decision == "remain" and missed:
-            flags = review_json._texts((RED_ROWS_FAIL,))
+            flags = review_json.encode_texts((RED_ROWS_FAIL,))
             note = red_rows_fail_note(self.number, missed)
 
         due = overdue = "null"
         if self.every is not None:
             day, iso = run.due(self.every)
-            due, overdue = _text(iso), "true" if run.when > day else "false"
+            due, overdue = encode_text(iso), "true" if run.when > day else "false"
         receipt, number = self.head
         return review_json.document(
-            review_json._value(run.record.id), receipt, number, _text(decision),
+            review_json.encode_value(run.record.id), receipt, number, encode_text(decision),
             "[" + ", ".join(criteria) + "]", suggested, blocking, due,
-            _text(run.when.isoformat()), overdue, _text(note), "[" + ", ".join(columns) + "]",
-            targets, current, flags, "null")
+            encode_text(run.when.isoformat()), overdue, encode_text(note),
+            "[" + ", ".join(columns) + "]", targets, current, flags, "null")
 
 
 # A target: its cluster, likelihood, byte offset in the tallies (None: no grid) and review
@@ -340,9 +331,12 @@ def _target(ruleset: RuleSet, built, number: int, likelihood: str) -> _Target:
     every = None if target is None or target.review is None else target.review.every
     texts = {}
     for fit in ("fits", "weaker", "no", "unknown", "no grid"):
-        texts[fit] = review_json._target(TargetFit(number, likelihood, fit)) if every is None \
-            else plan_criteria.dated(lambda day, fit=fit: review_json._target(TargetFit(
-                number, likelihood, fit, dates.describe(every), dt.date.fromisoformat(day))))
+        if every is None:
+            texts[fit] = review_json.encode_target(TargetFit(number, likelihood, fit))
+        else:
+            texts[fit] = plan_criteria.dated(lambda day, fit=fit: review_json.encode_target(
+                TargetFit(number, likelihood, fit, dates.describe(every),
+                          dt.date.fromisoformat(day))))
     return number, likelihood, built.at.get(number), every, texts
 
 
