@@ -242,22 +242,28 @@ def _run(source, ruleset: RuleSet, evaluate: Callable, emit: Callable, err: IO[s
          csv_reader: Callable) -> tuple[int, int]:
     total = failed = 0
     ids = RecordIds()
-    try:
-        for location, item in read_records(source, ruleset, csv_reader=csv_reader):
-            result = result_for(item, location, evaluate)
-            try:
-                emit(result)
-            except (UnicodeError, ValueError) as error:  # this result only: say so in its place
-                result = ErrorResult(None, "output", f"the result cannot be written: {error}",
-                                     dict(location))
-                emit(result)
+    items = read_records(source, ruleset, csv_reader=csv_reader)
+    while True:
+        try:
+            location, item = next(items)
+        except StopIteration:
+            break
+        except Exception as error:  # reading failed midway (should not happen; never a traceback)
+            emit(internal_error(None, error, {}))
             total += 1
-            failed += isinstance(result, ErrorResult)
-            ids.see(getattr(item, "record_id", None) or getattr(item, "id", None), location)
-    except Exception as error:  # reading failed midway (should not happen; never a traceback)
-        emit(internal_error(None, error, {}))
+            failed += 1
+            break
+        # A failure to write (`| head`, a full disk) is raised: nothing more is written.
+        result = result_for(item, location, evaluate)
+        try:
+            emit(result)
+        except (UnicodeError, ValueError) as error:  # this result only: say so in its place
+            result = ErrorResult(None, "output", f"the result cannot be written: {error}",
+                                 dict(location))
+            emit(result)
         total += 1
-        failed += 1
+        failed += isinstance(result, ErrorResult)
+        ids.see(getattr(item, "record_id", None) or getattr(item, "id", None), location)
     err.write(summary(total, failed, ids))
     return total, failed
 

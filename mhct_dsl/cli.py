@@ -392,9 +392,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _said(error: Exception) -> str:
     """An error as a person reads it: ``PATH: No such file or directory``, not ``[Errno 2] ...``."""
-    if isinstance(error, OSError) and error.filename is not None and error.strerror:
-        return f"{error.filename}: {error.strerror}"
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror if error.filename is None else f"{error.filename}: {error.strerror}"
     return str(error)
+
+
+def _unwritable_dropped() -> None:
+    """What standard output still holds, dropped when it cannot be written (a full disk), so
+    Python does not fail again writing it at exit."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -404,7 +413,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{args.command} --explain prints text for a person; it does not combine "
                      "with --format")
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # here, so that a failure is said as any other, not at exit (120)
+        return code
     except _UsageError as error:
         args.usage.error(str(error))
     except RuleError as error:
@@ -415,6 +426,7 @@ def main(argv: list[str] | None = None) -> int:
         return 141
     except (OSError, ValueError) as error:
         print(f"mhct: {_said(error)}", file=sys.stderr)
+        _unwritable_dropped()
         return 2
     except KeyboardInterrupt:
         return 130

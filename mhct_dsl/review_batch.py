@@ -42,7 +42,7 @@ from .records import RecordError
 from .results import ErrorResult, ReviewResult
 from .review import review
 from .review_csv import REVIEW_COLUMNS, read_review_csv, review_row
-from .review_pipe import spread
+from .review_pipe import OutputFailed, spread
 
 __all__ = ["run", "CHUNK_SIZE", "LARGE", "default_jobs"]
 
@@ -210,7 +210,9 @@ def run(ruleset: RuleSet, input, fmt: str, out: IO[str], err: IO[str], as_of, ex
         choose: Callable | None, width: int | None, jobs: int | None = None,
         size: int = CHUNK_SIZE) -> int:
     """Review every record of ``input``, writing each chunk's results to ``out`` in input order,
-    the summary to ``err``; 0 when nothing failed, else 1 (see `batch.run_review`)."""
+    the summary to ``err``; 0 when nothing failed, else 1 (see `batch.run_review`). A failure to
+    write the output (`OSError`, `BrokenPipeError` for ``| head``) is raised, and nothing more is
+    written; one to read the input midway ends the output with an error record."""
     jobs = default_jobs(input) if jobs is None else max(1, jobs)
     raw = _utf8_buffer(out)
     reviewer = _Reviewer(ruleset, choose, as_of, fmt, explain, width,
@@ -219,9 +221,22 @@ def run(ruleset: RuleSet, input, fmt: str, out: IO[str], err: IO[str], as_of, ex
     ids = RecordIds()
     if fmt == "csv" and not explain:
         csv.writer(out, lineterminator="\n").writerow(REVIEW_COLUMNS)
+    rendered = _rendered(_chunks(input, ruleset, size), reviewer, jobs, _descriptor(raw))
     try:
-        for text, count, bad, seen in _rendered(_chunks(input, ruleset, size), reviewer, jobs,
-                                                _descriptor(raw)):
+        while True:
+            try:
+                text, count, bad, seen = next(rendered)
+            except StopIteration:
+                break
+            except OutputFailed as failure:  # a worker's write: the output is gone
+                raise failure.error from None
+            except Exception as error:  # reading failed midway: never a traceback
+                out.write(reviewer.lead(total) + reviewer.joined(
+                    [reviewer.render(internal_error(None, error, {}))]))
+                total += 1
+                failed += 1
+                break
+            # A failure to write here (`| head`, a full disk) ends the run: nothing more is written.
             if count and text is not None:
                 out.write(reviewer.lead(total))
                 if raw is None:
@@ -232,14 +247,10 @@ def run(ruleset: RuleSet, input, fmt: str, out: IO[str], err: IO[str], as_of, ex
             total += count
             failed += bad
             ids.see_all(*seen)
-    except Exception as error:  # reading failed midway (should not happen; never a traceback)
-        out.write(reviewer.lead(total) + reviewer.joined(
-            [reviewer.render(internal_error(None, error, {}))]))
-        total += 1
-        failed += 1
-    finally:
-        if fmt == "json" and not explain:
-            out.write("[]\n" if total == 0 else "\n]\n")
+    finally:  # the workers stopped, whatever happened
+        rendered.close()
+    if fmt == "json" and not explain:
+        out.write("[]\n" if total == 0 else "\n]\n")
     err.write(summary(total, failed, ids))
     return 0 if failed == 0 else 1
 

@@ -16,9 +16,10 @@ workers, so it hands out chunks, not their contents, and leaves the writing to t
   writes it.
 
 At most ``2 × jobs`` chunks are out at once, so memory is bounded by the chunk size. A worker that
-dies, or fails, stops the run with an error the caller reports (`RuntimeError`); one whose output
-was closed (``| head``) with `BrokenPipeError`, as the parent's own write would. Workers ignore
-Ctrl-C: the parent stops them.
+dies, or fails, stops the run with an error the caller reports (`RuntimeError`); one whose write
+failed (``| head``: `BrokenPipeError`; a full disk) with `OutputFailed`, which carries the worker's
+`OSError`, so the caller can tell it from a failure to read the input. Workers ignore Ctrl-C: the
+parent stops them.
 """
 
 from __future__ import annotations
@@ -36,7 +37,16 @@ from typing import TYPE_CHECKING, Iterator
 if TYPE_CHECKING:
     from .review_batch import Done, _Reviewer
 
-__all__ = ["spread"]
+__all__ = ["spread", "OutputFailed"]
+
+
+class OutputFailed(Exception):
+    """A worker could not write to the output: `error` is its `OSError` (``BrokenPipeError`` when
+    the reader has gone). Nothing more can be written there."""
+
+    def __init__(self, error: OSError):
+        super().__init__(str(error))
+        self.error = error
 
 
 class _Turn:
@@ -130,7 +140,11 @@ def _write_in_turn(reviewer: _Reviewer, rendered: queue.Queue, turn: _Turn, fd: 
             written = turn.wait(index)
             try:
                 if count:
-                    _write(fd, reviewer.lead(written).encode("utf-8"), text)
+                    try:
+                        _write(fd, reviewer.lead(written).encode("utf-8"), text)
+                    except OSError as error:  # the output, not this worker, failed: say so as is
+                        _failed(report, error, output=True)
+                        return
                 report((index, (None, count, bad, seen)))
             finally:
                 turn.passed(count)
@@ -138,9 +152,9 @@ def _write_in_turn(reviewer: _Reviewer, rendered: queue.Queue, turn: _Turn, fd: 
         _failed(report, error)
 
 
-def _failed(report, error: BaseException) -> None:
+def _failed(report, error: BaseException, output: bool = False) -> None:
     try:
-        report((None, (isinstance(error, BrokenPipeError), f"{type(error).__name__}: {error}")))
+        report((None, (True, error) if output else (False, f"{type(error).__name__}: {error}")))
     except OSError:  # the parent has gone: there is no one to tell
         pass
 
@@ -165,9 +179,9 @@ class _Reports:
         """Read one report: the chunks now due, in order; a worker's failure raised."""
         index, done = self.reader.recv()
         if index is None:
-            broken, said = done
-            if broken:
-                raise BrokenPipeError(said)
+            output, said = done
+            if output:
+                raise OutputFailed(said)
             raise RuntimeError(f"a worker process failed ({said})")
         self.received += 1
         self.early[index] = done
@@ -228,7 +242,7 @@ def spread(chunks: Iterator[tuple[str, object]], reviewer: _Reviewer, jobs: int,
                     dead.join()  # its sentinel is ready as it exits, its exit code soon after
                     raise RuntimeError(f"a worker process stopped (exit code {dead.exitcode})")
                 yield from back.take()
-            except (RuntimeError, BrokenPipeError):
+            except (RuntimeError, OutputFailed):
                 yield from back.settled(turn)
                 raise
         finished = True

@@ -165,18 +165,53 @@ def test_a_chunk_decoded_at_once_is_its_lines_decoded_one_by_one(lines, first, e
     assert list(review_batch._numbered(1 if first else 7, data)) == by_line
 
 
-def test_output_closed_early_stops_quietly(seeded):
-    """``mhct review --jobs 2 FILE | head``: the workers find the pipe closed; the command stops
-    with 141 as a shell reports a broken pipe, without a traceback."""
-    big = seeded.with_name("big.jsonl")
-    big.write_bytes(seeded.read_bytes() * 20)
-    command = subprocess.Popen([sys.executable, "-m", "mhct_dsl.cli", "review", "--jobs", "2",
-                                "--format", "jsonl", str(big)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
-    assert command.stdout.read(100)
-    command.stdout.close()
-    assert command.wait(timeout=120) == 141
-    assert b"Traceback" not in command.stderr.read()
+def _mhct(arguments: list[str], unbuffered: bool, **options) -> subprocess.Popen:
+    """The command in a child process, with standard output buffered as usual, or not
+    (``PYTHONUNBUFFERED``, set in some environments: it hid failures at exit)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    return subprocess.Popen([sys.executable, "-m", "mhct_dsl.cli", *arguments], env=env,
+                            stderr=subprocess.PIPE, **options)
+
+
+@pytest.fixture(scope="module")
+def big(seeded) -> Path:
+    path = seeded.with_name("big.jsonl")
+    path.write_bytes(seeded.read_bytes() * 20)
+    return path
+
+
+@pytest.mark.parametrize("unbuffered", [False, True])
+@pytest.mark.parametrize("command", [["review", "--jobs", "2"], ["review", "--jobs", "1"],
+                                     ["allocate"]])
+def test_output_closed_early_stops_quietly(big, command, unbuffered, tmp_path):
+    """``mhct review --jobs 2 FILE | head``: the workers (or the one process) find the pipe
+    closed; the command stops with 141 as a shell reports a broken pipe, saying nothing: no
+    error record, no summary, no traceback."""
+    source = big
+    if command == ["allocate"]:
+        source = tmp_path / "assessments.csv"
+        with open(source, "w", newline="") as handle:
+            synthetic.write(handle, 20000, 3, "csv")
+    child = _mhct([*command, "--format", "jsonl", str(source)], unbuffered,
+                  stdout=subprocess.PIPE)
+    assert child.stdout.read(100)
+    child.stdout.close()
+    assert child.wait(timeout=120) == 141
+    assert child.stderr.read() == b""
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+@pytest.mark.parametrize("unbuffered", [False, True])
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_full_disk_is_said_once(big, jobs, unbuffered):
+    """Output on a full disk: one line says so, exit status 2, nothing else."""
+    with open("/dev/full", "w") as full:
+        child = _mhct(["review", "--jobs", jobs, "--format", "json", str(big)], unbuffered,
+                      stdout=full)
+    assert child.wait(timeout=120) == 2
+    assert child.stderr.read() == b"mhct: No space left on device\n"
 
 
 def test_a_fifo_named_jsonl_is_streamed(seeded, tmp_path):
