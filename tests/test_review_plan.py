@@ -3,7 +3,7 @@
 records a rule set (ratings 0-4, 9 and not rated, often shared so template keys repeat; 1-7
 assessments, so windows over `History.LIMIT` occur; facts, events, start dates; mostly a current
 cluster with columns; an ``as_of`` mostly on or shortly after the latest MHCT; some records an
-earlier one again with moved dates, a window key's second sighting) under the national, 2012/13
+earlier one again with moved dates, a key's second sighting) under the national, 2012/13
 and local rules, the test booklet and random rule sets with random columns (mostly single
 leaves; windows and compound criteria included), and at the edges named below, where spies
 (`paths`) say which path wrote the text. The interpreter is the reference: nothing here is
@@ -285,7 +285,7 @@ def paths():
 
 
 def fresh_national():
-    """The national rules as a new rule set: a plan of its own, no window key seen yet."""
+    """The national rules as a new rule set: a plan of its own, no key seen yet."""
     return attrs.evolve(NATIONAL)
 
 
@@ -296,7 +296,7 @@ def history(cluster: int, days: list[str], **fields) -> Record:
 
 
 def second_review(ruleset, record) -> dict:
-    """`paths` of the record's second review (its window keys seen once before), which must be
+    """`paths` of the record's second review (its keys seen once before), which must be
     the interpreter's text, as the first must."""
     assert_same(ruleset, record)
     with paths() as seen:
@@ -320,14 +320,19 @@ def test_a_window_over_the_limit_interprets_that_criterion_only():
     assert second_review(ruleset, history(18, FOUR)) == {"criteria": [], "whole": 0}
 
 
-def test_a_window_key_seen_twice_is_interpreted_then_a_template():
+def test_a_key_seen_twice_is_interpreted_then_a_template():
+    """A fresh plan of cluster 18 interprets each key at its first sighting (``scale 4 stable
+    for 12 months`` and the facts; ``fits step_down`` is a `Step`); the same keys at moved
+    dates are templates."""
     ruleset = fresh_national()
     first, later = history(18, FOUR[1:]), history(18, ["2012-06-10", "2012-08-10", "2012-10-10"])
     with paths() as seen:
         assert_same(ruleset, first)
-        assert seen == {"criteria": [("discharge", 1)], "whole": 0}  # scale 4 stable for 12 months
+    assert seen == {"criteria": [("discharge", 1), ("discharge", 2), ("discharge", 3),
+                                 ("discharge", 4), ("step_down", 1)], "whole": 0}
+    with paths() as seen:
         assert_same(ruleset, later)
-    assert seen == {"criteria": [("discharge", 1)], "whole": 0}  # the later one: a template
+    assert seen == {"criteria": [], "whole": 0}
 
 
 def test_a_record_with_events_and_start_dates_interprets_those_criteria_only():
