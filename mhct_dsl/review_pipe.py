@@ -195,10 +195,17 @@ class _Reports:
         for _ in range(100):  # 5 s at most: the dead worker may have been holding the turn
             if turn is None or turn.changed.acquire(timeout=0.05):
                 break
-            while self.reader.poll():
-                yield from self.take()
+            yield from self._drained()
+        yield from self._drained()
+
+    def _drained(self) -> Iterator[Done]:
+        """Every report waiting, another worker's failure among them passed over (the first
+        failure is the one raised)."""
         while self.reader.poll():
-            yield from self.take()
+            try:
+                yield from self.take()
+            except (RuntimeError, OutputFailed):
+                pass
 
 
 def spread(chunks: Iterator[tuple[str, object]], reviewer: _Reviewer, jobs: int,
@@ -225,6 +232,7 @@ def spread(chunks: Iterator[tuple[str, object]], reviewer: _Reviewer, jobs: int,
     reports.close()
     back = _Reports(reader)
     finished = False
+    unread: Exception | None = None  # the input failed midway: raised after the chunks before
     try:
         sent = 0
         pending: object = first
@@ -232,20 +240,25 @@ def spread(chunks: Iterator[tuple[str, object]], reviewer: _Reviewer, jobs: int,
             while pending is not None and sent - back.received < 2 * jobs:
                 tasks.put(_sendable(sent, *pending))
                 sent += 1
-                pending = next(chunks, None)
+                try:
+                    pending = next(chunks, None)
+                except Exception as error:
+                    unread, pending = error, None
             if back.received == sent:
                 break
-            ready = wait([reader, *(worker.sentinel for worker in workers)])
             try:
+                ready = wait([reader, *(worker.sentinel for worker in workers)])
                 if reader not in ready:
                     dead = next(worker for worker in workers if worker.sentinel in ready)
                     dead.join()  # its sentinel is ready as it exits, its exit code soon after
                     raise RuntimeError(f"a worker process stopped (exit code {dead.exitcode})")
                 yield from back.take()
-            except (RuntimeError, OutputFailed):
+            except Exception:
                 yield from back.settled(turn)
                 raise
         finished = True
+        if unread is not None:
+            raise unread
     finally:
         for worker in workers:
             if finished:

@@ -260,6 +260,38 @@ def test_a_worker_that_dies_stops_the_run_with_an_error_record(seeded, how, stdo
     assert err.getvalue().startswith(f"records in: {len(results)}, ok: ")
 
 
+@pytest.mark.parametrize("stdout", [False, True])
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_input_failing_midway_ends_the_output_with_an_error_record(seeded, fmt, stdout, tmp_path,
+                                                                  monkeypatch):
+    """The input fails to read at its fifth chunk (a disk error): every chunk before it goes out,
+    then one internal error record, as with one process; the summary counts them."""
+    real = review_batch._chunks
+
+    def chunks(input, ruleset, size):
+        for number, chunk in enumerate(real(input, ruleset, size), start=1):
+            if number == 5:
+                raise OSError(5, "Input/output error")
+            yield chunk
+
+    monkeypatch.setattr(review_batch, "_chunks", chunks)
+    runs = []
+    for jobs in (1, 2):
+        path = tmp_path / f"out-{jobs}"
+        with open(path, "w", encoding="utf-8") as out:
+            if stdout:
+                monkeypatch.setattr(sys, "stdout", out)
+            err = io.StringIO()
+            code = review_batch.run(RULES, seeded, fmt, out, err, None, False, None, None,
+                                    jobs=jobs, size=16)
+        runs.append((code, path.read_text("utf-8"), err.getvalue()))
+    assert runs[1] == runs[0]
+    text = runs[0][1]
+    results = json.loads(text) if fmt == "json" else [json.loads(line) for line in text.splitlines()]
+    assert len(results) == 65 and runs[0][2].startswith("records in: 65, ok: 62, failed: 3\n")
+    assert "Input/output error" in results[-1]["error"]["message"]
+
+
 def test_default_jobs(seeded, tmp_path):
     assert review_batch.default_jobs(seeded) == 1  # small: not worth starting workers
     large = tmp_path / "large.jsonl"
