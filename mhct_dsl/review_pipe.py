@@ -19,11 +19,13 @@ At most ``2 × jobs`` chunks are out at once, so memory is bounded by the chunk 
 dies, or fails, stops the run with an error the caller reports (`RuntimeError`); one whose write
 failed (``| head``: `BrokenPipeError`; a full disk) with `OutputFailed`, which carries the worker's
 `OSError`, so the caller can tell it from a failure to read the input. Workers ignore Ctrl-C: the
-parent stops them.
+parent stops them. A parent ended by SIGTERM or SIGHUP stops them too; one killed outright takes
+them with it (Linux: they ask to be killed when it ends), so none is left holding the output.
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
@@ -92,13 +94,17 @@ def _write(fd: int, *parts: bytes) -> None:
             view = view[os.write(fd, view):]
 
 
-def _serve(reviewer: _Reviewer, tasks, reports, lock, turn: _Turn | None, fd: int | None
-           ) -> None:
+def _serve(reviewer: _Reviewer, tasks, reports, unused, lock, turn: _Turn | None,
+           fd: int | None, parent: int) -> None:
     """A worker: review and render chunks until told to stop (None). With ``turn``, a thread of
     its own writes each chunk to ``fd`` at its turn while the next is rendered (one more waits
     at most), so waiting for a slower worker, or for a slow reader of a pipe, costs no rendering
     time; else the chunks go back to the parent. Any failure is reported, never raised."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for number in _ENDING:  # the parent's handlers (`_ended`) are not a worker's
+        signal.signal(number, signal.SIG_DFL)
+    unused.close()  # the parent's end of the reports pipe
+    _ends_with(parent)
     gc.freeze()  # what it inherited (the rule sets) is kept out of the collector's walks
 
     def report(message: tuple) -> None:
@@ -128,6 +134,25 @@ def _serve(reviewer: _Reviewer, tasks, reports, lock, turn: _Turn | None, fd: in
             writer.join()
     except BaseException as error:  # told to the parent, which stops the run
         _failed(report, error)
+
+
+def _ends_with(parent: int) -> None:
+    """This process killed when its parent ends, whatever it is waiting for (Linux's
+    PR_SET_PDEATHSIG; elsewhere nothing)."""
+    prctl = getattr(ctypes.CDLL(None), "prctl", None)
+    if prctl is not None:
+        prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it ended before that
+        os._exit(1)
+
+
+_ENDING = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _ended(number: int, frame) -> None:
+    """The parent's handler of SIGTERM and SIGHUP while it has workers: the run's ``finally``
+    stops them, then the process ends as the signal would (128 + its number)."""
+    raise SystemExit(128 + number)
 
 
 def _write_in_turn(reviewer: _Reviewer, rendered: queue.Queue, turn: _Turn, fd: int,
@@ -225,15 +250,19 @@ def spread(chunks: Iterator[tuple[str, object]], reviewer: _Reviewer, jobs: int,
     for stream in (sys.stdout, sys.stderr):
         if stream is not None:
             stream.flush()  # a worker flushes its copies when it ends: they must be empty
-    workers = [context.Process(target=_serve, args=(reviewer, tasks, reports, lock, turn, fd),
-                               daemon=True) for _ in range(jobs)]
-    for worker in workers:
-        worker.start()
-    reports.close()
+    ending = threading.current_thread() is threading.main_thread()  # where handlers can be set
+    handlers = {number: signal.signal(number, _ended) for number in _ENDING} if ending else {}
+    workers: list = []
     back = _Reports(reader)
     finished = False
     unread: Exception | None = None  # the input failed midway: raised after the chunks before
     try:
+        for _ in range(jobs):
+            worker = context.Process(target=_serve, daemon=True, args=(
+                reviewer, tasks, reports, reader, lock, turn, fd, os.getpid()))
+            worker.start()
+            workers.append(worker)
+        reports.close()
         sent = 0
         pending: object = first
         while True:
@@ -269,3 +298,6 @@ def spread(chunks: Iterator[tuple[str, object]], reviewer: _Reviewer, jobs: int,
             worker.join()
         tasks.close()
         reader.close()
+        reports.close()
+        for number, handler in handlers.items():
+            signal.signal(number, handler)

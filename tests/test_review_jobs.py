@@ -3,12 +3,16 @@ reading the whole input, bad records included, in input order."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
+import select
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -290,6 +294,52 @@ def test_input_failing_midway_ends_the_output_with_an_error_record(seeded, fmt, 
     results = json.loads(text) if fmt == "json" else [json.loads(line) for line in text.splitlines()]
     assert len(results) == 65 and runs[0][2].startswith("records in: 65, ok: 62, failed: 3\n")
     assert "Input/output error" in results[-1]["error"]["message"]
+
+
+def _children(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as handle:
+        return [int(child) for child in handle.read().split()]
+
+
+def _gone(pid: int) -> bool:
+    """Ended: no such process, or one ended and not yet reaped (its parent's parent's job)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+
+
+@pytest.mark.skipif(not os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children"),
+                    reason="needs Linux's /proc")
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGKILL])
+def test_workers_end_with_their_parent(big, number):
+    """The parent ended (SIGTERM, or killed outright) while its workers wait on a reader that has
+    not read: none is left behind holding the output, so the reader sees its end."""
+    child = _mhct(["review", "--jobs", "2", "--format", "jsonl", str(big)], False,
+                  stdout=subprocess.PIPE)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers := _children(child.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(workers) == 2
+        time.sleep(0.5)  # the pipe fills: the workers wait to write
+        child.send_signal(number)
+        assert child.wait(timeout=30) == (143 if number == signal.SIGTERM else -number)
+        deadline = time.monotonic() + 5
+        while not all(_gone(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert all(_gone(pid) for pid in workers)
+        data = b"..."
+        while data:  # to the end: nothing holds the pipe open
+            assert select.select([child.stdout], [], [], 5)[0], "the output never ends"
+            data = os.read(child.stdout.fileno(), 1 << 16)
+    finally:
+        for pid in [child.pid, *workers]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        child.wait(timeout=30)
 
 
 def test_default_jobs(seeded, tmp_path):
