@@ -12,6 +12,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import mhct_dsl
-from mhct_dsl import review_batch
+from mhct_dsl import review_batch, review_pipe
 from mhct_dsl.cli import main
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -139,21 +140,56 @@ AWKWARD = [b'{"id": "a", "assessments": []}\r\n', b"\r\n", b"{broken\r\n", b"\n"
            b'\xef\xbb\xbf{"id": "a byte-order mark past the start is content"}\n']
 
 
+def _awkward(seeded: Path, tmp_path: Path, before: bytes = b"") -> Path:
+    """Good records between the `AWKWARD` lines, after ``before``, the last without its newline."""
+    good = seeded.read_bytes().removeprefix(b"\xef\xbb\xbf").splitlines(keepends=True)[:8]
+    path = tmp_path / "awkward.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + before + b"".join(line for pair in zip(good, AWKWARD)
+                                                          for line in pair)
+                     + good[0].rstrip(b"\n"))
+    return path
+
+
 @pytest.mark.parametrize("size", [1, 2, 3, 5])
 def test_awkward_lines_at_every_chunk_boundary(seeded, size, tmp_path):
     """CRLF, blank lines, broken and non-UTF-8 lines, a byte-order mark at the start and one at
     the start of a later line (content: an error), a last line without its newline, in chunks of
     every small size: the same results as the text read whole."""
-    good = seeded.read_bytes().removeprefix(b"\xef\xbb\xbf").splitlines(keepends=True)[:8]
-    path = tmp_path / "awkward.jsonl"
-    path.write_bytes(b"\xef\xbb\xbf" + b"".join(line for pair in zip(good, AWKWARD)
-                                                for line in pair) + good[0].rstrip(b"\n"))
+    path = _awkward(seeded, tmp_path)
     whole = io.TextIOWrapper(io.BytesIO(path.read_bytes()), encoding="utf-8",
                              errors="surrogateescape")
     expected = review(whole, jobs=1)
     assert expected[2].startswith("records in: 14, ok: 9, failed: 5\n")
     assert review(path, jobs=1, size=size) == expected
     assert review(path, jobs=2, size=size) == expected
+
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+@pytest.mark.parametrize("input,size", [("awkward", 1), ("awkward", 2), ("blank first", 2),
+                                        ("blank", 2), ("empty", 1)])
+def test_workers_write_awkward_input_to_standard_output_in_turn(seeded, fmt, input, size,
+                                                                tmp_path, monkeypatch):
+    """The workers writing for themselves get chunks of no record (blank lines only) and chunks
+    of one: they write nothing for the first, and the lead, the header and the closing bracket
+    stay in their places; an empty input writes what one process writes."""
+    if input == "awkward":
+        path = _awkward(seeded, tmp_path)
+    elif input == "blank first":
+        path = _awkward(seeded, tmp_path, b"\n" * 20)
+    else:
+        path = tmp_path / "blank.jsonl"
+        path.write_bytes(b" \n\n\t\n" * 5 if input == "blank" else b"")
+    with open(tmp_path / "out", "w", encoding="utf-8") as stdout:
+        monkeypatch.setattr(sys, "stdout", stdout)
+        err = io.StringIO()
+        code = review_batch.run(RULES, path, fmt, stdout, err, None, False, None, None, jobs=2,
+                                size=size)
+    one = review(path, fmt, jobs=1)
+    assert (code, (tmp_path / "out").read_bytes(), err.getvalue()) == (
+        one[0], one[1].encode("utf-8"), one[2])
+    assert one[2].startswith("records in: 14, " if "awkward" in input or input == "blank first"
+                             else "records in: 0, ")
 
 
 @given(st.lists(st.binary(max_size=12).map(lambda b: b.replace(b"\n", b"")), min_size=1),
@@ -223,9 +259,14 @@ def test_a_fifo_named_jsonl_is_streamed(seeded, tmp_path):
     fifo = tmp_path / "records.jsonl"
     os.mkfifo(fifo)
     feed = subprocess.Popen(["cp", str(seeded), str(fifo)])  # another process: the workers
-    two = review(fifo, jobs=2, size=16)                       # must not hold its end open
+    two: list = []                                           # must not hold its end open
+    reading = threading.Thread(target=lambda: two.append(review(fifo, jobs=2, size=16)),
+                               daemon=True)
+    reading.start()
+    reading.join(timeout=120)
+    assert not reading.is_alive(), "the review of a named pipe never ends"
     assert feed.wait(timeout=60) == 0
-    assert two == review(seeded, jobs=1)
+    assert two == [review(seeded, jobs=1)]
 
 
 @pytest.mark.parametrize("stdout", [False, True])
@@ -340,6 +381,40 @@ def test_workers_end_with_their_parent(big, number):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         child.wait(timeout=30)
+
+
+
+def test_a_failure_waits_for_the_chunk_being_written(seeded, tmp_path, monkeypatch):
+    """A worker fails while another is midway through writing its chunk to standard output: the
+    parent takes the turn first, so that chunk goes out whole before the error record."""
+    expected = json.loads(review(seeded, "json", jobs=1)[1])
+    real_one, real_write = review_batch._Reviewer.one, review_pipe._write
+
+    def one(self, location, item):
+        if location.get("line") == 40:
+            time.sleep(0.2)  # the first chunk's lead is out by now
+            raise MemoryError("no room")
+        return real_one(self, location, item)
+
+    def write(fd, *parts):  # the lead, then the chunk a second later
+        for number, part in enumerate(parts):
+            time.sleep(number)
+            real_write(fd, part)
+
+    monkeypatch.setattr(review_batch._Reviewer, "one", one)
+    monkeypatch.setattr(review_pipe, "_write", write)
+    path = tmp_path / "out"
+    with open(path, "w", encoding="utf-8") as out:
+        monkeypatch.setattr(sys, "stdout", out)
+        err = io.StringIO()
+        code = review_batch.run(RULES, seeded, "json", out, err, None, False, None, None,
+                                jobs=2, size=16)
+    results = json.loads(path.read_text())
+    assert code == 1
+    assert "a worker process failed (MemoryError: no room)" in results[-1]["error"]["message"]
+    assert results[:-1] == expected[:len(results) - 1]
+    assert len(results) - 1 in (16, 32)
+    assert err.getvalue().startswith(f"records in: {len(results)}, ok: ")
 
 
 def test_default_jobs(seeded, tmp_path):

@@ -129,6 +129,11 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "a chunk of JSON lines drops a byte-order mark at its start, not only the file's"),
     ("mhct_dsl/review_pipe.py", "        self.state[1] += count\n", "",
      "workers writing in turn think no record is out yet (json's [ before every chunk)"),
+    ("mhct_dsl/review_pipe.py", "                if count:\n                    try:\n",
+     "                if True:\n                    try:\n",
+     "a worker writing in turn writes a lead for a chunk of no record (json's [ twice)"),
+    ("mhct_dsl/review_pipe.py", "if turn is None or turn.changed.acquire(timeout=0.05):",
+     "if True:", "after a failure the parent does not wait for a chunk being written (torn)"),
     ("mhct_dsl/records_usual.py", "(type(current) is not int or current < 0)",
      "(type(current) is not int)", "the short path reads a negative current cluster"),
 ]
