@@ -236,7 +236,8 @@ def scale_ids(ruleset) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=64)
-def _scale_set(scales: tuple[str, ...]) -> frozenset[str]:
+def scale_set(scales: tuple[str, ...]) -> frozenset[str]:
+    """`scale_ids`' scales as a set, made once for each rule set's scales."""
     return frozenset(scales)
 
 
@@ -249,7 +250,7 @@ def parse_ratings(ratings: object, *, record_id: str | None = None, field: str =
     if not isinstance(ratings, Mapping):
         raise RecordError(record_id, field, "must be an object mapping scale ids to ratings")
     allowed = scale_ids(ruleset)
-    known = _scale_set(allowed)
+    known = scale_set(allowed)
     out: dict[str, int] = {}
     for key, value in ratings.items():
         if type(key) is str and key in known and type(value) is int and (
@@ -314,7 +315,8 @@ def _assessment(record_id, i: int, data: object, ruleset) -> Assessment:
                                                   data.get("scale8_type")))
 
 
-def _facts(record_id, data: object, ruleset) -> dict[str, bool]:
+def parse_facts(record_id, data: object, ruleset) -> dict[str, bool]:
+    """A record's ``facts``: name -> true/false; ``null`` and absent are not asserted."""
     if data is None:
         return {}
     if not isinstance(data, Mapping):
@@ -338,7 +340,8 @@ def _facts(record_id, data: object, ruleset) -> dict[str, bool]:
     return out
 
 
-def _events(record_id, data: object, ruleset) -> tuple[Event, ...] | None:
+def parse_events(record_id, data: object, ruleset) -> tuple[Event, ...] | None:
+    """A record's ``events``, sorted; None when it has no event history."""
     if data is None:
         return None
     if not isinstance(data, list):
@@ -376,7 +379,8 @@ def _events(record_id, data: object, ruleset) -> tuple[Event, ...] | None:
     return tuple(out)
 
 
-def _team_since(record_id, data: object, ruleset) -> dict[str, dt.date]:
+def parse_team_since(record_id, data: object, ruleset) -> dict[str, dt.date]:
+    """A record's ``team_since``: team name -> date (a team given null is left out)."""
     if data is None:
         return {}
     if not isinstance(data, Mapping):
@@ -450,10 +454,10 @@ def parse_record(data: object, ruleset: RuleSet | None = None) -> Record:
         cluster_since=_optional_date(record_id, "cluster_since", data.get("cluster_since")),
         in_service_since=_optional_date(record_id, "in_service_since",
                                         data.get("in_service_since")),
-        facts=_facts(record_id, data.get("facts"), ruleset),
-        events=_events(record_id, data.get("events"), ruleset),
+        facts=parse_facts(record_id, data.get("facts"), ruleset),
+        events=parse_events(record_id, data.get("events"), ruleset),
         recorded_cluster=_cluster_number(record_id, "recorded_cluster",
                                          data.get("recorded_cluster")),
         group=group,
-        team_since=_team_since(record_id, data.get("team_since"), ruleset),
+        team_since=parse_team_since(record_id, data.get("team_since"), ruleset),
     )

@@ -17,7 +17,7 @@ from . import dates
 from .model import NOT_KNOWN
 from .records import (
     ASSESSMENT_KEYS, MAX_ASSESSMENTS, MAX_ID_LENGTH, PROBLEM_TYPES, RECORD_KEYS, Assessment,
-    Record, RecordError, _events, _facts, _scale_set, _team_since, scale_ids,
+    Record, RecordError, parse_events, parse_facts, parse_team_since, scale_ids, scale_set,
 )
 
 __all__ = ["usual"]
@@ -68,7 +68,7 @@ def usual(data: object, ruleset=None) -> Record | None:
     if (type(record_id) is not str or not record_id.strip() or len(record_id) > MAX_ID_LENGTH
             or type(raw) is not list or not 0 < len(raw) <= MAX_ASSESSMENTS):
         return None
-    assessments = _assessments(raw, _scale_set(scale_ids(ruleset)))
+    assessments = _assessments(raw, scale_set(scale_ids(ruleset)))
     if assessments is None:
         return None
     group, current, recorded, since, in_service = (data.get(key) for key in _OTHER_KEYS)
@@ -81,9 +81,9 @@ def usual(data: object, ruleset=None) -> Record | None:
     if in_service is not None and (in_service := _date(in_service)) is None:
         return None
     try:
-        facts = _facts(record_id, data.get("facts"), ruleset)
-        events = _events(record_id, data.get("events"), ruleset)
-        team_since = _team_since(record_id, data.get("team_since"), ruleset)
+        facts = parse_facts(record_id, data.get("facts"), ruleset)
+        events = parse_events(record_id, data.get("events"), ruleset)
+        team_since = parse_team_since(record_id, data.get("team_since"), ruleset)
     except RecordError:
         return None
     return Record(record_id, assessments, current, since, in_service, facts, events, recorded,

@@ -44,7 +44,7 @@ from .review import review
 from .review_csv import REVIEW_COLUMNS, read_review_csv, review_row
 from .review_pipe import OutputFailed, spread
 
-__all__ = ["run", "CHUNK_SIZE", "LARGE", "default_jobs"]
+__all__ = ["run", "CHUNK_SIZE", "LARGE", "default_jobs", "Reviewer", "Done"]
 
 CHUNK_SIZE = 512
 LARGE = 4 * 1024 * 1024  # bytes: ~1,000 review records and more are worth the workers' start
@@ -55,7 +55,7 @@ Rendered = tuple["str | bytes", bool, "str | None", dict]
 # One rendered chunk: (its records' text as the output holds them, joined, or that text in UTF-8,
 # or None once a worker has written it; how many records; how many failed; the records' ids and
 # their locations, two lists, for the repeated-ids warning).
-Done = tuple["str | bytes | None", int, int, list]
+Done = tuple["str | bytes | None", int, int, tuple[list, list]]
 
 
 def default_jobs(input) -> int:
@@ -69,7 +69,7 @@ def default_jobs(input) -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-class _Reviewer:
+class Reviewer:
     """Reviews and renders chunks of read items; one per process."""
 
     def __init__(self, ruleset: RuleSet, choose: Callable | None, as_of, fmt: str,
@@ -107,7 +107,7 @@ class _Reviewer:
         """Records' texts (str, or bytes in UTF-8) as the output holds them, without what goes
         before a chunk (`lead`); one join, each record's text copied once."""
         if not texts:
-            return ""
+            return b"" if self.utf8 else ""
         between, after = (("\n\n", "\n") if self.explain else (",\n", "") if self.fmt == "json"
                           else ("", "") if self.fmt == "csv" else ("\n", "\n"))
         if isinstance(texts[0], bytes):
@@ -178,7 +178,7 @@ def _chunks(input, ruleset: RuleSet, size: int) -> Iterator[tuple[str, object]]:
                 first += len(lines)
                 offset += len(data)
         return
-    yield from _batches("items", read_records(input, ruleset, csv_reader=read_review_csv), size)
+    yield from _batches(read_records(input, ruleset, csv_reader=read_review_csv), size)
 
 
 def _numbered(first: int, data: bytes) -> Iterator[tuple[int, str]]:
@@ -195,15 +195,15 @@ def _numbered(first: int, data: bytes) -> Iterator[tuple[int, str]]:
     return zip(itertools.count(first), lines)
 
 
-def _batches(kind: str, items: Iterable, size: int) -> Iterator[tuple[str, list]]:
+def _batches(items: Iterable, size: int) -> Iterator[tuple[str, list]]:
     batch: list = []
     for item in items:
         batch.append(item)
         if len(batch) >= size:
-            yield kind, batch
+            yield "items", batch
             batch = []
     if batch:
-        yield kind, batch
+        yield "items", batch
 
 
 def run(ruleset: RuleSet, input, fmt: str, out: IO[str], err: IO[str], as_of, explain: bool,
@@ -215,7 +215,7 @@ def run(ruleset: RuleSet, input, fmt: str, out: IO[str], err: IO[str], as_of, ex
     written; one to read the input midway ends the output with an error record."""
     jobs = default_jobs(input) if jobs is None else max(1, jobs)
     raw = _utf8_buffer(out)
-    reviewer = _Reviewer(ruleset, choose, as_of, fmt, explain, width,
+    reviewer = Reviewer(ruleset, choose, as_of, fmt, explain, width,
                          getattr(out, "encoding", None) or "utf-8", raw is not None)
     total = failed = 0
     ids = RecordIds()
@@ -276,7 +276,7 @@ def _descriptor(raw: IO[bytes] | None) -> int | None:
         return None
 
 
-def _rendered(chunks: Iterator[tuple[str, object]], reviewer: _Reviewer, jobs: int,
+def _rendered(chunks: Iterator[tuple[str, object]], reviewer: Reviewer, jobs: int,
               fd: int | None) -> Iterator[Done]:
     """Each chunk reviewed and rendered, in input order: here, or over ``jobs`` workers, which
     inherit the rule sets when forked and write to ``fd`` themselves (`review_pipe`)."""

@@ -9,7 +9,7 @@ workers, so it hands out chunks, not their contents, and leaves the writing to t
 - when the output is a file descriptor taking UTF-8 (``mhct review > file``, ``| next``), each
   worker writes its rendered chunks to it in input order, from a thread of its own while it
   renders the next: the thread waits its turn (every chunk before it written, `_Turn`), writes
-  what goes before the chunk (`_Reviewer.lead`, from how many records are out) and the chunk,
+  what goes before the chunk (`Reviewer.lead`, from how many records are out) and the chunk,
   passes the turn on, and tells the parent only how many records it wrote, how many failed and
   their ids and locations, for the summary and the repeated-ids warning. Otherwise (a Python file
   object, ``StringIO``, another encoding) the rendered chunk goes back to the parent, which
@@ -37,7 +37,7 @@ from multiprocessing.connection import wait
 from typing import TYPE_CHECKING, Iterator
 
 if TYPE_CHECKING:
-    from .review_batch import Done, _Reviewer
+    from .review_batch import Done, Reviewer
 
 __all__ = ["spread", "OutputFailed"]
 
@@ -94,7 +94,7 @@ def _write(fd: int, *parts: bytes) -> None:
             view = view[os.write(fd, view):]
 
 
-def _serve(reviewer: _Reviewer, tasks, reports, unused, lock, turn: _Turn | None,
+def _serve(reviewer: Reviewer, tasks, reports, unused, lock, turn: _Turn | None,
            fd: int | None, parent: int) -> None:
     """A worker: review and render chunks until told to stop (None). With ``turn``, a thread of
     its own writes each chunk to ``fd`` at its turn while the next is rendered (one more waits
@@ -155,7 +155,7 @@ def _ended(number: int, frame) -> None:
     raise SystemExit(128 + number)
 
 
-def _write_in_turn(reviewer: _Reviewer, rendered: queue.Queue, turn: _Turn, fd: int,
+def _write_in_turn(reviewer: Reviewer, rendered: queue.Queue, turn: _Turn, fd: int,
                    report) -> None:
     """A worker's writing thread: each rendered chunk written to ``fd`` at its turn, and
     reported."""
@@ -187,8 +187,8 @@ def _failed(report, error: BaseException, output: bool = False) -> None:
 def _sendable(index: int, kind: str, data) -> tuple:
     """A task as it goes to a worker: a chunk of a regular file as its byte range."""
     if kind == "bytes" and data[2] is not None:
-        first, lines, (source, offset) = data
-        return index, "range", (first, (source, offset, len(lines)))
+        first, chunk, (source, offset) = data
+        return index, "range", (first, (source, offset, len(chunk)))
     return index, kind, data
 
 
@@ -233,7 +233,7 @@ class _Reports:
                 pass
 
 
-def spread(chunks: Iterator[tuple[str, object]], reviewer: _Reviewer, jobs: int,
+def spread(chunks: Iterator[tuple[str, object]], reviewer: Reviewer, jobs: int,
            fd: int | None) -> Iterator[Done]:
     """Each chunk reviewed and rendered by one of ``jobs`` forked workers, in input order; with
     ``fd``, already written there (the text in each `Done` is None). The first chunk is read

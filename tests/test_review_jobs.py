@@ -278,7 +278,7 @@ def test_a_worker_that_dies_stops_the_run_with_an_error_record(seeded, how, stdo
     internal error record says what happened after them, the summary counts what is out; no
     hang, no traceback."""
     expected = json.loads(review(seeded, "json", jobs=1)[1])
-    real = review_batch._Reviewer.one
+    real = review_batch.Reviewer.one
 
     def one(self, location, item):
         if location.get("line") == 40:
@@ -287,7 +287,7 @@ def test_a_worker_that_dies_stops_the_run_with_an_error_record(seeded, how, stdo
             raise MemoryError("no room")
         return real(self, location, item)
 
-    monkeypatch.setattr(review_batch._Reviewer, "one", one)
+    monkeypatch.setattr(review_batch.Reviewer, "one", one)
     path = tmp_path / "out"
     with open(path, "w", encoding="utf-8") as out:
         if stdout:
@@ -388,7 +388,7 @@ def test_a_failure_waits_for_the_chunk_being_written(seeded, tmp_path, monkeypat
     """A worker fails while another is midway through writing its chunk to standard output: the
     parent takes the turn first, so that chunk goes out whole before the error record."""
     expected = json.loads(review(seeded, "json", jobs=1)[1])
-    real_one, real_write = review_batch._Reviewer.one, review_pipe._write
+    real_one, real_write = review_batch.Reviewer.one, review_pipe._write
 
     def one(self, location, item):
         if location.get("line") == 40:
@@ -401,7 +401,7 @@ def test_a_failure_waits_for_the_chunk_being_written(seeded, tmp_path, monkeypat
             time.sleep(number)
             real_write(fd, part)
 
-    monkeypatch.setattr(review_batch._Reviewer, "one", one)
+    monkeypatch.setattr(review_batch.Reviewer, "one", one)
     monkeypatch.setattr(review_pipe, "_write", write)
     path = tmp_path / "out"
     with open(path, "w", encoding="utf-8") as out:
@@ -415,6 +415,15 @@ def test_a_failure_waits_for_the_chunk_being_written(seeded, tmp_path, monkeypat
     assert results[:-1] == expected[:len(results) - 1]
     assert len(results) - 1 in (16, 32)
     assert err.getvalue().startswith(f"records in: {len(results)}, ok: ")
+
+
+
+@pytest.mark.parametrize("utf8", [False, True])
+def test_no_records_join_to_nothing_of_the_output_kind(utf8):
+    """A chunk of no record joins to empty text, in UTF-8 bytes for a UTF-8 output."""
+    reviewer = review_batch.Reviewer(RULES, None, None, "json", False, None, "utf-8", utf8)
+    assert reviewer.joined([]) == (b"" if utf8 else "")
+    assert type(reviewer.joined([])) is (bytes if utf8 else str)
 
 
 def test_default_jobs(seeded, tmp_path):
