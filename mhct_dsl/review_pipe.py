@@ -88,8 +88,13 @@ def _read(fd: int, offset: int, length: int) -> bytes:
 
 
 def _write(fd: int, *parts: bytes) -> None:
+    """``parts`` written in one system call where the system takes them whole (`os.writev`), so a
+    worker that ends meanwhile (another of its threads failing) leaves no chunk without its text;
+    what a short write left, after."""
+    written = os.writev(fd, parts)
     for part in parts:
-        view = memoryview(part)
+        view = memoryview(part)[written:]
+        written = max(0, written - len(part))
         while view:
             view = view[os.write(fd, view):]
 
