@@ -269,6 +269,19 @@ def test_a_fifo_named_jsonl_is_streamed(seeded, tmp_path):
     assert two == [review(seeded, jobs=1)]
 
 
+def _run_to_file(seeded, tmp_path, monkeypatch, stdout: bool):
+    """``--format json --jobs 2`` in chunks of 16 into a file (standard output, when ``stdout``,
+    which the workers write themselves): (exit code, the results read back, the summary)."""
+    path = tmp_path / "out"
+    with open(path, "w", encoding="utf-8") as out:
+        if stdout:
+            monkeypatch.setattr(sys, "stdout", out)
+        err = io.StringIO()
+        code = review_batch.run(RULES, seeded, "json", out, err, None, False, None, None,
+                                jobs=2, size=16)
+    return code, json.loads(path.read_text()), err
+
+
 @pytest.mark.parametrize("stdout", [False, True])
 @pytest.mark.parametrize("how", ["dies", "fails"])
 def test_a_worker_that_dies_stops_the_run_with_an_error_record(seeded, how, stdout, tmp_path,
@@ -296,14 +309,7 @@ def test_a_worker_that_dies_stops_the_run_with_an_error_record(seeded, how, stdo
 
     monkeypatch.setattr(review_batch.Reviewer, "one", one)
     monkeypatch.setattr(review_pipe, "_write", write)
-    path = tmp_path / "out"
-    with open(path, "w", encoding="utf-8") as out:
-        if stdout:
-            monkeypatch.setattr(sys, "stdout", out)
-        err = io.StringIO()
-        code = review_batch.run(RULES, seeded, "json", out, err, None, False, None, None,
-                                jobs=2, size=16)
-    results = json.loads(path.read_text())
+    code, results, err = _run_to_file(seeded, tmp_path, monkeypatch, stdout)
     assert code == 1
     assert results[-1]["error"]["field"] == "internal"
     assert ("a worker process stopped (exit code 9)" if how == "dies"
@@ -411,13 +417,7 @@ def test_a_failure_waits_for_the_chunk_being_written(seeded, tmp_path, monkeypat
 
     monkeypatch.setattr(review_batch.Reviewer, "one", one)
     monkeypatch.setattr(review_pipe, "_write", write)
-    path = tmp_path / "out"
-    with open(path, "w", encoding="utf-8") as out:
-        monkeypatch.setattr(sys, "stdout", out)
-        err = io.StringIO()
-        code = review_batch.run(RULES, seeded, "json", out, err, None, False, None, None,
-                                jobs=2, size=16)
-    results = json.loads(path.read_text())
+    code, results, err = _run_to_file(seeded, tmp_path, monkeypatch, stdout=True)
     assert code == 1
     assert "a worker process failed (MemoryError: no room)" in results[-1]["error"]["message"]
     assert results[:-1] == expected[:len(results) - 1]

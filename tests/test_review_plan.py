@@ -14,15 +14,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-from pathlib import Path
 from unittest import mock
 
 import attrs
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-import mhct_dsl
-from budget import examples
 from compiledkit import rule_sets
 from evalkit import column as column_node, dur, transitions
 from mhct_dsl import nodes as n
@@ -32,13 +29,8 @@ from mhct_dsl.plan_criteria import History, Interpreted, Step, Template, WindowS
 from mhct_dsl.records import Assessment, Event, Record, RecordError, parse_record
 from mhct_dsl.review import review
 from test_invariants import DURATIONS, RULES as MINI, conditions, leaves
+from test_tallies import NATIONAL, RULES, SETTINGS
 
-ROOT = Path(__file__).resolve().parent.parent
-NATIONAL = mhct_dsl.load_ruleset()
-RULES = (NATIONAL, mhct_dsl.load_ruleset(ROOT / "rules" / "2012-13"),
-         mhct_dsl.load_ruleset(ROOT / "rules" / "local"))
-SETTINGS = settings(max_examples=examples(200), deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 START = dt.date(2011, 1, 1)
 days = st.integers(0, 1400).map(lambda d: START + dt.timedelta(d))
 ABSENT = object()
