@@ -170,10 +170,16 @@ class WindowStep:
             self, win.covered, win.considered, lambda a: a.ratings))
         if entry is None:
             return self.interpreted.write(run, decisive)  # FALLBACK: a new key, or no template
-        value, texts, unknowns = entry
-        fields = (win.end.isoformat(), win.start.isoformat(),
-                  *(a.date.isoformat() for a in win.considered))
-        return value, fill(texts[decisive], fields), fill(unknowns, fields)
+        return _filled(entry, win, decisive)
+
+
+def _filled(entry, win, decisive: bool):
+    """A window template's ``(value, text, unknowns)`` written with the window's dates: its end,
+    its start and each considered assessment's."""
+    value, texts, unknowns = entry
+    fields = (win.end.isoformat(), win.start.isoformat(),
+              *(a.date.isoformat() for a in win.considered))
+    return value, fill(texts[decisive], fields), fill(unknowns, fields)
 
 
 def _window_entry(criterion, covered: bool, considered, ratings):
@@ -291,10 +297,7 @@ class History:
         entry = self.entries.get(key, lambda: self._compile(key))
         if entry is None:
             return self.interpreted.write(run, decisive)  # FALLBACK: a new key, or no template
-        value, texts, unknowns = entry
-        fields = (win.end.isoformat(), win.start.isoformat(),
-                  *(a.date.isoformat() for a in win.considered))
-        return value, fill(texts[decisive], fields), fill(unknowns, fields)
+        return _filled(entry, win, decisive)
 
     def _compile(self, key):
         """The entry of ``key``: `_window_entry` of its ratings of S."""
